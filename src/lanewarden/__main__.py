@@ -1,0 +1,3 @@
+from lanewarden.cli.main import entry
+
+entry()

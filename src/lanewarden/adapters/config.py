@@ -1,0 +1,197 @@
+"""Configuration: ``[tool.lanewarden]`` in ``pyproject.toml`` or a ``lanewarden.toml``.
+
+Both files are read from the work tree's top level; ``lanewarden.toml`` wins
+when both exist. Every key has a default that works on a fresh repository.
+An unknown key or a bad value is an :class:`~lanewarden.errors.InputError`
+naming the key and the file.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from lanewarden.domain.times import parse_duration
+from lanewarden.errors import InputError
+
+__all__ = ["CONFIG_FILES", "DEFAULT_FULL_SUITE_TRIGGERS", "Config", "load_config"]
+
+CONFIG_FILES = ("lanewarden.toml", "pyproject.toml")
+MODES = ("single-branch", "worktrees")
+
+# Gitignore-style globs whose change makes the pytest plugin run every test.
+DEFAULT_FULL_SUITE_TRIGGERS = (
+    "/conftest.py",
+    "/pyproject.toml",
+    "/setup.cfg",
+    "/setup.py",
+    "/tox.ini",
+    "/pytest.ini",
+    "/noxfile.py",
+    "/lanewarden.toml",
+    "requirements*.txt",
+    "requirements*.in",
+    "/requirements/",
+    "*.lock",
+    "/constraints*.txt",
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated configuration of one repository."""
+
+    root: Path
+    source: Path | None = None
+    mode: str = "single-branch"
+    target_branch: str = "main"
+    policy_file: str = "AGENTS.md"
+    ledger: str = "PLAN.md"
+    decision_registers: tuple[str, ...] = ("DECISIONS.md",)
+    hotspots: tuple[str, ...] = ()
+    packages: tuple[str, ...] | None = None
+    package_tests: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    full_suite_triggers: tuple[str, ...] = DEFAULT_FULL_SUITE_TRIGGERS
+    lock_ttl: timedelta = timedelta(hours=1)
+    heartbeat_stale_after: timedelta = timedelta(minutes=30)
+    protected_branches: tuple[str, ...] = ()
+    autonomous: bool = False
+    gates: Mapping[str, Any] = field(default_factory=dict)
+    policies: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def source_name(self) -> str:
+        """The file the configuration came from, for error messages."""
+        return self.source.name if self.source else "(defaults)"
+
+
+def load_config(root: Path) -> Config:
+    """Read and validate the configuration of the work tree at ``root``."""
+    for name in CONFIG_FILES:
+        path = root / name
+        if not path.is_file():
+            continue
+        table = _read_table(path)
+        if table is not None:
+            return _validate(root, path, table)
+    return Config(root=root)
+
+
+def _read_table(path: Path) -> Mapping[str, Any] | None:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    try:
+        with path.open("rb") as f:
+            document = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"not valid TOML: {e}", path=path) from None
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", path=path) from None
+    if path.name == "lanewarden.toml":
+        return document
+    tool = document.get("tool", {})
+    table = tool.get("lanewarden") if isinstance(tool, dict) else None
+    if table is not None and not isinstance(table, dict):
+        raise InputError("[tool.lanewarden] must be a table", path=path)
+    return table
+
+
+def _validate(root: Path, path: Path, table: Mapping[str, Any]) -> Config:
+    values: dict[str, Any] = {}
+    for key, raw in table.items():
+        check = _CHECKS.get(key)
+        if check is None:
+            known = ", ".join(sorted(_CHECKS))
+            raise InputError(f"unknown key {key!r} (known keys: {known})", path=path)
+        try:
+            values[key] = check(raw)
+        except (TypeError, ValueError) as e:
+            raise InputError(f"bad value for {key!r}: {e}", path=path) from None
+    return Config(root=root, source=path, **values)
+
+
+def _string(raw: Any) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise TypeError(f"expected a non-empty string, got {raw!r}")
+    return raw
+
+
+def _strings(raw: Any) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        raise TypeError(f"expected a list of strings, got {raw!r}")
+    return tuple(_string(item) for item in raw)
+
+
+def _repo_path(raw: Any) -> str:
+    text = _string(raw)
+    posix = PurePosixPath(text.replace("\\", "/"))
+    if posix.is_absolute() or ".." in posix.parts or Path(text).is_absolute():
+        raise ValueError(f"{text!r} must be a path inside the repository, relative to its top")
+    return str(posix)
+
+
+def _repo_paths(raw: Any) -> tuple[str, ...]:
+    paths = _strings(raw)
+    if not paths:
+        raise ValueError("expected at least one path")
+    return tuple(_repo_path(p) for p in paths)
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def check(raw: Any) -> str:
+        if raw not in options:
+            raise ValueError(f"expected one of {', '.join(options)}, got {raw!r}")
+        return str(raw)
+
+    return check
+
+
+def _duration(raw: Any) -> timedelta:
+    return parse_duration(_string(raw))
+
+
+def _boolean(raw: Any) -> bool:
+    if not isinstance(raw, bool):
+        raise TypeError(f"expected true or false, got {raw!r}")
+    return raw
+
+
+def _table(raw: Any) -> Mapping[str, Any]:
+    if not isinstance(raw, dict):
+        raise TypeError(f"expected a table, got {raw!r}")
+    return raw
+
+
+def _package_tests(raw: Any) -> Mapping[str, tuple[str, ...]]:
+    return {_string(name): _strings(globs) for name, globs in _table(raw).items()}
+
+
+def _packages(raw: Any) -> tuple[str, ...] | None:
+    if raw == "auto":
+        return None
+    return _strings(raw)
+
+
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "mode": _choice(MODES),
+    "target_branch": _string,
+    "policy_file": _repo_path,
+    "ledger": _repo_path,
+    "decision_registers": _repo_paths,
+    "hotspots": _strings,
+    "packages": _packages,
+    "package_tests": _package_tests,
+    "full_suite_triggers": _strings,
+    "lock_ttl": _duration,
+    "heartbeat_stale_after": _duration,
+    "protected_branches": _strings,
+    "autonomous": _boolean,
+    "gates": _table,
+    "policies": _table,
+}

@@ -1,0 +1,206 @@
+"""The git boundary: every call to git goes through here, always with ``-z``.
+
+Git runs as a subprocess (GitPython costs the hook path ~0.1 s to import).
+Failures become :class:`~lanewarden.errors.InputError` with git's own words.
+Paths are decoded with :func:`os.fsdecode`, so any byte sequence git allows
+in a name survives the round trip.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lanewarden.errors import InputError
+
+__all__ = [
+    "Change",
+    "Repo",
+    "run_git",
+    "split_z",
+]
+
+# Variables git sets for a hook that would point another repository's git at
+# ours; GIT_INDEX_FILE is kept for the hook's own repository (commit -a).
+_REPO_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_PREFIX")
+
+
+def run_git(
+    args: Sequence[str],
+    *,
+    cwd: Path,
+    stdin: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    ok_codes: tuple[int, ...] = (0,),
+) -> bytes:
+    """Run ``git ARGS`` in ``cwd`` and return its stdout; fail with git's message."""
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            input=stdin,
+            capture_output=True,
+            env=None if env is None else dict(env),
+            check=False,
+        )
+    except FileNotFoundError:
+        raise InputError("git is not installed or not on PATH") from None
+    if done.returncode not in ok_codes:
+        message = os.fsdecode(done.stderr).strip() or f"exit status {done.returncode}"
+        raise InputError(f"git {args[0]} failed: {message}")
+    return done.stdout
+
+
+def split_z(output: bytes) -> list[str]:
+    """Split git's NUL-separated output into path strings."""
+    return [os.fsdecode(part) for part in output.split(b"\0") if part]
+
+
+def env_for_other_repository() -> dict[str, str]:
+    """The environment minus the variables that pin git to the hook's repository."""
+    return {k: v for k, v in os.environ.items() if k not in _REPO_VARIABLES}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of ``git diff --name-status``: a status letter and its path(s)."""
+
+    status: str
+    path: str
+    source: str | None = None  # the other side of a rename or copy
+
+    def paths(self) -> Iterator[str]:
+        if self.source is not None:
+            yield self.source
+        yield self.path
+
+
+@dataclass(frozen=True)
+class Repo:
+    """A non-bare git repository, seen from one of its work trees."""
+
+    root: Path
+    git_dir: Path
+    common_dir: Path
+
+    @classmethod
+    def discover(cls, cwd: Path | None = None) -> Repo:
+        """Find the repository containing ``cwd``; refuse bare repositories."""
+        cwd = Path.cwd() if cwd is None else cwd
+        try:
+            out = run_git(
+                [
+                    "rev-parse",
+                    "--is-bare-repository",
+                    "--absolute-git-dir",
+                    "--git-common-dir",
+                    "--show-toplevel",
+                ],
+                cwd=cwd,
+            )
+        except InputError as e:
+            if "not a git repository" in e.message:
+                raise InputError(
+                    "not a git repository", path=cwd, hint="run lanewarden inside a git work tree"
+                ) from None
+            raise
+        lines = os.fsdecode(out).split("\n")
+        if lines[0] == "true" or len(lines) < 4 or not lines[3]:
+            raise InputError(
+                "a bare repository has no work tree to check",
+                path=cwd,
+                hint="run lanewarden in a clone or a worktree of it",
+            )
+        git_dir = Path(lines[1])
+        common = Path(lines[2])
+        if not common.is_absolute():
+            common = (cwd / common).resolve()
+        return cls(root=Path(lines[3]), git_dir=git_dir, common_dir=common)
+
+    def git(self, *args: str, stdin: bytes | None = None, ok_codes: tuple[int, ...] = (0,)) -> bytes:
+        """Run git in this work tree."""
+        return run_git(args, cwd=self.root, stdin=stdin, ok_codes=ok_codes)
+
+    @property
+    def state_dir(self) -> Path:
+        """lanewarden's private folder in the common git dir, shared by all worktrees."""
+        return self.common_dir / "lanewarden"
+
+    @property
+    def is_linked_worktree(self) -> bool:
+        return self.git_dir.resolve() != self.common_dir.resolve()
+
+    def main_worktree(self) -> Path:
+        """The main work tree: where the orchestrator holds the registry."""
+        if not self.is_linked_worktree:
+            return self.root
+        if self.common_dir.name == ".git":
+            return self.common_dir.parent
+        out = self.git("worktree", "list", "--porcelain", "-z")
+        first = split_z(out)[0]
+        return Path(first.removeprefix("worktree "))
+
+    def current_branch(self) -> str | None:
+        """The checked-out branch's short name, or None on a detached HEAD."""
+        out = self.git("symbolic-ref", "--quiet", "--short", "HEAD", ok_codes=(0, 1))
+        name = os.fsdecode(out).strip()
+        return name or None
+
+    def has_commits(self) -> bool:
+        out = self.git("rev-parse", "--verify", "--quiet", "HEAD", ok_codes=(0, 1))
+        return bool(out.strip())
+
+    def staged_changes(self) -> list[Change]:
+        """Every path the index changes against HEAD, renames and copies both sides.
+
+        Honours ``GIT_INDEX_FILE``, so ``git commit -a`` and ``git commit PATH``
+        are checked on what is actually committed.
+        """
+        base = "HEAD" if self.has_commits() else _empty_tree(self)
+        out = self.git(
+            "diff",
+            "--cached",
+            "--name-status",
+            "-z",
+            "-M",
+            "-C",
+            "--no-ext-diff",
+            "--ignore-submodules=none",
+            base,
+        )
+        return parse_name_status(out)
+
+    def tracked_paths(self) -> list[str]:
+        """All paths in the index."""
+        return split_z(self.git("ls-files", "-z", "--cached", "--full-name"))
+
+
+def _empty_tree(repo: Repo) -> str:
+    return os.fsdecode(repo.git("hash-object", "-t", "tree", "--stdin", stdin=b"")).strip()
+
+
+def parse_name_status(output: bytes) -> list[Change]:
+    """Parse ``git diff --name-status -z``; an unmerged entry is an input error."""
+    fields = output.split(b"\0")
+    changes: list[Change] = []
+    i = 0
+    while i < len(fields) and fields[i]:
+        status = fields[i].decode("ascii")
+        letter = status[0]
+        if letter == "U":
+            raise InputError(
+                "a merge is in progress (the index has unmerged paths)",
+                path=os.fsdecode(fields[i + 1]),
+                hint="resolve the conflicts and `git add` them, or `git merge --abort`",
+            )
+        if letter in "RC":
+            source, target = os.fsdecode(fields[i + 1]), os.fsdecode(fields[i + 2])
+            changes.append(Change(letter, target, source))
+            i += 3
+        else:
+            changes.append(Change(letter, os.fsdecode(fields[i + 1])))
+            i += 2
+    return changes

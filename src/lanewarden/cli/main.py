@@ -1,0 +1,161 @@
+"""The command line: one argparse parser, one small module per subcommand.
+
+Each subcommand module exposes ``run(args) -> int`` and is imported only when
+its command runs, so ``--help`` and the hooks pay for nothing they do not use.
+:class:`~lanewarden.errors.InputError` becomes a message and exit code 2 here,
+and only here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from lanewarden import __version__
+from lanewarden.errors import InputError
+
+__all__ = ["entry", "main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"lanewarden: error: {message}\n  fix: see `{self.prog} --help`\n")
+
+
+def _command(
+    subparsers: argparse._SubParsersAction[_Parser],
+    name: str,
+    handler: str,
+    help_text: str,
+    *,
+    json_flag: bool = True,
+) -> _Parser:
+    parser = subparsers.add_parser(name, help=help_text, description=help_text)
+    parser.set_defaults(handler=handler)
+    if json_flag:
+        parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    return parser
+
+
+def build_parser() -> _Parser:
+    """The whole command-line interface."""
+    parser = _Parser(
+        prog="lanewarden",
+        description="Make the parallel-agent runbook enforceable: lock scopes, hooks, gates.",
+    )
+    parser.add_argument("--version", action="version", version=f"lanewarden {__version__}")
+    parser.add_argument(
+        "-C", dest="directory", metavar="DIR", help="run as if started in DIR (like git -C)"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    _command(
+        commands,
+        "init",
+        "lanewarden.cli.init",
+        "scaffold configuration, the policy file, the ledger and the decision register",
+    )
+    _command(commands, "bootstrap", "lanewarden.cli.bootstrap", "check the agent policy file")
+
+    lock = commands.add_parser("lock", help="the lock registry in the execution ledger")
+    lock_commands = lock.add_subparsers(dest="lock_command", metavar="ACTION", parser_class=_Parser)
+    lock_commands.required = True
+    acquire = _command(lock_commands, "acquire", "lanewarden.cli.lock:acquire", "add a lock")
+    acquire.add_argument("lock_id", metavar="ID")
+    acquire.add_argument("--owner", required=True)
+    acquire.add_argument(
+        "--scope", required=True, action="append", metavar="PATTERN", help="gitignore-style glob"
+    )
+    acquire.add_argument("--objective", required=True)
+    acquire.add_argument("--ttl", metavar="DURATION", help="lifetime, like 45m (default: lock_ttl)")
+    heartbeat = _command(
+        lock_commands, "heartbeat", "lanewarden.cli.lock:heartbeat", "refresh a lock's heartbeat"
+    )
+    heartbeat.add_argument("lock_id", metavar="ID")
+    heartbeat.add_argument("--ttl", metavar="DURATION", help="extend expiry to now + DURATION")
+    release = _command(lock_commands, "release", "lanewarden.cli.lock:release", "end a lock")
+    release.add_argument("lock_id", metavar="ID")
+    reclaim = _command(
+        lock_commands, "reclaim", "lanewarden.cli.lock:reclaim", "take over an expired/stale lock"
+    )
+    reclaim.add_argument("lock_id", metavar="ID")
+    reclaim.add_argument("--owner", required=True)
+    reclaim.add_argument("--note", required=True, help="why the lock is taken over (recorded)")
+    reclaim.add_argument("--ttl", metavar="DURATION")
+    listing = _command(lock_commands, "list", "lanewarden.cli.lock:list_locks", "list locks")
+    listing.add_argument("--all", action="store_true", help="include released locks")
+    _command(lock_commands, "check", "lanewarden.cli.lock:check", "check registry health")
+    who = _command(lock_commands, "who", "lanewarden.cli.lock:who", "which lock owns each path")
+    who.add_argument("paths", nargs="+", metavar="PATH")
+
+    hook = commands.add_parser("hook", help="the git hooks' checks")
+    hook_commands = hook.add_subparsers(dest="hook_command", metavar="HOOK", parser_class=_Parser)
+    hook_commands.required = True
+    _command(
+        hook_commands, "pre-commit", "lanewarden.cli.precommit", "check the staged change"
+    )
+
+    gate = commands.add_parser("gate", help="the gate ladder and its evidence")
+    gate_commands = gate.add_subparsers(dest="gate_command", metavar="ACTION", parser_class=_Parser)
+    gate_commands.required = True
+    status = _command(
+        gate_commands, "status", "lanewarden.cli.gate:status", "gates with evidence for a tree"
+    )
+    status.add_argument("--rev", metavar="REV", help="a revision's tree instead of the work tree")
+
+    hooks = commands.add_parser("hooks", help="manage installed git hooks")
+    hooks_commands = hooks.add_subparsers(dest="hooks_command", metavar="ACTION", parser_class=_Parser)
+    hooks_commands.required = True
+    install = _command(
+        hooks_commands, "install", "lanewarden.cli.install", "install lanewarden's git hooks"
+    )
+    install.add_argument(
+        "--use-hooks-path",
+        action="store_true",
+        help="install into the folder core.hooksPath names instead of refusing",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command and return its exit code (0 ok, 1 refused, 2 bad input)."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.directory:
+            try:
+                os.chdir(args.directory)
+            except OSError as e:
+                raise InputError(f"cannot enter: {e.strerror}", path=args.directory) from None
+        module_name, _, function = args.handler.partition(":")
+        module = importlib.import_module(module_name)
+        code: int = getattr(module, function or "run")(args)
+        return code
+    except InputError as error:
+        _report_error(error, as_json=getattr(args, "json", False))
+        return 2
+
+
+def _report_error(error: InputError, *, as_json: bool) -> None:
+    if as_json:
+        body = {
+            "ok": False,
+            "error": {
+                "message": error.message,
+                "path": error.path,
+                "line": error.line,
+                "fix": error.hint,
+            },
+        }
+        print(json.dumps(body))
+    print(f"lanewarden: error: {error}", file=sys.stderr)
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    raise SystemExit(main())

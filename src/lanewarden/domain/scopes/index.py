@@ -1,0 +1,136 @@
+"""Many named scopes matched against many paths in one pass per path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from lanewarden.domain.scopes.pattern import Pattern
+from lanewarden.domain.scopes.scope import Scope
+from lanewarden.domain.scopes.translate import git_view
+
+__all__ = ["ScopeIndex"]
+
+# (scope number, pattern number within the scope, pattern is positive)
+_Entry = tuple[int, int, bool]
+
+
+class ScopeIndex:
+    """Many named scopes matched against many paths, fast.
+
+    Patterns are filed under the directory their literal prefix names, so a path
+    only meets the patterns filed under its own ancestor directories: literal
+    names and directories by dictionary lookup, the rest by their regex, each
+    distinct regex tried once per path. Unanchored literal names (``vendor/``),
+    endings (``*.py``) and beginnings (``test_*``) are looked up per path
+    component, one lookup per distinct literal length.
+    """
+
+    def __init__(self, scopes: Mapping[str, Scope]) -> None:
+        """Index ``scopes``; :meth:`owners` reports names in this mapping's order."""
+        self._scope_names = list(scopes)
+        # literal path -> entries matching that path and everything under it
+        self._exact: dict[str, list[_Entry]] = {}
+        # directory -> entries matching everything under it
+        self._dirs: dict[str, list[_Entry]] = {}
+        # directory ("" = root) -> [(pattern, entries sharing its regex)]
+        self._wild: dict[str, list[tuple[Pattern, list[_Entry]]]] = {}
+        # any component / directory component / component ending -> entries
+        self._names: dict[str, list[_Entry]] = {}
+        self._dirnames: dict[str, list[_Entry]] = {}
+        self._suffixes: dict[str, list[_Entry]] = {}
+        self._prefixes: dict[str, list[_Entry]] = {}
+        by_kind = {
+            "exact": self._exact,
+            "dir": self._dirs,
+            "name": self._names,
+            "dirname": self._dirnames,
+            "suffix": self._suffixes,
+            "prefix": self._prefixes,
+        }
+        wild_by_regex: dict[tuple[str, str], list[_Entry]] = {}
+        for number, scope in enumerate(scopes.values()):
+            for rank, pattern in enumerate(scope.patterns):
+                entry = (number, rank, not pattern.negated)
+                kind, key = pattern.shape
+                if kind != "wild":
+                    by_kind[kind].setdefault(key, []).append(entry)
+                else:
+                    group = wild_by_regex.get((key, pattern.regex))
+                    if group is None:
+                        group = wild_by_regex[(key, pattern.regex)] = []
+                        self._wild.setdefault(key, []).append((pattern, group))
+                    group.append(entry)
+        self._suffix_lengths = sorted({len(k) for k in self._suffixes})
+        self._prefix_lengths = sorted({len(k) for k in self._prefixes})
+        self._by_component = bool(self._names or self._dirnames or self._suffixes or self._prefixes)
+
+    def owners(self, path: str) -> list[str]:
+        """Names of the scopes that include ``path`` (last-match-wins within each scope)."""
+        decided: dict[int, tuple[int, bool]] = {}
+        exact, dirs, wild = self._exact, self._dirs, self._wild
+        view = git_view(path)
+        if path in exact:
+            _note(decided, exact[path])
+        if "" in wild:
+            _try(decided, wild[""], path, view)
+        slash = path.find("/")
+        while slash != -1:
+            directory = path[:slash]
+            if directory in exact:
+                _note(decided, exact[directory])
+            if directory in dirs:
+                _note(decided, dirs[directory])
+            if directory in wild:
+                _try(decided, wild[directory], path, view)
+            slash = path.find("/", slash + 1)
+        if self._by_component:
+            self._match_components(decided, path)
+        names = self._scope_names
+        return [names[n] for n in sorted(decided) if decided[n][1]]
+
+    def _match_components(self, decided: dict[int, tuple[int, bool]], path: str) -> None:
+        """Apply the unanchored literal patterns to each component of ``path``."""
+        names, dirnames = self._names, self._dirnames
+        suffixes, prefixes = self._suffixes, self._prefixes
+        components = path.split("/")
+        last = len(components) - 1
+        for position, component in enumerate(components):
+            if component in names:
+                _note(decided, names[component])
+            if position < last and component in dirnames:
+                _note(decided, dirnames[component])
+            size = len(component)
+            for length in self._suffix_lengths:
+                if length > size:
+                    break
+                if component[size - length :] in suffixes:
+                    _note(decided, suffixes[component[size - length :]])
+            for length in self._prefix_lengths:
+                if length > size:
+                    break
+                if component[:length] in prefixes:
+                    _note(decided, prefixes[component[:length]])
+
+
+def _note(decided: dict[int, tuple[int, bool]], entries: Iterable[_Entry]) -> None:
+    """Record matching entries, keeping each scope's highest-ranked (last) match."""
+    for number, rank, positive in entries:
+        current = decided.get(number)
+        if current is None or rank > current[0]:
+            decided[number] = (rank, positive)
+
+
+def _try(
+    decided: dict[int, tuple[int, bool]],
+    groups: list[tuple[Pattern, list[_Entry]]],
+    path: str,
+    view: str,
+) -> None:
+    """Run each candidate regex whose entries could still change a scope's verdict."""
+    for pattern, entries in groups:
+        if not path.startswith(pattern.literal_prefix):
+            continue
+        if all(decided.get(n, (-1, False))[0] > rank for n, rank, _ in entries):
+            continue
+        if pattern.matches_view(view):
+            _note(decided, entries)

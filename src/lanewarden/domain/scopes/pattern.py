@@ -1,0 +1,197 @@
+"""One scope pattern: parsing, validation, matching and its cache form.
+
+The rules a pattern must pass, and why, are in the package docstring
+(:mod:`lanewarden.domain.scopes`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Literal
+
+from lanewarden.domain.scopes.translate import (
+    BracketError,
+    git_view,
+    is_escaped,
+    pattern_regex,
+    segment_regex,
+)
+
+__all__ = ["Pattern", "ScopeError", "parse_pattern"]
+
+_WILDCARDS = "*?["
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_DRIVE = re.compile(r"[A-Za-z]:[\\/]")
+
+Shape = tuple[Literal["exact", "dir", "wild", "name", "dirname", "suffix", "prefix"], str]
+
+
+class ScopeError(ValueError):
+    """A scope pattern is invalid; the message names the pattern, the caller adds file/line."""
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One gitignore-style pattern of a scope, compiled lazily.
+
+    ``regex`` is the positive form for ``re.fullmatch`` over ``git_view(path)``
+    (the path itself when ASCII): it matches the path or one of its parents.
+    ``literal_prefix`` starts every path an anchored pattern matches.
+    """
+
+    text: str
+    negated: bool
+    regex: str
+    literal_prefix: str
+
+    def matches(self, path: str) -> bool:
+        """Whether the positive form matches ``path`` or one of its parent directories."""
+        return self._compiled.fullmatch(git_view(path)) is not None
+
+    def matches_view(self, view: str) -> bool:
+        """Like :meth:`matches` for a path already passed through ``git_view``."""
+        return self._compiled.fullmatch(view) is not None
+
+    def to_cache(self) -> tuple[str, bool, str, str]:
+        """Plain data (marshal/JSON-able) that :meth:`from_cache` turns back into a Pattern."""
+        return (self.text, self.negated, self.regex, self.literal_prefix)
+
+    @classmethod
+    def from_cache(cls, data: Any) -> Pattern:
+        """Rebuild a pattern from :meth:`to_cache` data without importing pathspec."""
+        try:
+            text, negated, regex, literal_prefix = data
+        except (TypeError, ValueError):
+            raise ScopeError(f"malformed cached scope pattern: {data!r}") from None
+        if not (
+            isinstance(text, str)
+            and isinstance(negated, bool)
+            and isinstance(regex, str)
+            and isinstance(literal_prefix, str)
+        ):
+            raise ScopeError(f"malformed cached scope pattern: {data!r}")
+        return cls(text, negated, regex, literal_prefix)
+
+    @cached_property
+    def _compiled(self) -> re.Pattern[str]:
+        return re.compile(self.regex)
+
+    @cached_property
+    def shape(self) -> Shape:
+        """How an index can find this pattern without running its regex.
+
+        Anchored patterns: ``("exact", p)`` matches path ``p`` and everything
+        under it; ``("dir", d)`` everything under directory ``d``; ``("wild", d)``
+        only paths under directory ``d`` ("" = anywhere) can match.
+        Unanchored patterns: ``("name", n)`` matches a path with a component
+        ``n``; ``("dirname", n)`` a path under a directory ``n``; ``("suffix",
+        s)`` a path with a component ending in ``s`` (``*.py``), ``("prefix", s)``
+        one starting with ``s`` (``test_*``); else ``("wild", "")``.
+        """
+        body = self.text[1:] if self.negated else self.text
+        dir_only = body.endswith("/")
+        name = body[:-1] if dir_only else body
+        if "/" not in name:
+            return _unanchored_shape(name, dir_only)
+        prefix = self.literal_prefix
+        if not prefix:
+            return ("wild", "")
+        rest = _literal_head(body[1:] if body.startswith("/") else body)[1]
+        if not rest:
+            return ("dir", prefix[:-1]) if prefix.endswith("/") else ("exact", prefix)
+        if prefix.endswith("/") and len(rest) >= 2 and rest.strip("*") == "":
+            return ("dir", prefix[:-1])
+        return ("wild", prefix[: prefix.rfind("/")] if "/" in prefix else "")
+
+
+def _unanchored_shape(name: str, dir_only: bool) -> Shape:
+    """The shape of a pattern matched against every path component."""
+    literal, rest = _literal_head(name)
+    if not rest:
+        return ("dirname" if dir_only else "name", literal)
+    if dir_only:
+        return ("wild", "")
+    if literal and rest.strip("*") == "":
+        return ("prefix", literal)
+    tail = name.lstrip("*")
+    if tail != name:
+        literal, rest = _literal_head(tail)
+        if literal and not rest:
+            return ("suffix", literal)
+    return ("wild", "")
+
+
+def parse_pattern(text: str) -> Pattern:
+    """Validate one scope pattern and translate it; raise :class:`ScopeError` when invalid."""
+    if not isinstance(text, str):
+        raise ScopeError(f"a scope pattern must be a string, not {type(text).__name__}")
+    try:
+        negated, body = _validate(text)
+        # The first call imports pathspec (30 ms); cached patterns never get here.
+        regex = pattern_regex(body)
+    except (ScopeError, BracketError) as error:
+        raise ScopeError(f"invalid scope pattern {text!r}: {error}") from None
+    return Pattern(text, negated, regex, _literal_prefix(body))
+
+
+def _validate(text: str) -> tuple[bool, str]:
+    """Return (negated, body) or raise with the reason the pattern is refused."""
+    if not text.strip():
+        raise ScopeError("it is empty")
+    if _CONTROL.search(text):
+        raise ScopeError("it contains a control character (tab, newline, ...); use ? or *")
+    if text.startswith("#"):
+        raise ScopeError("it would be a gitignore comment; write \\# for a literal '#'")
+    negated = text.startswith("!")
+    body = text[1:] if negated else text
+    if not body:
+        raise ScopeError("'!' needs a pattern after it")
+    if body[0].isspace() or (body[-1].isspace() and not is_escaped(body, len(body) - 1)):
+        raise ScopeError("it starts or ends with whitespace; write '\\ ' for a literal space")
+    if _DRIVE.match(body):
+        raise ScopeError("it is an absolute OS path; scope patterns are relative to the repository")
+    if body.strip("/") == "":
+        raise ScopeError("it names the repository root; use '**' for every path")
+    inner = body[1:] if body.startswith("/") else body
+    inner = inner[:-1] if inner.endswith("/") else inner
+    for segment in inner.split("/"):
+        if not segment:
+            raise ScopeError("it contains an empty path segment ('//')")
+        if _unescape(segment) in (".", ".."):
+            raise ScopeError("'.' and '..' segments are not allowed; name the path from the root")
+        try:
+            segment_regex(segment)
+        except BracketError as error:
+            raise ScopeError(str(error)) from None
+    return negated, body
+
+
+def _unescape(segment: str) -> str:
+    """The segment with backslash escapes resolved (wildcards kept as written)."""
+    return re.sub(r"\\(.)", r"\1", segment, flags=re.DOTALL)
+
+
+def _literal_prefix(body: str) -> str:
+    """The anchored literal part of ``body`` up to its first wildcard; "" when unanchored."""
+    if "/" not in (body[:-1] if body.endswith("/") else body):
+        return ""
+    return _literal_head(body[1:] if body.startswith("/") else body)[0]
+
+
+def _literal_head(text: str) -> tuple[str, str]:
+    """Split a validated pattern into (its literal start, unescaped; the rest as written)."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\":
+            out.append(text[i + 1])
+            i += 2
+        elif char in _WILDCARDS:
+            break
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out), text[i:]

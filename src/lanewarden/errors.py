@@ -8,7 +8,7 @@ code 2 in exactly one place, :func:`lanewarden.cli.main.main`.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 __all__ = ["InputError"]
 
@@ -20,13 +20,13 @@ class InputError(Exception):
         self,
         message: str,
         *,
-        path: str | Path | None = None,
+        path: str | os.PathLike[str] | None = None,
         line: int | None = None,
         hint: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
-        self.path = None if path is None else str(path)
+        self.path = None if path is None else os.fspath(path)
         self.line = line
         self.hint = hint
 

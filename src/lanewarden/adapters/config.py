@@ -61,6 +61,7 @@ class Config:
     protected_branches: tuple[str, ...] = ()
     autonomous: bool = False
     gates: Mapping[str, Any] = field(default_factory=dict)
+    required_gates: Mapping[str, str] = field(default_factory=dict)
     policies: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -94,12 +95,14 @@ def _read_table(path: Path) -> Mapping[str, Any] | None:
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", path=path) from None
     if path.name == "lanewarden.toml":
-        return document
+        return dict(document)
     tool = document.get("tool", {})
     table = tool.get("lanewarden") if isinstance(tool, dict) else None
-    if table is not None and not isinstance(table, dict):
+    if table is None:
+        return None
+    if not isinstance(table, dict):
         raise InputError("[tool.lanewarden] must be a table", path=path)
-    return table
+    return dict(table)
 
 
 def _validate(root: Path, path: Path, table: Mapping[str, Any]) -> Config:
@@ -172,6 +175,16 @@ def _package_tests(raw: Any) -> Mapping[str, tuple[str, ...]]:
     return {_string(name): _strings(globs) for name, globs in _table(raw).items()}
 
 
+def _required_gates(raw: Any) -> Mapping[str, str]:
+    # Branch glob -> gate name; an empty string requires no evidence.
+    gates: dict[str, str] = {}
+    for branch, gate in _table(raw).items():
+        if not isinstance(gate, str):
+            raise TypeError(f"expected a gate name for {branch!r}, got {gate!r}")
+        gates[_string(branch)] = gate
+    return gates
+
+
 def _packages(raw: Any) -> tuple[str, ...] | None:
     if raw == "auto":
         return None
@@ -193,5 +206,6 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "protected_branches": _strings,
     "autonomous": _boolean,
     "gates": _table,
+    "required_gates": _required_gates,
     "policies": _table,
 }

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,6 +34,8 @@ def exclusive_lock(lock_path: Path) -> Iterator[None]:
 
 def atomic_write(path: Path, data: str | bytes) -> None:
     """Replace ``path`` with ``data`` in one rename; keeps the file's mode."""
+    import tempfile  # costs the hook's read-only path ~5 ms, so only writers pay
+
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         mode = path.stat().st_mode & 0o7777

@@ -106,21 +106,21 @@ class Repo:
                 raise InputError(
                     "not a git repository", path=cwd, hint="run lanewarden inside a git work tree"
                 ) from None
+            if "must be run in a work tree" in e.message:
+                raise _no_work_tree(cwd) from None
             raise
         lines = os.fsdecode(out).split("\n")
         if lines[0] == "true" or len(lines) < 4 or not lines[3]:
-            raise InputError(
-                "a bare repository has no work tree to check",
-                path=cwd,
-                hint="run lanewarden in a clone or a worktree of it",
-            )
+            raise _no_work_tree(cwd)
         git_dir = Path(lines[1])
         common = Path(lines[2])
         if not common.is_absolute():
             common = (cwd / common).resolve()
         return cls(root=Path(lines[3]), git_dir=git_dir, common_dir=common)
 
-    def git(self, *args: str, stdin: bytes | None = None, ok_codes: tuple[int, ...] = (0,)) -> bytes:
+    def git(
+        self, *args: str, stdin: bytes | None = None, ok_codes: tuple[int, ...] = (0,)
+    ) -> bytes:
         """Run git in this work tree."""
         return run_git(args, cwd=self.root, stdin=stdin, ok_codes=ok_codes)
 
@@ -145,13 +145,18 @@ class Repo:
 
     def current_branch(self) -> str | None:
         """The checked-out branch's short name, or None on a detached HEAD."""
+        # Reading HEAD saves the hook a git process; reftable repositories keep a
+        # placeholder there, so they ask git.
+        try:
+            head = (self.git_dir / "HEAD").read_text(encoding="utf-8").strip()
+        except OSError:
+            head = ""
+        if head.startswith("ref: refs/heads/") and not head.endswith("/.invalid"):
+            return head[len("ref: refs/heads/") :]
+        if head and not head.startswith("ref: "):
+            return None
         out = self.git("symbolic-ref", "--quiet", "--short", "HEAD", ok_codes=(0, 1))
-        name = os.fsdecode(out).strip()
-        return name or None
-
-    def has_commits(self) -> bool:
-        out = self.git("rev-parse", "--verify", "--quiet", "HEAD", ok_codes=(0, 1))
-        return bool(out.strip())
+        return os.fsdecode(out).strip() or None
 
     def staged_changes(self) -> list[Change]:
         """Every path the index changes against HEAD, renames and copies both sides.
@@ -159,7 +164,8 @@ class Repo:
         Honours ``GIT_INDEX_FILE``, so ``git commit -a`` and ``git commit PATH``
         are checked on what is actually committed.
         """
-        base = "HEAD" if self.has_commits() else _empty_tree(self)
+        # With no revision, git compares the index to HEAD, or to the empty tree on
+        # an unborn branch: one process either way.
         out = self.git(
             "diff",
             "--cached",
@@ -169,7 +175,6 @@ class Repo:
             "-C",
             "--no-ext-diff",
             "--ignore-submodules=none",
-            base,
         )
         return parse_name_status(out)
 
@@ -178,8 +183,12 @@ class Repo:
         return split_z(self.git("ls-files", "-z", "--cached", "--full-name"))
 
 
-def _empty_tree(repo: Repo) -> str:
-    return os.fsdecode(repo.git("hash-object", "-t", "tree", "--stdin", stdin=b"")).strip()
+def _no_work_tree(cwd: Path) -> InputError:
+    return InputError(
+        "a bare repository has no work tree to check",
+        path=cwd,
+        hint="run lanewarden in a clone or a worktree of it",
+    )
 
 
 def parse_name_status(output: bytes) -> list[Change]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -97,9 +96,73 @@ def build_parser() -> _Parser:
     hook = commands.add_parser("hook", help="the git hooks' checks")
     hook_commands = hook.add_subparsers(dest="hook_command", metavar="HOOK", parser_class=_Parser)
     hook_commands.required = True
-    _command(
-        hook_commands, "pre-commit", "lanewarden.cli.precommit", "check the staged change"
+    _command(hook_commands, "pre-commit", "lanewarden.cli.precommit", "check the staged change")
+    commit_msg = _command(
+        hook_commands,
+        "commit-msg",
+        "lanewarden.cli.commitmsg",
+        "check the commit message's Lane: trailer against the staged change",
     )
+    commit_msg.add_argument("file", metavar="FILE", help="the commit message file git passes")
+    pre_push = _command(
+        hook_commands,
+        "pre-push",
+        "lanewarden.cli.prepush",
+        "check a push (git's pre-push input on stdin, or pre-commit's PRE_COMMIT_* variables)",
+    )
+    pre_push.add_argument("remote", nargs="?", metavar="REMOTE", help="the remote's name")
+    pre_push.add_argument("url", nargs="?", metavar="URL", help="the remote's URL")
+
+    verify = _command(
+        commands,
+        "verify",
+        "lanewarden.cli.verify",
+        "the push check over a commit range, for CI (the backstop --no-verify cannot skip)",
+    )
+    verify.add_argument("--range", required=True, metavar="A..B", help="the pushed commits")
+    verify.add_argument(
+        "--format", choices=("text", "json", "github"), default="text", help="github: annotations"
+    )
+    verify.add_argument(
+        "--require-evidence",
+        action="store_true",
+        help="also require passing evidence (local or git notes) for the tip's tree",
+    )
+    verify.add_argument("--gate", metavar="GATE", help="the gate required (default: the target's)")
+
+    approve = _command(
+        commands,
+        "approve",
+        "lanewarden.cli.approve",
+        "record a narrow, short-lived approval (orchestrator or maintainer)",
+    )
+    approve.add_argument(
+        "--action",
+        required=True,
+        choices=("force-push", "branch-delete", "integrator-only", "missing-evidence"),
+    )
+    approve.add_argument("--ref", required=True, metavar="REF", help="the ref, like main")
+    approve.add_argument("--reason", required=True, metavar="TEXT", help="why (recorded)")
+    approve.add_argument("--ttl", metavar="DURATION", help="lifetime (default 15m)")
+
+    audit = commands.add_parser("audit", help="the audit trail of approvals and overrides")
+    audit_commands = audit.add_subparsers(
+        dest="audit_command", metavar="ACTION", parser_class=_Parser
+    )
+    audit_commands.required = True
+    _command(audit_commands, "verify", "lanewarden.cli.audit:verify", "check the hash chain")
+
+    evidence = commands.add_parser("evidence", help="share gate evidence as git notes")
+    evidence_commands = evidence.add_subparsers(
+        dest="evidence_command", metavar="ACTION", parser_class=_Parser
+    )
+    evidence_commands.required = True
+    for action, text in (
+        ("push", "record local evidence as notes and push them"),
+        ("fetch", "fetch and merge the remote's evidence notes"),
+    ):
+        sub = _command(evidence_commands, action, f"lanewarden.cli.evidence:{action}", text)
+        sub.add_argument("remote", nargs="?", default="origin", metavar="REMOTE")
 
     gate = commands.add_parser("gate", help="the gate ladder and its evidence")
     gate_commands = gate.add_subparsers(dest="gate_command", metavar="ACTION", parser_class=_Parser)
@@ -108,9 +171,15 @@ def build_parser() -> _Parser:
         gate_commands, "status", "lanewarden.cli.gate:status", "gates with evidence for a tree"
     )
     status.add_argument("--rev", metavar="REV", help="a revision's tree instead of the work tree")
+    gate_run = _command(
+        gate_commands, "run", "lanewarden.cli.gaterun", "run the gate ladder, recording evidence"
+    )
+    gate_run.add_argument("gate", choices=("1", "2", "3", "all"), metavar="1|2|3|all")
 
     hooks = commands.add_parser("hooks", help="manage installed git hooks")
-    hooks_commands = hooks.add_subparsers(dest="hooks_command", metavar="ACTION", parser_class=_Parser)
+    hooks_commands = hooks.add_subparsers(
+        dest="hooks_command", metavar="ACTION", parser_class=_Parser
+    )
     hooks_commands.required = True
     install = _command(
         hooks_commands, "install", "lanewarden.cli.install", "install lanewarden's git hooks"
@@ -143,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _report_error(error: InputError, *, as_json: bool) -> None:
     if as_json:
+        import json
+
         body = {
             "ok": False,
             "error": {

@@ -28,8 +28,14 @@ RULES = frozenset(
         "ledger-split",
         # Added by lanewarden beyond PRODUCT.md's initial list.
         "lock-overlap",
+        "lock-live",
+        "wrong-role",
+        "hooks-path",
         "malformed-row",
         "incomplete-policy",
+        # Commit messages, pushes, approvals and the audit trail.
+        "lane-mismatch",
+        "audit-tampered",
     }
 )
 

@@ -1,0 +1,34 @@
+"""What every command needs first: the repository, its configuration, the caller."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+
+from lanewarden.adapters.config import Config, load_config
+from lanewarden.adapters.git import Repo
+from lanewarden.domain.identity import Identity, resolve_identity
+
+__all__ = ["Context"]
+
+
+@dataclass
+class Context:
+    """The repository seen from the current directory, with its configuration."""
+
+    repo: Repo
+    config: Config
+
+    @classmethod
+    def load(cls) -> Context:
+        repo = Repo.discover()
+        return cls(repo=repo, config=load_config(repo.root))
+
+    @cached_property
+    def branch(self) -> str | None:
+        return self.repo.current_branch()
+
+    @cached_property
+    def identity(self) -> Identity:
+        return resolve_identity(os.environ, branch=self.branch, mode=self.config.mode)

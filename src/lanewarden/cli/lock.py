@@ -1,0 +1,302 @@
+"""``lanewarden lock``: acquire, heartbeat, release, reclaim, list, check, who."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from lanewarden.adapters.registry_store import RegistryStore
+from lanewarden.cli.context import Context
+from lanewarden.cli.output import emit_json, report
+from lanewarden.domain.locks import Lock, check_lock_id
+from lanewarden.domain.registry import Hotspots, shell_quote
+from lanewarden.domain.scopes import Scope, ScopeError
+from lanewarden.domain.times import format_time, now, parse_duration
+from lanewarden.domain.violations import Violation
+from lanewarden.errors import InputError
+
+__all__ = ["acquire", "check", "heartbeat", "list_locks", "reclaim", "release", "who"]
+
+
+def _ttl(text: str | None, default: timedelta) -> timedelta:
+    if text is None:
+        return default
+    try:
+        return parse_duration(text)
+    except ValueError as e:
+        raise InputError(f"--ttl: {e}") from None
+
+
+def _lock_id(text: str) -> str:
+    try:
+        return check_lock_id(text)
+    except ValueError as e:
+        raise InputError(str(e)) from None
+
+
+def _known(store: RegistryStore, lock_id: str, lock: Lock | None) -> Lock:
+    if lock is None:
+        raise InputError(
+            f"unknown lane: no lock {lock_id!r} in the lock table",
+            path=store.display_path(),
+            hint="see the locks with `lanewarden lock list`",
+        )
+    return lock
+
+
+def _refuse_role(ctx: Context, action: str, as_json: bool) -> int | None:
+    """Only the orchestrator (or integrator) writes the single-writer ledger."""
+    if ctx.identity.may_write_ledger:
+        return None
+    violation = Violation(
+        rule="wrong-role",
+        message=f"a {ctx.identity.role} cannot {action} locks: the ledger has one writer, "
+        "the orchestrator (runbook §6.1)",
+        fix=f"ask the orchestrator, or run it as one: `LANEWARDEN_ROLE=orchestrator lanewarden "
+        f"lock {action} ...`",
+    )
+    return report([violation], as_json=as_json, ok_text="")
+
+
+def _done(as_json: bool, text: str, body: dict[str, object]) -> int:
+    if as_json:
+        emit_json({"ok": True, **body})
+    else:
+        print(text)
+    return 0
+
+
+def acquire(args: argparse.Namespace) -> int:
+    ctx = Context.load()
+    lock_id = _lock_id(args.lock_id)
+    refused = _refuse_role(ctx, "acquire", args.json)
+    if refused is not None:
+        return refused
+    try:
+        scope = Scope.parse(args.scope)
+        hotspots = Hotspots(ctx.config.hotspots)
+        hotspots.scopes  # noqa: B018 - validate the configured globs before anything else
+    except ScopeError as e:
+        raise InputError(f"bad glob: {e}", hint="fix the pattern (gitignore syntax)") from None
+    ttl = _ttl(args.ttl, ctx.config.lock_ttl)
+    objective = " ".join(args.objective.split())
+    owner = args.owner.strip()
+    if not owner or not objective:
+        raise InputError("--owner and --objective must not be empty")
+    refusal = _bootstrap_refusal(ctx, args.json)
+    if refusal is not None:
+        return refusal
+    store = RegistryStore(ctx.repo, ctx.config)
+    with store.transaction() as tx:
+        if tx.registry.get(lock_id) is not None:
+            raise InputError(
+                f"lock {lock_id!r} already exists",
+                path=store.display_path(),
+                hint="choose another lock id, or release that lock first",
+            )
+        tracked: list[str] | None = None
+
+        def tracked_paths() -> list[str]:
+            nonlocal tracked
+            if tracked is None:
+                tracked = ctx.repo.tracked_paths()
+            return tracked
+
+        conflicts = tx.registry.acquisition_conflicts(lock_id, scope, hotspots, tracked_paths)
+        if conflicts:
+            return report(conflicts, as_json=args.json, ok_text="")
+        at = now()
+        lock = Lock(lock_id, owner, scope, objective, start=at, heartbeat=at, expires=at + ttl)
+        tx.registry = tx.registry.with_lock(lock)
+    return _done(
+        args.json,
+        f"acquired {lock_id} for {owner} until {format_time(lock.expires)}",
+        {"lock": lock.to_json(at, ctx.config.heartbeat_stale_after)},
+    )
+
+
+def _bootstrap_refusal(ctx: Context, as_json: bool) -> int | None:
+    """A parallel run does not start while the agent policy is incomplete (§16.1)."""
+    from lanewarden.domain.policies import check_bootstrap
+
+    result = check_bootstrap(ctx.repo, ctx.config)
+    if result.ok:
+        return None
+    if as_json:
+        emit_json({**result.to_json(), "ok": False, "refused": "lock acquire"})
+    else:
+        print(result.render_text(), end="", file=sys.stderr)
+        print(
+            "lanewarden: lock acquire refused: the bootstrap check fails (runbook §16.1)\n"
+            "  fix: complete the policy (`lanewarden init`), commit it, and run "
+            "`lanewarden bootstrap`",
+            file=sys.stderr,
+        )
+    return 1
+
+
+def heartbeat(args: argparse.Namespace) -> int:
+    """A worker refreshes its own lock; it writes its heartbeat file, never the ledger."""
+    ctx = Context.load()
+    lock_id = _lock_id(args.lock_id)
+    store = RegistryStore(ctx.repo, ctx.config)
+    lock = _known(store, lock_id, store.read().get(lock_id))
+    lane = ctx.identity.lane
+    if lane is not None and lane != lock_id and not ctx.identity.may_write_ledger:
+        violation = Violation(
+            rule="foreign-lock",
+            lock=lock_id,
+            message=f"lane {lane} cannot heartbeat lock {lock_id}: a worker refreshes its own lock",
+            fix=f"`lanewarden lock heartbeat {shell_quote(lane)}`",
+        )
+        return report([violation], as_json=args.json, ok_text="")
+    at = now()
+    if lock.status(at, ctx.config.heartbeat_stale_after) == "expired":
+        from lanewarden.domain.registry import expired_violation
+
+        return report([expired_violation(lock)], as_json=args.json, ok_text="")
+    expires = at + _ttl(args.ttl, ctx.config.lock_ttl)
+    store.heartbeats.write(lock, at, max(expires, lock.expires))
+    lock = lock.refreshed(at, expires)
+    return _done(
+        args.json,
+        f"heartbeat {lock_id} at {format_time(at)}; expires {format_time(lock.expires)}",
+        {"lock": lock.to_json(at, ctx.config.heartbeat_stale_after)},
+    )
+
+
+def release(args: argparse.Namespace) -> int:
+    ctx = Context.load()
+    lock_id = _lock_id(args.lock_id)
+    refused = _refuse_role(ctx, "release", args.json)
+    if refused is not None:
+        return refused
+    store = RegistryStore(ctx.repo, ctx.config)
+    at = now()
+    with store.transaction() as tx:
+        _known(store, lock_id, tx.registry.get(lock_id))
+        tx.registry = tx.registry.released(lock_id, at)
+    return _done(
+        args.json,
+        f"released {lock_id}; it stays in the ledger's lock history",
+        {"lock": tx.registry.history[-1].to_json()},
+    )
+
+
+def reclaim(args: argparse.Namespace) -> int:
+    ctx = Context.load()
+    lock_id = _lock_id(args.lock_id)
+    refused = _refuse_role(ctx, "reclaim", args.json)
+    if refused is not None:
+        return refused
+    note = " ".join(args.note.split())
+    owner = args.owner.strip()
+    if not note or not owner:
+        raise InputError("--note and --owner must not be empty: a reclaim records why")
+    ttl = _ttl(args.ttl, ctx.config.lock_ttl)
+    store = RegistryStore(ctx.repo, ctx.config)
+    at = now()
+    stale_after = ctx.config.heartbeat_stale_after
+    with store.transaction() as tx:
+        lock = _known(store, lock_id, tx.registry.get(lock_id))
+        status = lock.status(at, stale_after)
+        if status == "active":
+            violation = Violation(
+                rule="lock-live",
+                lock=lock_id,
+                message=f"lock {lock_id} (owner {lock.owner}) is live: heartbeat "
+                f"{format_time(lock.heartbeat)}, expires {format_time(lock.expires)}",
+                fix="only an expired or stale lock can be reclaimed; ask its owner to "
+                f"release it (`lanewarden lock release {shell_quote(lock_id)}`)",
+            )
+            return report([violation], as_json=args.json, ok_text="")
+        tx.registry = tx.registry.reclaimed(lock_id, owner=owner, note=note, at=at, ttl=ttl)
+    new = tx.registry.get(lock_id)
+    assert new is not None
+    return _done(
+        args.json,
+        f"reclaimed {status} lock {lock_id} for {owner} (from {lock.owner}); note recorded",
+        {"lock": new.to_json(at, stale_after), "previous": tx.registry.history[-1].to_json()},
+    )
+
+
+def list_locks(args: argparse.Namespace) -> int:
+    ctx = Context.load()
+    registry = RegistryStore(ctx.repo, ctx.config).read()
+    at = now()
+    rows = [lock.to_json(at, ctx.config.heartbeat_stale_after) for lock in registry.locks]
+    if args.all:
+        rows += [ended.to_json() for ended in registry.history]
+    if args.json:
+        emit_json({"locks": rows})
+        return 0
+    if not rows:
+        print("no locks")
+    for row in rows:
+        scope = " ".join(row["scope"])
+        print(
+            f"{row['lock_id']}\t{row['status']}\t{row['owner']}\texpires {row['expires']}\t"
+            f"{scope}\t{row['objective']}"
+        )
+    return 0
+
+
+def check(args: argparse.Namespace) -> int:
+    ctx = Context.load()
+    store = RegistryStore(ctx.repo, ctx.config)
+    try:
+        registry = store.read()
+    except InputError as error:
+        if not error.message.startswith("malformed"):
+            raise
+        violation = Violation(
+            rule="malformed-row", path=error.where(), message=error.message, fix=error.hint
+        )
+        report([violation], as_json=args.json, ok_text="")
+        return 2
+    try:
+        hotspots = Hotspots(ctx.config.hotspots)
+        hotspots.scopes  # noqa: B018 - validate before the scan
+    except ScopeError as e:
+        raise InputError(f"bad glob in hotspots: {e}", path=ctx.config.source_name) from None
+    violations = registry.health(
+        ctx.repo.tracked_paths(), hotspots, now(), ctx.config.heartbeat_stale_after
+    )
+    return report(
+        violations,
+        as_json=args.json,
+        ok_text=f"lock registry healthy: {len(registry.locks)} lock(s) in {store.display_path()}",
+        extra={"locks": len(registry.locks)},
+    )
+
+
+def who(args: argparse.Namespace) -> int:
+    ctx = Context.load()
+    registry = RegistryStore(ctx.repo, ctx.config).read()
+    root = Path(os.path.realpath(ctx.repo.root))
+    rows = []
+    for given in args.paths:
+        path = _repo_relative(given, root)
+        rows.append({"path": path, "locks": registry.owners(path)})
+    if args.json:
+        emit_json({"paths": rows})
+        return 0
+    for row in rows:
+        owners = ", ".join(row["locks"]) or "none"
+        print(f"{row['path']}\t{owners}")
+    return 0
+
+
+def _repo_relative(given: str, root: Path) -> str:
+    absolute = Path(os.path.realpath(os.path.abspath(given)))
+    try:
+        relative = absolute.relative_to(root)
+    except ValueError:
+        raise InputError("path is outside the repository", path=given) from None
+    text = relative.as_posix()
+    if text == ".":
+        raise InputError("name a path inside the repository, not its top", path=given)
+    return text

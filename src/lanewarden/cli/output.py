@@ -1,0 +1,39 @@
+"""How checks and listings reach people (short text) and agents (one JSON object)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from lanewarden.domain.violations import Violation
+
+__all__ = ["emit_json", "report"]
+
+
+def emit_json(body: Mapping[str, Any]) -> None:
+    """Print one JSON object on stdout."""
+    sys.stdout.write(json.dumps(body, ensure_ascii=False) + "\n")
+
+
+def report(
+    violations: Sequence[Violation],
+    *,
+    as_json: bool,
+    ok_text: str,
+    extra: Mapping[str, Any] | None = None,
+) -> int:
+    """Print a check's result; 0 when it passed, 1 when a policy was violated."""
+    ok = not violations
+    if as_json:
+        emit_json({"ok": ok, "violations": [v.to_json() for v in violations], **(extra or {})})
+    elif ok:
+        print(ok_text)
+    else:
+        for violation in violations:
+            where = f" {violation.path}:" if violation.path else ""
+            print(f"lanewarden: {violation.rule}:{where} {violation.message}", file=sys.stderr)
+            if violation.fix:
+                print(f"  fix: {violation.fix}", file=sys.stderr)
+    return 0 if ok else 1

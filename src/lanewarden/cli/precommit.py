@@ -1,0 +1,55 @@
+"""``lanewarden hook pre-commit``: check the staged change against the lock registry."""
+
+from __future__ import annotations
+
+import argparse
+
+from lanewarden.adapters.registry_store import RegistryStore
+from lanewarden.cli.context import Context
+from lanewarden.cli.output import report
+from lanewarden.domain.commit_check import CommitPolicy, check_staged_change
+from lanewarden.domain.registry import Hotspots
+from lanewarden.domain.scopes import ScopeError
+from lanewarden.domain.times import now
+from lanewarden.errors import InputError
+
+__all__ = ["run"]
+
+
+def run(args: argparse.Namespace) -> int:
+    ctx = Context.load()
+    changes = ctx.repo.staged_changes()
+    paths = list(dict.fromkeys(path for change in changes for path in change.paths()))
+    if not paths:
+        return report(
+            [], as_json=args.json, ok_text="lanewarden: nothing staged", extra={"paths": 0}
+        )
+    store = RegistryStore(ctx.repo, ctx.config)
+    registry = store.read_for_commit(ctx.identity.lane)
+    try:
+        hotspots = Hotspots(ctx.config.hotspots)
+        hotspots.scopes  # noqa: B018 - validate the configured globs now
+    except ScopeError as e:
+        raise InputError(f"bad glob in hotspots: {e}", path=ctx.config.source_name) from None
+    policy = CommitPolicy(
+        mode=ctx.config.mode,
+        target_branch=ctx.config.target_branch,
+        hotspots=hotspots,
+        stale_after=ctx.config.heartbeat_stale_after,
+    )
+    violations = check_staged_change(
+        paths,
+        identity=ctx.identity,
+        branch=ctx.branch,
+        registry=registry,
+        policy=policy,
+        at=now(),
+        ledger=store.display_path(),
+    )
+    lane = ctx.identity.lane or "no lane"
+    return report(
+        violations,
+        as_json=args.json,
+        ok_text=f"lanewarden: {len(paths)} staged path(s) inside {lane}'s scope",
+        extra={"paths": len(paths), "lane": ctx.identity.lane, "role": ctx.identity.role},
+    )

@@ -1,0 +1,59 @@
+"""Who is calling: the lane and the role, from the environment and the branch.
+
+Order of precedence for the lane:
+
+1. ``LANEWARDEN_LANE``, when set and not empty;
+2. in worktree mode, the branch name ``lane/<id>``;
+3. otherwise no lane.
+
+The role comes from ``LANEWARDEN_ROLE`` (``worker``, ``integrator``,
+``orchestrator`` or ``maintainer``, the human who grants approvals); unset
+means ``worker``, the role with the fewest rights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from lanewarden.errors import InputError
+
+__all__ = ["ROLES", "Identity", "resolve_identity"]
+
+Role = Literal["worker", "integrator", "orchestrator", "maintainer"]
+ROLES: tuple[Role, ...] = ("worker", "integrator", "orchestrator", "maintainer")
+LANE_BRANCH_PREFIX = "lane/"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The caller's lane (if any), where it came from, and role."""
+
+    lane: str | None
+    lane_source: str | None
+    role: Role
+
+    @property
+    def may_write_ledger(self) -> bool:
+        """Only the orchestrator and the integrator write the ledger (runbook §6.1)."""
+        return self.role in ("orchestrator", "integrator")
+
+
+def resolve_identity(env: Mapping[str, str], *, branch: str | None, mode: str) -> Identity:
+    """Resolve the caller's identity; an unknown role is an input error."""
+    raw_role = env.get("LANEWARDEN_ROLE", "").strip() or "worker"
+    role = next((r for r in ROLES if r == raw_role), None)
+    if role is None:
+        raise InputError(
+            f"LANEWARDEN_ROLE={raw_role!r} is not a role",
+            hint=f"set LANEWARDEN_ROLE to one of: {', '.join(ROLES)}",
+        )
+    lane = env.get("LANEWARDEN_LANE", "").strip()
+    if lane:
+        return Identity(lane=lane, lane_source="LANEWARDEN_LANE", role=role)
+    if mode == "worktrees" and branch and branch.startswith(LANE_BRANCH_PREFIX):
+        name = branch[len(LANE_BRANCH_PREFIX) :]
+        if name:
+            return Identity(lane=name, lane_source=f"branch {branch}", role=role)
+    return Identity(lane=None, lane_source=None, role=role)

@@ -1,0 +1,198 @@
+"""Locks: a lane's claim on a scope, with its lifetime and status.
+
+A lock is *active* while its heartbeat is fresh, *stale* once the heartbeat
+is older than ``heartbeat_stale_after``, *expired* past its expiry, and
+*released* once it has moved to the ledger's history. Every lock still in
+the lock table, whatever its status, claims its scope: an expired lock is
+taken over with ``lock reclaim`` (which records why), never silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from lanewarden.domain.scopes import Scope, ScopeError
+from lanewarden.domain.times import format_time, parse_time
+from lanewarden.errors import InputError
+
+if TYPE_CHECKING:
+    # The hook reads locks from a compiled cache and never needs the Markdown side.
+    from lanewarden.domain.ledger import HistoryRecord, LockRecord
+
+__all__ = ["LOCK_ID", "Lock", "LockStatus", "ReleasedLock", "check_lock_id"]
+
+LockStatus = Literal["active", "stale", "expired", "released"]
+
+# Lock ids name heartbeat files, so they stay file-name safe.
+LOCK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def check_lock_id(lock_id: str) -> str:
+    """Return ``lock_id`` if it is well formed, else raise ``ValueError``."""
+    if not LOCK_ID.fullmatch(lock_id):
+        raise ValueError(
+            f"bad lock id {lock_id!r}: use letters, digits, '.', '_' or '-' (like L-001)"
+        )
+    return lock_id
+
+
+@dataclass(frozen=True)
+class Lock:
+    """One row of the lock table, validated."""
+
+    lock_id: str
+    owner: str
+    scope: Scope
+    objective: str
+    start: datetime
+    heartbeat: datetime
+    expires: datetime
+    line: int = 0
+
+    def status(self, at: datetime, stale_after: timedelta) -> LockStatus:
+        """``expired`` past expiry, ``stale`` with an old heartbeat, else ``active``."""
+        if at >= self.expires:
+            return "expired"
+        if at - self.heartbeat > stale_after:
+            return "stale"
+        return "active"
+
+    def refreshed(self, heartbeat: datetime, expires: datetime) -> Lock:
+        """This lock with a newer heartbeat and expiry (never moved backwards)."""
+        return replace(
+            self, heartbeat=max(self.heartbeat, heartbeat), expires=max(self.expires, expires)
+        )
+
+    def to_record(self) -> LockRecord:
+        from lanewarden.domain.ledger import LockRecord
+
+        return LockRecord(
+            lock_id=self.lock_id,
+            owner=self.owner,
+            scope=self.scope.texts(),
+            objective=self.objective,
+            start=format_time(self.start),
+            heartbeat=format_time(self.heartbeat),
+            expires=format_time(self.expires),
+            line=self.line,
+        )
+
+    def to_json(self, at: datetime, stale_after: timedelta) -> dict[str, Any]:
+        return {
+            "lock_id": self.lock_id,
+            "owner": self.owner,
+            "scope": list(self.scope.texts()),
+            "objective": self.objective,
+            "start": format_time(self.start),
+            "heartbeat": format_time(self.heartbeat),
+            "expires": format_time(self.expires),
+            "status": self.status(at, stale_after),
+        }
+
+    @classmethod
+    def from_record(cls, record: LockRecord, ledger: Path) -> Lock:
+        """Validate a lock-table row; errors name the ledger and the row's line."""
+
+        def fail(message: str) -> InputError:
+            return InputError(
+                f"malformed lock row: {message}",
+                path=ledger,
+                line=record.line or None,
+                hint="correct the row in the lock table, or ask the orchestrator to",
+            )
+
+        try:
+            check_lock_id(record.lock_id)
+            scope = Scope.parse(record.scope)
+        except (ValueError, ScopeError) as e:
+            raise fail(str(e)) from None
+        times: dict[str, datetime] = {}
+        for column in ("start", "heartbeat", "expires"):
+            try:
+                times[column] = parse_time(getattr(record, column), reference=times.get("start"))
+            except ValueError as e:
+                raise fail(f"{column}: {e}") from None
+        return cls(
+            lock_id=record.lock_id,
+            owner=record.owner,
+            scope=scope,
+            objective=record.objective,
+            start=times["start"],
+            heartbeat=times["heartbeat"],
+            expires=times["expires"],
+            line=record.line,
+        )
+
+
+@dataclass(frozen=True)
+class ReleasedLock:
+    """A lock that ended (released, or reclaimed from its previous owner)."""
+
+    lock: Lock
+    ended: datetime
+    outcome: str
+    note: str = ""
+
+    def to_record(self) -> HistoryRecord:
+        from lanewarden.domain.ledger import HistoryRecord
+
+        row = self.lock.to_record()
+        return HistoryRecord(
+            lock_id=row.lock_id,
+            owner=row.owner,
+            scope=row.scope,
+            objective=row.objective,
+            start=row.start,
+            heartbeat=row.heartbeat,
+            expires=row.expires,
+            ended=format_time(self.ended),
+            outcome=self.outcome,
+            note=self.note,
+            line=self.lock.line,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        row = self.to_record()
+        return {
+            "lock_id": row.lock_id,
+            "owner": row.owner,
+            "scope": list(row.scope),
+            "objective": row.objective,
+            "start": row.start,
+            "heartbeat": row.heartbeat,
+            "expires": row.expires,
+            "ended": row.ended,
+            "outcome": row.outcome,
+            "note": row.note,
+            "status": "released",
+        }
+
+    @classmethod
+    def from_record(cls, record: HistoryRecord, ledger: Path) -> ReleasedLock:
+        """Validate a history row; errors name the ledger and the row's line."""
+        from lanewarden.domain.ledger import LockRecord
+
+        lock = Lock.from_record(
+            LockRecord(
+                lock_id=record.lock_id,
+                owner=record.owner,
+                scope=record.scope,
+                objective=record.objective,
+                start=record.start,
+                heartbeat=record.heartbeat,
+                expires=record.expires,
+                line=record.line,
+            ),
+            ledger,
+        )
+        try:
+            ended = parse_time(record.ended, reference=lock.start)
+        except ValueError as e:
+            raise InputError(
+                f"malformed history row: ended: {e}", path=ledger, line=record.line or None
+            ) from None
+        return cls(lock=lock, ended=ended, outcome=record.outcome, note=record.note)

@@ -1,0 +1,255 @@
+"""The lock registry: the ledger's lock table as a value, and its rules.
+
+Everything here is pure: it takes the registry, the tracked paths and the
+time, and returns a new registry or a list of violations. Reading and
+writing the ledger is :mod:`lanewarden.adapters.registry_store`'s job.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from functools import cached_property
+
+from lanewarden.domain.locks import Lock, ReleasedLock
+from lanewarden.domain.scopes import Scope, ScopeIndex
+from lanewarden.domain.violations import Violation
+
+__all__ = ["Hotspots", "LockRegistry", "shell_quote"]
+
+_SHOWN_PATHS = 5
+
+
+def shell_quote(text: str) -> str:
+    """Quote for a POSIX shell, so a fix can be pasted as it is."""
+    if text and all(c.isalnum() or c in "@%+=:,./-_" for c in text):
+        return text
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+def _sample(paths: Sequence[str]) -> str:
+    shown = ", ".join(paths[:_SHOWN_PATHS])
+    more = len(paths) - _SHOWN_PATHS
+    return f"{shown} (+{more} more)" if more > 0 else shown
+
+
+@dataclass(frozen=True)
+class Hotspots:
+    """Configured hotspot globs, each one an area no two locks may share."""
+
+    globs: tuple[str, ...]
+
+    @cached_property
+    def scopes(self) -> dict[str, Scope]:
+        return {glob: Scope.parse([glob]) for glob in self.globs}
+
+    @cached_property
+    def index(self) -> ScopeIndex:
+        return ScopeIndex(self.scopes)
+
+    def containing(self, path: str) -> list[str]:
+        """The hotspot globs that match ``path``."""
+        return self.index.owners(path) if self.globs else []
+
+
+@dataclass(frozen=True)
+class LockRegistry:
+    """The lock table and the history of ended locks."""
+
+    locks: tuple[Lock, ...] = ()
+    history: tuple[ReleasedLock, ...] = ()
+
+    def get(self, lock_id: str) -> Lock | None:
+        return next((lock for lock in self.locks if lock.lock_id == lock_id), None)
+
+    @cached_property
+    def index(self) -> ScopeIndex:
+        """Every lock in the table (each claims its scope until released)."""
+        return ScopeIndex({lock.lock_id: lock.scope for lock in self.locks})
+
+    def owners(self, path: str) -> list[str]:
+        """The ids of the locks whose scope includes ``path``."""
+        return self.index.owners(path)
+
+    # -- changes -------------------------------------------------------------------------
+
+    def with_lock(self, lock: Lock) -> LockRegistry:
+        return replace(self, locks=(*self.locks, lock))
+
+    def released(
+        self, lock_id: str, at: datetime, *, outcome: str = "released", note: str = ""
+    ) -> LockRegistry:
+        """Move a lock to the history."""
+        lock = self.get(lock_id)
+        assert lock is not None, lock_id
+        ended = ReleasedLock(lock=replace(lock, line=0), ended=at, outcome=outcome, note=note)
+        return replace(
+            self,
+            locks=tuple(other for other in self.locks if other.lock_id != lock_id),
+            history=(*self.history, ended),
+        )
+
+    def reclaimed(
+        self, lock_id: str, *, owner: str, note: str, at: datetime, ttl: timedelta
+    ) -> LockRegistry:
+        """Hand a lock to a new owner; the old ownership goes to the history with the note."""
+        old = self.get(lock_id)
+        assert old is not None, lock_id
+        new = replace(old, owner=owner, start=at, heartbeat=at, expires=at + ttl, line=0)
+        ended = ReleasedLock(lock=replace(old, line=0), ended=at, outcome="reclaimed", note=note)
+        return replace(
+            self,
+            locks=tuple(new if lock.lock_id == lock_id else lock for lock in self.locks),
+            history=(*self.history, ended),
+        )
+
+    def with_heartbeats(self, beats: Mapping[str, tuple[datetime, datetime]]) -> LockRegistry:
+        """Fold workers' heartbeats (``lock_id -> (heartbeat, expires)``) into the table."""
+        if not beats:
+            return self
+        return replace(
+            self,
+            locks=tuple(
+                lock.refreshed(*beats[lock.lock_id]) if lock.lock_id in beats else lock
+                for lock in self.locks
+            ),
+        )
+
+    # -- rules ---------------------------------------------------------------------------
+
+    def acquisition_conflicts(
+        self,
+        lock_id: str,
+        scope: Scope,
+        hotspots: Hotspots,
+        tracked_paths: Callable[[], Sequence[str]],
+    ) -> list[Violation]:
+        """Why a new lock on ``scope`` cannot be added (empty: it can).
+
+        Refused when it can share a path with a lock in the table (a tracked path
+        both match, or patterns whose literal prefixes nest, so files created later
+        are covered too), or when it and another lock touch one hotspot.
+        """
+        violations: list[Violation] = []
+        for other in self.locks:
+            pairs = scope.may_share_paths_with(other.scope)
+            if not pairs:
+                continue
+            shared = [p for p in tracked_paths() if scope.matches(p) and other.scope.matches(p)]
+            detail = "; ".join(f"{mine!r} vs {theirs!r}" for mine, theirs in pairs)
+            paths = f"; shared tracked paths: {_sample(shared)}" if shared else ""
+            violations.append(
+                Violation(
+                    rule="lock-overlap",
+                    lock=other.lock_id,
+                    path=shared[0] if shared else None,
+                    message=(
+                        f"scope of {lock_id} can share paths with lock {other.lock_id} "
+                        f"(owner {other.owner}): {detail}{paths}"
+                    ),
+                    fix=(
+                        f"narrow the scope to paths outside {other.lock_id}, or wait until "
+                        f"`lanewarden lock release {shell_quote(other.lock_id)}`"
+                    ),
+                )
+            )
+        for glob, hotspot in hotspots.scopes.items():
+            if not scope.may_share_paths_with(hotspot):
+                continue
+            for other in self.locks:
+                if other.scope.may_share_paths_with(hotspot):
+                    violations.append(
+                        Violation(
+                            rule="hotspot",
+                            lock=other.lock_id,
+                            path=glob,
+                            message=(
+                                f"hotspot {glob!r} is already in lock {other.lock_id} "
+                                f"(owner {other.owner}); hotspots are serialized"
+                            ),
+                            fix=(
+                                f"acquire after `lanewarden lock release "
+                                f"{shell_quote(other.lock_id)}`, or leave {glob!r} out"
+                            ),
+                        )
+                    )
+        return violations
+
+    def health(
+        self,
+        tracked_paths: Iterable[str],
+        hotspots: Hotspots,
+        at: datetime,
+        stale_after: timedelta,
+    ) -> list[Violation]:
+        """``lock check``: overlaps and shared hotspots on tracked paths, old locks."""
+        overlaps: dict[tuple[str, str], list[str]] = defaultdict(list)
+        hotspot_holders: dict[str, dict[str, str]] = defaultdict(dict)
+        for path in tracked_paths:
+            owners = self.index.owners(path)
+            if not owners:
+                continue
+            for i, first in enumerate(owners):
+                for second in owners[i + 1 :]:
+                    overlaps[first, second].append(path)
+            for glob in hotspots.containing(path):
+                for owner in owners:
+                    hotspot_holders[glob].setdefault(owner, path)
+        violations = [
+            Violation(
+                rule="lock-overlap",
+                lock=first,
+                path=paths[0],
+                message=f"locks {first} and {second} both claim {len(paths)} tracked "
+                f"path(s): {_sample(paths)}",
+                fix=f"release one of them, or narrow a scope: `lanewarden lock who "
+                f"{shell_quote(paths[0])}`",
+            )
+            for (first, second), paths in overlaps.items()
+        ]
+        for glob, holders in hotspot_holders.items():
+            if len(holders) > 1:
+                names = ", ".join(sorted(holders))
+                violations.append(
+                    Violation(
+                        rule="hotspot",
+                        lock=sorted(holders)[0],
+                        path=glob,
+                        message=f"hotspot {glob!r} is in {len(holders)} locks at once: {names}",
+                        fix="release all but one of them; hotspots are serialized",
+                    )
+                )
+        for lock in self.locks:
+            status = lock.status(at, stale_after)
+            if status == "expired":
+                violations.append(expired_violation(lock))
+            elif status == "stale":
+                violations.append(stale_violation(lock, stale_after))
+        return violations
+
+
+def expired_violation(lock: Lock) -> Violation:
+    """The lock is past its expiry: only a reclaim (with a note) or a release ends that."""
+    return Violation(
+        rule="lock-expired",
+        lock=lock.lock_id,
+        message=f"lock {lock.lock_id} (owner {lock.owner}) expired at "
+        f"{lock.expires:%Y-%m-%dT%H:%M:%SZ}",
+        fix=(
+            f"the orchestrator reclaims it: `lanewarden lock reclaim {shell_quote(lock.lock_id)} "
+            f"--owner OWNER --note WHY` (or releases it)"
+        ),
+    )
+
+
+def stale_violation(lock: Lock, stale_after: timedelta) -> Violation:
+    """The lock's worker has not sent a heartbeat for too long."""
+    return Violation(
+        rule="lock-stale",
+        lock=lock.lock_id,
+        message=f"lock {lock.lock_id} (owner {lock.owner}) is stale: no heartbeat since "
+        f"{lock.heartbeat:%Y-%m-%dT%H:%M:%SZ} (stale after {stale_after})",
+        fix=f"the worker refreshes it: `lanewarden lock heartbeat {shell_quote(lock.lock_id)}`",
+    )

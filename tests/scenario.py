@@ -1,0 +1,56 @@
+"""Building blocks for scenario tests: a repository ready for a parallel run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import git, write
+
+LEDGER_HEADER = (
+    "| lock_id | owner | scope | objective | start | heartbeat | expires |\n"
+    "|---|---|---|---|---|---|---|\n"
+)
+
+
+def lanewarden(cwd: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None):
+    """Run the real ``lanewarden`` command in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "lanewarden", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def make_parallel_ready(repo: Path) -> None:
+    """``lanewarden init`` and a commit: the bootstrap check passes from here on."""
+    done = lanewarden(repo, "init")
+    assert done.returncode == 0, done.stdout + done.stderr
+    for path in (
+        "src/app/models.py",
+        "src/app/views.py",
+        "src/app/skip.py",
+        "src/lib/core.py",
+        "docs/guide.md",
+        "docs/with space.md",
+    ):
+        write(repo, path)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "parallel-ready", env={"LANEWARDEN_ROLE": "integrator"})
+
+
+def set_lock_rows(repo: Path, rows: list[str]) -> None:
+    """Replace the lock table's rows by hand, as a person editing PLAN.md would."""
+    plan = repo / "PLAN.md"
+    text = plan.read_text()
+    start = text.index("| lock_id | owner | scope |")
+    end = text.index("\n\n", start) if "\n\n" in text[start:] else len(text)
+    plan.write_text(
+        text[:start] + LEDGER_HEADER + "".join(r + "\n" for r in rows) + text[end + 1 :]
+    )

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from lanewarden.adapters.config import load_config
+from lanewarden.errors import InputError
+
+
+def test_defaults_without_any_file(tmp_path: Path) -> None:
+    config = load_config(tmp_path)
+    assert config.mode == "single-branch"
+    assert config.ledger == "PLAN.md"
+    assert config.decision_registers == ("DECISIONS.md",)
+    assert config.lock_ttl == timedelta(hours=1)
+    assert config.source is None
+
+
+def test_pyproject_table(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n[tool.lanewarden]\nmode = "worktrees"\nlock_ttl = "45m"\n'
+        'hotspots = ["src/core.py"]\n'
+    )
+    config = load_config(tmp_path)
+    assert config.mode == "worktrees"
+    assert config.lock_ttl == timedelta(minutes=45)
+    assert config.hotspots == ("src/core.py",)
+    assert config.source == tmp_path / "pyproject.toml"
+
+
+def test_lanewarden_toml_wins(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.lanewarden]\nledger = "A.md"\n')
+    (tmp_path / "lanewarden.toml").write_text('ledger = "B.md"\n')
+    assert load_config(tmp_path).ledger == "B.md"
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ('colour = "red"', "unknown key 'colour'"),
+        ('mode = "parallel"', "bad value for 'mode'"),
+        ('lock_ttl = "soon"', "bad value for 'lock_ttl'"),
+        ("hotspots = 3", "bad value for 'hotspots'"),
+        ('ledger = "../PLAN.md"', "bad value for 'ledger'"),
+        ('policy_file = "/etc/AGENTS.md"', "bad value for 'policy_file'"),
+        ("autonomous = 1", "bad value for 'autonomous'"),
+        ("decision_registers = []", "bad value for 'decision_registers'"),
+    ],
+)
+def test_bad_keys_and_values_name_key_and_file(tmp_path: Path, body: str, words: str) -> None:
+    (tmp_path / "lanewarden.toml").write_text(body + "\n")
+    with pytest.raises(InputError, match=words) as caught:
+        load_config(tmp_path)
+    assert caught.value.path == str(tmp_path / "lanewarden.toml")
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.lanewarden\n")
+    with pytest.raises(InputError, match="not valid TOML"):
+        load_config(tmp_path)

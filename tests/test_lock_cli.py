@@ -98,7 +98,7 @@ def test_two_locks_on_one_hotspot_are_refused(cli: Cli, ready: Path) -> None:
     assert acquire(cli, ready, "L-001", "src/app/models.py").code == 0
     refused = acquire(cli, ready, "L-002", "src/app/views.py")
     assert refused.code == 1
-    assert [v["rule"] for v in refused.json["violations"]] == ["hotspot"]
+    assert {v["rule"] for v in refused.json["violations"]} == {"lock-overlap", "hotspot"}
 
 
 @pytest.mark.parametrize(
@@ -277,3 +277,15 @@ def test_list_json_is_one_object(cli: Cli, ready: Path) -> None:
     out = cli(ready, "lock", "list", "--json").out
     assert json.loads(out)["locks"][0]["lock_id"] == "L-001"
     assert out.count("\n") == 1
+
+
+def test_an_unanchored_hotspot_only_touches_scopes_that_reach_it(cli: Cli, ready: Path) -> None:
+    (ready / "lanewarden.toml").write_text('hotspots = ["guide.md", "src/lib/new_file.py"]\n')
+    assert acquire(cli, ready, "L-001", "src/app/").code == 0
+    assert acquire(cli, ready, "L-002", "docs/guide.md").code == 0
+    refused = acquire(cli, ready, "L-003", "docs/*.md")
+    assert {(v["rule"], v["lock"]) for v in refused.json["violations"]} >= {("hotspot", "L-002")}
+    # A hotspot that does not exist yet is reached by its own name.
+    assert acquire(cli, ready, "L-004", "src/lib/new_file.py").code == 0
+    refused = acquire(cli, ready, "L-005", "/src/lib/*.py", "!src/lib/core.py")
+    assert {v["rule"] for v in refused.json["violations"]} == {"lock-overlap", "hotspot"}

@@ -53,6 +53,36 @@ class Hotspots:
         """The hotspot globs that match ``path``."""
         return self.index.owners(path) if self.globs else []
 
+    def members(self, tracked_paths: Iterable[str]) -> dict[str, list[str]]:
+        """The tracked paths inside each hotspot, in one pass over the paths."""
+        found: dict[str, list[str]] = {glob: [] for glob in self.globs}
+        for path in tracked_paths:
+            for glob in self.containing(path):
+                found[glob].append(path)
+        return found
+
+    def touched_by(self, scope: Scope, members: Mapping[str, list[str]]) -> list[str]:
+        """The hotspots ``scope`` reaches: a tracked path in both, or the hotspot's own name.
+
+        Judged on paths rather than prefixes: a hotspot such as ``pyproject.toml``
+        is unanchored, and by prefix alone it would touch every scope.
+        """
+        touched = []
+        for glob in self.globs:
+            literal = _literal_path(glob)
+            if (literal is not None and scope.matches(literal)) or any(
+                scope.matches(path) for path in members[glob]
+            ):
+                touched.append(glob)
+        return touched
+
+
+def _literal_path(glob: str) -> str | None:
+    """The one path a wildcard-free glob names (``/a/b/`` is ``a/b``), else None."""
+    if glob.startswith("!") or any(c in glob for c in "*?[\\"):
+        return None
+    return glob.strip("/") or None
+
 
 @dataclass(frozen=True)
 class LockRegistry:
@@ -155,11 +185,11 @@ class LockRegistry:
                     ),
                 )
             )
-        for glob, hotspot in hotspots.scopes.items():
-            if not scope.may_share_paths_with(hotspot):
-                continue
-            for other in self.locks:
-                if other.scope.may_share_paths_with(hotspot):
+        members = hotspots.members(tracked_paths()) if hotspots.globs else {}
+        mine = set(hotspots.touched_by(scope, members)) if members else set()
+        for other in self.locks if mine else ():
+            for glob in hotspots.touched_by(other.scope, members):
+                if glob in mine:
                     violations.append(
                         Violation(
                             rule="hotspot",

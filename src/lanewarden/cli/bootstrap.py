@@ -1,0 +1,24 @@
+"""``lanewarden bootstrap``: may a parallel run start? (runbook §16.1)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from lanewarden.adapters.config import load_config
+from lanewarden.adapters.git import Repo
+from lanewarden.domain.policies import check_bootstrap
+
+__all__ = ["run"]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the bootstrap report; 0 when it passes, 1 when a policy is missing or broken."""
+    repo = Repo.discover()
+    report = check_bootstrap(repo, load_config(repo.root))
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(report.render_text())
+    return 0 if report.ok else 1

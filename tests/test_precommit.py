@@ -39,13 +39,21 @@ def ready(repo: Path) -> Path:
         )
         assert done.returncode == 0, done.stderr
     git(repo, "add", "PLAN.md")
-    assert commit(repo, env={"LANEWARDEN_ROLE": "integrator"}, message="locks").returncode == 0
+    locks = commit(repo, env={"LANEWARDEN_ROLE": "integrator"}, message="locks", lane=None)
+    assert locks.returncode == 0, locks.stderr
     return repo
 
 
 def commit(
-    repo: Path, *args: str, env: dict[str, str] | None = None, message: str = "change"
+    repo: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    message: str = "change",
+    lane: str | None = "L-001",
 ) -> subprocess.CompletedProcess[str]:
+    """``git commit`` through the installed hooks, with the lane's ``Lane:`` trailer."""
+    if lane is not None:
+        message += f"\n\nLane: {lane}"
     return subprocess.run(
         ["git", "commit", "-q", "-m", message, *args],
         cwd=repo,
@@ -189,7 +197,7 @@ def test_a_lane_cannot_widen_its_scope_in_its_own_commit(ready: Path) -> None:
 def test_worktree_lane_reads_the_main_worktree_registry(ready: Path, tmp_path: Path) -> None:
     (ready / "lanewarden.toml").write_text('mode = "worktrees"\n')
     git(ready, "add", "lanewarden.toml")
-    commit(ready, env={"LANEWARDEN_ROLE": "integrator"})
+    commit(ready, env={"LANEWARDEN_ROLE": "integrator"}, lane=None)
     linked = tmp_path / "lane-1"
     git(ready, "worktree", "add", "-q", "-b", "lane/L-001", str(linked))
     # The lane edits its own copy of the ledger to widen its scope: no effect.

@@ -23,7 +23,7 @@ from lanewarden.domain.scopes import Pattern, Scope
 
 __all__ = ["load_locks", "save_locks"]
 
-_FORMAT = 1
+_FORMAT = 2
 
 
 def _key(ledger: Path) -> list[Any]:

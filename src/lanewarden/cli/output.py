@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -14,6 +13,8 @@ __all__ = ["emit_json", "report"]
 
 def emit_json(body: Mapping[str, Any]) -> None:
     """Print one JSON object on stdout."""
+    import json  # not on the hooks' plain-text path
+
     sys.stdout.write(json.dumps(body, ensure_ascii=False) + "\n")
 
 

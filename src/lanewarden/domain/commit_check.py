@@ -68,8 +68,9 @@ def check_staged_change(
     elif status == "stale":
         violations.append(stale_violation(lock, policy.stale_after))
     for path in paths:
-        others = [owner for owner in registry.owners(path) if owner != lane]
-        if not lock.scope.matches(path):
+        owners = registry.owners(path)
+        others = [owner for owner in owners if owner != lane]
+        if lane not in owners:
             violations.append(
                 Violation(
                     rule="out-of-scope",

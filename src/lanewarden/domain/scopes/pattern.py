@@ -26,6 +26,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DRIVE = re.compile(r"[A-Za-z]:[\\/]")
 
 Shape = tuple[Literal["exact", "dir", "wild", "name", "dirname", "suffix", "prefix"], str]
+_SHAPES = frozenset({"exact", "dir", "wild", "name", "dirname", "suffix", "prefix"})
 
 
 class ScopeError(ValueError):
@@ -54,15 +55,16 @@ class Pattern:
         """Like :meth:`matches` for a path already passed through ``git_view``."""
         return self._compiled.fullmatch(view) is not None
 
-    def to_cache(self) -> tuple[str, bool, str, str]:
+    def to_cache(self) -> tuple[str, bool, str, str, str, str]:
         """Plain data (marshal/JSON-able) that :meth:`from_cache` turns back into a Pattern."""
-        return (self.text, self.negated, self.regex, self.literal_prefix)
+        kind, key = self.shape
+        return (self.text, self.negated, self.regex, self.literal_prefix, kind, key)
 
     @classmethod
     def from_cache(cls, data: Any) -> Pattern:
         """Rebuild a pattern from :meth:`to_cache` data without importing pathspec."""
         try:
-            text, negated, regex, literal_prefix = data
+            text, negated, regex, literal_prefix, kind, key = data
         except (TypeError, ValueError):
             raise ScopeError(f"malformed cached scope pattern: {data!r}") from None
         if not (
@@ -70,9 +72,15 @@ class Pattern:
             and isinstance(negated, bool)
             and isinstance(regex, str)
             and isinstance(literal_prefix, str)
+            and kind in _SHAPES
+            and isinstance(key, str)
         ):
             raise ScopeError(f"malformed cached scope pattern: {data!r}")
-        return cls(text, negated, regex, literal_prefix)
+        pattern = cls(text, negated, regex, literal_prefix)
+        # The shape is derived from the text; the cache keeps it so the hook need
+        # not re-derive it for every pattern of every lock.
+        pattern.__dict__["shape"] = (kind, key)
+        return pattern
 
     @cached_property
     def _compiled(self) -> re.Pattern[str]:

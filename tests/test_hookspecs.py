@@ -15,8 +15,9 @@ from conftest import Cli, git
 from lanewarden import hookspecs
 from lanewarden.adapters.config import load_config
 from lanewarden.adapters.git import Repo
+from lanewarden.cli.bootstrap_check import check_bootstrap
 from lanewarden.cli.init import scaffold
-from lanewarden.domain.policies import Element, Policy, check_bootstrap
+from lanewarden.domain.policies import Element, Policy
 from lanewarden.domain.policies.builtin import BUILTIN_IDS
 from lanewarden.errors import InputError
 from lanewarden.plugins import BUILTIN_PLUGIN, get_plugin_manager

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from lanewarden.adapters.config import load_config
-from lanewarden.domain.policies.bootstrap import collect_policies, judge_policies
+from lanewarden.cli.bootstrap_check import collect_policies, worklog_facts
+from lanewarden.domain.policies.bootstrap import judge_policies
 from lanewarden.domain.policies.document import PolicyDocument
 from lanewarden.domain.policies.worklog import check_worklog_split
 
@@ -18,4 +19,4 @@ def test_agents_md_states_every_policy() -> None:
     document = PolicyDocument.parse((ROOT / config.policy_file).read_text(encoding="utf-8"))
     results = judge_policies(policies, settings, document)
     assert {r.policy.id: r.status for r in results} == {p.id: "present" for p in policies}
-    assert check_worklog_split(config, document) == []
+    assert check_worklog_split(worklog_facts(config), document) == []

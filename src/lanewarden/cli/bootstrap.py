@@ -8,7 +8,7 @@ import sys
 
 from lanewarden.adapters.config import load_config
 from lanewarden.adapters.git import Repo
-from lanewarden.domain.policies import check_bootstrap
+from lanewarden.cli.bootstrap_check import check_bootstrap
 
 __all__ = ["run"]
 

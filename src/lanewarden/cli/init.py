@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from lanewarden.adapters.config import Config, load_config
 from lanewarden.adapters.files import atomic_write, exclusive_lock, read_text
 from lanewarden.adapters.git import Repo
-from lanewarden.domain.policies.bootstrap import collect_policies, policy_path
+from lanewarden.cli.bootstrap_check import collect_policies, policy_path, worklog_facts
 from lanewarden.domain.policies.completion import (
     POLICY_HEADER,
     append_markdown,
@@ -167,7 +167,9 @@ def _policy_update(
     new_text, appended = complete_policy_text(text, policies, settings, path=path)
     result.appended.extend(appended)
     if _undeclared(config, new_text):
-        with_declaration = append_markdown(new_text or POLICY_HEADER, declaration_text(config))
+        with_declaration = append_markdown(
+            new_text or POLICY_HEADER, declaration_text(config.ledger, config.decision_registers)
+        )
         if _undeclared(config, with_declaration):
             raise InputError(
                 "a worklog split declaration appended here would not be read",
@@ -185,5 +187,5 @@ def _policy_update(
 
 def _undeclared(config: Config, policy_text: str) -> bool:
     """Whether the policy file still has to declare the worklog split."""
-    violations = check_worklog_split(config, PolicyDocument.parse(policy_text))
+    violations = check_worklog_split(worklog_facts(config), PolicyDocument.parse(policy_text))
     return any(v.path == config.policy_file for v in violations)

@@ -120,7 +120,7 @@ def acquire(args: argparse.Namespace) -> int:
 
 def _bootstrap_refusal(ctx: Context, as_json: bool) -> int | None:
     """A parallel run does not start while the agent policy is incomplete (§16.1)."""
-    from lanewarden.domain.policies import check_bootstrap
+    from lanewarden.cli.bootstrap_check import check_bootstrap
 
     result = check_bootstrap(ctx.repo, ctx.config)
     if result.ok:

@@ -6,12 +6,8 @@ table rule) and rewrites nothing but the table rows: every other byte of the
 file is kept. It works on cell text only; times and globs are checked by
 :mod:`lanewarden.domain.locks`, using the line numbers recorded here.
 
-Cells follow GFM: ``\\|`` is a literal ``|`` (also inside a code span); any
-other backslash is kept as written. The scope cell holds one or more patterns:
-each code span is one pattern (so a pattern may contain spaces or commas), and
-plain text outside code spans is split on commas and whitespace. Backslashes
-in plain text stay in the pattern, where gitignore reads ``\\X`` as a literal
-``X`` just as Markdown shows it, and an escaped character never separates.
+The cells themselves (escaped pipes, scope patterns) are read and written by
+:mod:`lanewarden.domain.ledger_cells`.
 """
 
 from __future__ import annotations
@@ -22,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lanewarden.domain.ledger_cells import parse_scope, render_row, split_row
 from lanewarden.errors import InputError
 
 __all__ = [
@@ -38,13 +35,7 @@ LOCK_COLUMNS = ("lock_id", "owner", "scope", "objective", "start", "heartbeat", 
 HISTORY_COLUMNS = (*LOCK_COLUMNS, "ended", "outcome", "note")
 OUTCOMES = ("released", "reclaimed")
 
-# The characters markdown-it-py trims from a cell (CommonMark whitespace), so
-# the cells read here are exactly the cells it renders.
-_TRIM = "\t\n\v\f\r \xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
-    chr(code) for code in range(0x2000, 0x200B)
-)
 _LINE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|$)")
-_NEWLINES = re.compile(r"\r\n|\r|\n")
 _REQUIRED = ("lock_id", "owner", "scope")
 _INIT_HINT = (
     "run `lanewarden init` to add an empty lock table (a table inside a list, a quote "
@@ -143,8 +134,8 @@ class Ledger:
             raise InputError("the ledger has no lock table", path=self.path, hint=_INIT_HINT)
         lines = _split_lines(self.text)
         newline = _dominant_newline(lines)
-        lock_rows = [_render_row(_cells(r, LOCK_COLUMNS), self.path) for r in locks]
-        history_rows = [_render_row(_cells(r, HISTORY_COLUMNS), self.path) for r in history]
+        lock_rows = [render_row(_cells(r, LOCK_COLUMNS), self.path) for r in locks]
+        history_rows = [render_row(_cells(r, HISTORY_COLUMNS), self.path) for r in history]
         edits = [(self._lock_table, lock_rows)]
         if self._history_table is not None:
             edits.append((self._history_table, history_rows))
@@ -220,7 +211,7 @@ def _find_tables(
             rows = None
             if token.level == 0 and token.map is not None:
                 start, end = token.map
-                header = tuple(c.lower() for c in _split_row(lines[start]))
+                header = tuple(c.lower() for c in split_row(lines[start]))
                 if header in (LOCK_COLUMNS, HISTORY_COLUMNS):
                     if header in tables:
                         raise _duplicate_table(header, tables[header][0], start, path)
@@ -235,32 +226,6 @@ def _find_tables(
     return tables
 
 
-def _split_row(line: str) -> list[str]:
-    r"""A table line's cells, as markdown-it-py's GFM table rule splits them.
-
-    Splits on ``|`` unless a backslash precedes it (then ``\|`` becomes ``|``),
-    drops the empty cells outside the enclosing pipes, and trims each cell.
-    """
-    cells: list[str] = []
-    current: list[str] = []
-    escaped = False
-    for ch in line.strip(_TRIM):
-        if ch == "|" and not escaped:
-            cells.append("".join(current))
-            current = []
-        elif ch == "|":
-            current[-1] = "|"  # replaces the escaping backslash
-        else:
-            current.append(ch)
-        escaped = ch == "\\"
-    cells.append("".join(current))
-    if cells and cells[0] == "":
-        cells.pop(0)
-    if cells and cells[-1] == "":
-        cells.pop()
-    return [cell.strip(_TRIM) for cell in cells]
-
-
 def _read_rows(
     lines: list[str], rows: list[int], columns: tuple[str, ...], path: Path
 ) -> list[dict[str, Any]]:
@@ -273,7 +238,7 @@ def _read_rows(
 
     for index in rows:
         line = index + 1
-        cells = _split_row(lines[index])
+        cells = split_row(lines[index])
         if len(cells) != len(columns):
             count = f"{len(cells)} cell" + ("" if len(cells) == 1 else "s")
             raise fail(
@@ -293,7 +258,7 @@ def _read_rows(
                 "set the outcome column to `released` or `reclaimed`",
             )
         try:
-            fields["scope"] = _parse_scope(fields["scope"])
+            fields["scope"] = parse_scope(fields["scope"])
         except ValueError as e:
             raise fail(
                 line,
@@ -302,58 +267,6 @@ def _read_rows(
             ) from None
         read.append({**fields, "line": line})
     return read
-
-
-def _parse_scope(cell: str) -> tuple[str, ...]:
-    """Split a scope cell into patterns: code spans, or plain text split on , and spaces."""
-    patterns: list[str] = []
-    plain: list[str] = []
-    after_span = False  # a code span must be followed by a separator
-    i, n = 0, len(cell)
-    while i < n:
-        ch = cell[i]
-        if ch == "`":
-            if plain or after_span:
-                raise ValueError("put a comma or a space between two patterns")
-            content, i = _code_span(cell, i)
-            patterns.append(content)
-            after_span = True
-        elif ch == "," or ch.isspace():
-            if plain:
-                patterns.append("".join(plain))
-                plain = []
-            after_span = False
-            i += 1
-        elif after_span:
-            raise ValueError("put a comma or a space between two patterns")
-        else:
-            # A backslash keeps the next character, which then never separates.
-            step = 2 if ch == "\\" and i + 1 < n else 1
-            plain.append(cell[i : i + step])
-            i += step
-    if plain:
-        patterns.append("".join(plain))
-    if not patterns:
-        raise ValueError("no pattern")
-    return tuple(patterns)
-
-
-def _code_span(cell: str, start: int) -> tuple[str, int]:
-    """The content of the code span opening at ``start``, and the index after it."""
-    opened = start
-    while opened < len(cell) and cell[opened] == "`":
-        opened += 1
-    fence = opened - start
-    for closer in re.finditer(r"`+", cell[opened:]):
-        if len(closer[0]) == fence:
-            content = cell[opened : opened + closer.start()]
-            # CommonMark strips one space each side, so `` `x` `` can hold a backtick.
-            if len(content) >= 2 and content[0] == content[-1] == " " and content.strip(" "):
-                content = content[1:-1]
-            if not content.strip():
-                raise ValueError("empty code span")
-            return content, opened + closer.end()
-    raise ValueError(f"unclosed code span {cell[start:]!r}: end it with {'`' * fence}")
 
 
 def _check_unique(locks: tuple[LockRecord, ...], path: Path) -> None:
@@ -390,34 +303,6 @@ def _header_lines(columns: tuple[str, ...]) -> list[str]:
 
 def _cells(record: LockRecord | HistoryRecord, columns: tuple[str, ...]) -> list[Any]:
     return [getattr(record, column) for column in columns]
-
-
-def _render_row(cells: list[Any], path: Path) -> str:
-    """One canonical table line (no newline): ``| a | b | ... |``."""
-    texts = []
-    for cell in cells:
-        if isinstance(cell, tuple):
-            text = ", ".join(_render_pattern(pattern, path) for pattern in cell)
-        else:
-            text = _NEWLINES.sub(" ", cell).strip(_TRIM)
-        texts.append(text.replace("|", "\\|"))
-    return "| " + " | ".join(texts) + " |"
-
-
-def _render_pattern(pattern: str, path: Path) -> str:
-    """A pattern as a code span whose fence is longer than any backtick run in it."""
-    if not pattern.strip() or _NEWLINES.search(pattern):
-        raise InputError(
-            f"scope pattern {pattern!r} cannot be written to the ledger",
-            path=path,
-            hint="a scope pattern must be one line and not blank",
-        )
-    longest = max((len(run) for run in re.findall(r"`+", pattern)), default=0)
-    fence = "`" * (longest + 1)
-    # Padding keeps an edge backtick off the fence; the reader strips one space each side.
-    if pattern[0] in "` " or pattern[-1] in "` ":
-        pattern = f" {pattern} "
-    return fence + pattern + fence
 
 
 def _dominant_newline(lines: list[tuple[str, str]]) -> str:

@@ -1,4 +1,4 @@
-"""Agent policies: what the policy file must say, and the bootstrap check that reads it.
+"""Agent policies: what the policy file must say, and the bootstrap check's rules.
 
 Plugin authors build :class:`Policy` and :class:`Element` objects and return
 them from the ``lanewarden_policies`` hook (:mod:`lanewarden.hookspecs`).
@@ -6,8 +6,7 @@ them from the ``lanewarden_policies`` hook (:mod:`lanewarden.hookspecs`).
 
 from __future__ import annotations
 
-from lanewarden.domain.policies.bootstrap import check_bootstrap
 from lanewarden.domain.policies.model import Element, Policy
 from lanewarden.domain.policies.report import BootstrapReport, PolicyResult
 
-__all__ = ["BootstrapReport", "Element", "Policy", "PolicyResult", "check_bootstrap"]
+__all__ = ["BootstrapReport", "Element", "Policy", "PolicyResult"]

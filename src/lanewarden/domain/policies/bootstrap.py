@@ -1,87 +1,76 @@
-"""The bootstrap check (runbook §16.1): may a parallel run start in this repository?
+"""The bootstrap check's rules (runbook §16.1): may a parallel run start in this repository?
 
 It passes when the policy file states every enabled policy, the worklog split
 of §6.1 is declared and sound, and the policy file is committed with no
-uncommitted change.
+uncommitted change. The rules here judge facts the caller gathered: reading
+the files and asking git is the entry points' job.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from lanewarden.adapters.files import read_text
-from lanewarden.domain.policies.configured import PolicySettings, read_policy_settings
+from lanewarden.domain.policies.configured import PolicySettings
 from lanewarden.domain.policies.detection import assess
 from lanewarden.domain.policies.document import PolicyDocument
 from lanewarden.domain.policies.model import Policy
 from lanewarden.domain.policies.report import BootstrapReport, PolicyResult
-from lanewarden.domain.policies.worklog import check_worklog_split
+from lanewarden.domain.policies.worklog import WorklogFacts, check_worklog_split
 from lanewarden.domain.violations import Violation
 from lanewarden.errors import InputError
 
-if TYPE_CHECKING:
-    import pluggy
-
-    from lanewarden.adapters.config import Config
-    from lanewarden.adapters.git import Repo
-
-__all__ = ["check_bootstrap", "collect_policies", "judge_policies", "policy_path"]
+__all__ = ["CommitState", "bootstrap_report", "judge_policies", "merge_policies"]
 
 _INIT = "run `lanewarden init` to append it"
 
 
-def check_bootstrap(
-    repo: Repo, config: Config, *, plugin_manager: pluggy.PluginManager | None = None
+@dataclass(frozen=True)
+class CommitState:
+    """What git says about the policy file: tracked or not, and its status code."""
+
+    tracked: bool
+    status: str = ""  # the ``git status --porcelain`` code, like " M"; "" when clean
+
+
+def bootstrap_report(
+    policies: Sequence[Policy],
+    settings: PolicySettings,
+    document: PolicyDocument | None,
+    worklog: WorklogFacts,
+    committed: CommitState | None,
 ) -> BootstrapReport:
-    """Run the whole bootstrap check; bad input raises :class:`InputError`."""
-    policies, settings = collect_policies(config, plugin_manager)
-    path = policy_path(config)
-    document = None
-    if path.exists():
-        document = PolicyDocument.parse(read_text(path, what="policy file"))
+    """Judge the policy file (``None``: it does not exist), the worklog split and git's word.
+
+    ``committed`` is ``None`` when there is no policy file to ask git about.
+    """
+    policy_file = worklog.policy_file
     results = judge_policies(policies, settings, document)
-    violations = [v for r in results if (v := _violation(r, config.policy_file, document))]
-    violations += check_worklog_split(config, document)
-    if document is not None:
-        violations += _check_committed(repo, config.policy_file)
+    violations = [v for r in results if (v := _violation(r, policy_file, document))]
+    violations += check_worklog_split(worklog, document)
+    if committed is not None:
+        violations += _uncommitted(committed, policy_file)
     return BootstrapReport(
-        policy_file=config.policy_file,
+        policy_file=policy_file,
         policy_file_exists=document is not None,
         policies=tuple(results),
-        ledger=config.ledger,
-        decision_registers=config.decision_registers,
+        ledger=worklog.ledger,
+        decision_registers=worklog.decision_registers,
         violations=violations,
     )
 
 
-def collect_policies(
-    config: Config, plugin_manager: pluggy.PluginManager | None = None
-) -> tuple[list[Policy], PolicySettings]:
-    """Every policy from the plugins and configuration, and the configured settings.
+def merge_policies(
+    plugin_policies: Sequence[Policy], settings: PolicySettings, *, where: Path
+) -> list[Policy]:
+    """The plugins' policies and the configured extra ones, each id once.
 
-    Raises :class:`InputError` for a policy id given twice or an unknown id
-    under ``disable``.
+    Raises :class:`InputError` (naming ``where``, the configuration) for a
+    policy id given twice or an unknown id under ``disable``.
     """
-    if plugin_manager is None:
-        from lanewarden.plugins import get_plugin_manager
-
-        plugin_manager = get_plugin_manager()
-    settings = read_policy_settings(config.policies, config.source)
-    policies: list[Policy] = []
-    # pluggy calls the last registered plugin first; report the built-ins first.
-    for returned in reversed(plugin_manager.hook.lanewarden_policies(config=config)):
-        if not isinstance(returned, Sequence) or not all(isinstance(p, Policy) for p in returned):
-            raise InputError(
-                f"a lanewarden plugin's lanewarden_policies returned {returned!r}",
-                hint="the hook must return a list of lanewarden.domain.policies.Policy",
-            )
-        policies.extend(returned)
     seen: dict[str, Policy] = {}
-    where = config.source if config.source is not None else config.root
-    for policy in [*policies, *settings.extra]:
+    for policy in [*plugin_policies, *settings.extra]:
         if policy.id in seen:
             raise InputError(
                 f"policy id {policy.id!r} is defined twice ({seen[policy.id].origin} and "
@@ -97,7 +86,7 @@ def collect_policies(
                 f"(known: {', '.join(seen)})",
                 path=where,
             )
-    return list(seen.values()), settings
+    return list(seen.values())
 
 
 def judge_policies(
@@ -116,19 +105,6 @@ def judge_policies(
             lacks = tuple(e.name for e in found.lacks)
             results.append(PolicyResult(policy, found.status, found.line, found.title, lacks))
     return results
-
-
-def policy_path(config: Config) -> Path:
-    """The policy file's path; refused (exit 2) when it leads outside the repository."""
-    path = config.root / config.policy_file
-    root = config.root.resolve()
-    if not path.resolve().is_relative_to(root):
-        raise InputError(
-            f"policy file {config.policy_file} is outside the repository ({path.resolve()})",
-            path=config.source,
-            hint="set policy_file to a file inside the repository",
-        )
-    return path
 
 
 def _violation(
@@ -154,10 +130,8 @@ def _violation(
     return None
 
 
-def _check_committed(repo: Repo, policy_file: str) -> list[Violation]:
-    literal = f":(literal){policy_file}"
-    tracked = repo.git("ls-files", "-z", "--", literal)
-    if not tracked:
+def _uncommitted(committed: CommitState, policy_file: str) -> list[Violation]:
+    if not committed.tracked:
         return [
             Violation(
                 "policy-uncommitted",
@@ -166,13 +140,12 @@ def _check_committed(repo: Repo, policy_file: str) -> list[Violation]:
                 fix=f"review it, then `git add {policy_file}` and commit it",
             )
         ]
-    status = repo.git("status", "--porcelain=v1", "-z", "--", literal)
-    if status:
+    if committed.status:
         return [
             Violation(
                 "policy-uncommitted",
                 f"{policy_file} has changes that are not committed "
-                f"(git status: {os.fsdecode(status[:2]).strip()})",
+                f"(git status: {committed.status.strip()})",
                 path=policy_file,
                 fix=f"have the maintainers accept the change and commit {policy_file}",
             )

@@ -19,7 +19,7 @@ from typing import Any
 from lanewarden import __version__
 from lanewarden.adapters.files import atomic_write
 from lanewarden.domain.locks import Lock
-from lanewarden.domain.scopes import Pattern, Scope
+from lanewarden.domain.scopes import Scope
 
 __all__ = ["load_locks", "save_locks"]
 
@@ -48,7 +48,7 @@ def load_locks(cache: Path, ledger: Path) -> tuple[Lock, ...] | None:
         if data["key"] != key:
             return None
         return tuple(_lock(row) for row in data["locks"])
-    except (OSError, EOFError, ValueError, TypeError, KeyError):
+    except (OSError, EOFError, ValueError, TypeError, KeyError):  # ScopeError too
         return None
 
 
@@ -63,7 +63,7 @@ def save_locks(cache: Path, ledger: Path, key: list[Any], locks: tuple[Lock, ...
             lock.heartbeat.timestamp(),
             lock.expires.timestamp(),
             lock.line,
-            [pattern.to_cache() for pattern in lock.scope.patterns],
+            lock.scope.to_cache(),
         ]
         for lock in locks
     ]
@@ -80,7 +80,7 @@ def _lock(row: list[Any]) -> Lock:
     return Lock(
         lock_id=lock_id,
         owner=owner,
-        scope=Scope(tuple(Pattern.from_cache(p) for p in patterns)),
+        scope=Scope.from_cache(patterns),
         objective=objective,
         start=datetime.fromtimestamp(start, timezone.utc),
         heartbeat=datetime.fromtimestamp(heartbeat, timezone.utc),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
+from typing import TYPE_CHECKING
 
 from lanewarden.adapters.registry_store import RegistryStore
 from lanewarden.cli.context import Context
@@ -12,6 +12,9 @@ from lanewarden.domain.registry import Hotspots
 from lanewarden.domain.scopes import ScopeError
 from lanewarden.domain.times import now
 from lanewarden.errors import InputError
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["run"]
 

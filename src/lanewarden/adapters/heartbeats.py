@@ -13,7 +13,6 @@ heartbeats into the ledger's table the next time it writes the ledger.
 from __future__ import annotations
 
 import contextlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +35,8 @@ class HeartbeatStore:
 
     def write(self, lock: Lock, heartbeat: datetime, expires: datetime) -> None:
         """Record a heartbeat for ``lock`` (its owner and start identify it)."""
+        import json
+
         record = {
             "lock_id": lock.lock_id,
             "owner": lock.owner,
@@ -48,13 +49,18 @@ class HeartbeatStore:
     def read(self, lock: Lock) -> tuple[datetime, datetime] | None:
         """The heartbeat and expiry recorded for ``lock``, if any still applies."""
         try:
-            record = json.loads(self._file(lock.lock_id).read_text(encoding="utf-8"))
+            text = self._file(lock.lock_id).read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            return None  # no (readable) heartbeat: the ledger's own column stands
+        import json  # only when there is a heartbeat to read
+
+        try:
+            record = json.loads(text)
             if record["owner"] != lock.owner or parse_time(record["start"]) != lock.start:
                 return None
             return parse_time(record["heartbeat"]), parse_time(record["expires"])
-        except (OSError, ValueError, KeyError, TypeError):
-            # A missing or unreadable heartbeat is no heartbeat: the ledger's own
-            # heartbeat column still stands.
+        except (ValueError, KeyError, TypeError):
+            # An unreadable heartbeat is no heartbeat: the ledger's column stands.
             return None
 
     def read_all(self, locks: tuple[Lock, ...]) -> dict[str, tuple[datetime, datetime]]:

@@ -1,0 +1,110 @@
+"""``lanewarden gate status``: gates with evidence for the work tree or a revision."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from lanewarden.adapters.changes import work_tree_id
+from lanewarden.adapters.evidence_store import write_evidence
+from lanewarden.adapters.git import Repo
+from lanewarden.cli.main import main
+from lanewarden.domain.evidence import Evidence
+
+GIT_ENV = {
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+}
+
+
+def git(root: Path, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")} | GIT_ENV
+    done = subprocess.run(
+        ["git", *args], cwd=root, env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "config", "commit.gpgsign", "false")
+    (tmp_path / "a.py").write_text("a\n")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "init")
+    monkeypatch.chdir(tmp_path)
+    return Repo.discover(tmp_path)
+
+
+def evidence(tree: str, gate: str, status: str, second: int) -> Evidence:
+    return Evidence(
+        gate=gate,
+        status=status,
+        tree=tree,
+        time=f"2026-11-28T10:00:{second:02d}.000000Z",
+        lane="L-001",
+        counts={"passed": 2} if status == "passed" else {"failed": 1},
+        exit_status=0 if status == "passed" else 1,
+    )
+
+
+def status_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
+    assert main(["gate", "status", "--json", *args]) == 0
+    out: dict[str, object] = json.loads(capsys.readouterr().out)
+    return out
+
+
+def test_no_evidence(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    head_tree = git(repo.root, "rev-parse", "HEAD^{tree}").strip()
+    assert status_json(capsys) == {"tree": head_tree, "gates": []}
+
+
+def test_latest_record_of_each_gate_for_the_work_tree(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo.root / "a.py").write_text("changed, not committed\n")
+    tree = work_tree_id(repo)
+    write_evidence(repo, evidence(tree, "2", "failed", 1))
+    write_evidence(repo, evidence(tree, "2", "passed", 2))
+    write_evidence(repo, evidence(tree, "3", "failed", 3))
+    head_tree = git(repo.root, "rev-parse", "HEAD^{tree}").strip()
+    write_evidence(repo, evidence(head_tree, "1", "passed", 4))
+    body = status_json(capsys)
+    assert body["tree"] == tree
+    gates = body["gates"]
+    assert isinstance(gates, list)
+    assert [(g["gate"], g["status"]) for g in gates] == [("2", "passed"), ("3", "failed")]
+    assert gates[0]["counts"] == {"passed": 2}
+    assert gates[0]["lane"] == "L-001"
+    rev = status_json(capsys, "--rev", "HEAD")
+    assert rev["tree"] == head_tree
+    assert [(g["gate"], g["status"]) for g in rev["gates"]] == [("1", "passed")]  # type: ignore[attr-defined]
+
+
+def test_text_output(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = work_tree_id(repo)
+    assert main(["gate", "status"]) == 0
+    assert "no gate evidence for this tree" in capsys.readouterr().out
+    write_evidence(repo, evidence(tree, "2", "passed", 1))
+    assert main(["gate", "status"]) == 0
+    out = capsys.readouterr().out
+    assert f"the work tree: {tree}" in out
+    assert "gate 2: passed (2 passed, at 2026-11-28T10:00:01.000000Z, lane L-001)" in out
+
+
+def test_unknown_revision_is_an_input_error(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["gate", "status", "--rev", "nope", "--json"]) == 2
+    body = json.loads(capsys.readouterr().out)
+    assert body["error"]["message"] == "unknown revision 'nope'"
+
+
+def test_outside_a_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["gate", "status"]) == 2

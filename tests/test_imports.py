@@ -1,0 +1,185 @@
+"""The static import graph: facts, re-export resolution, the content-hash cache."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lanewarden.domain import imports
+from lanewarden.domain.imports import ImportGraph, load_facts, parse_facts
+
+
+def graph(files: dict[str, str]) -> ImportGraph:
+    """A graph over ``files``, module names taken from their paths (flat layout)."""
+    facts = {path: parse_facts(text.encode()) for path, text in files.items()}
+    names = {}
+    for path in files:
+        parts = path[:-3].split("/")
+        if parts[-1] == "__init__":
+            parts.pop()
+        names[path] = None if parts[0] == "tests" else ".".join(parts)
+    return ImportGraph(facts, names)
+
+
+LIBRARY = {
+    "lib/__init__.py": "from .one import f1\nfrom .two import *\nfrom . import three\n",
+    "lib/one/__init__.py": "from .impl import f1\n",
+    "lib/one/impl.py": "def f1():\n    return 1\n",
+    "lib/two/__init__.py": "def f2():\n    return 2\n",
+    "lib/three/__init__.py": "import lib as l\nX = l.f1()\n",
+    "lib/four/__init__.py": "import lib\nY = lib.three.X\n",
+    "lib/five/__init__.py": "import lib as l\ndef g(x=l):\n    return x\n",
+    "lib/six/__init__.py": "from lib import f2, three as t\nZ = t.X\n",
+    "lib/seven/__init__.py": "from ..one.impl import f1\nimport lib.two\nimport os.path\n",
+    "tests/test_lib.py": "import lib\n\ndef test():\n    assert lib.f1()\n",
+}
+
+
+def test_parse_facts() -> None:
+    facts = parse_facts(
+        b"import a.b as c\nfrom .x import y as z\nfrom m import *\nX = 1\n"
+        b"def f():\n    import late\n    return c.d.e.g + c\n"
+    )
+    assert ["import", 0, "a.b", None, "c"] in facts["imports"]
+    assert ["from", 1, "x", "y", "z"] in facts["imports"]
+    assert ["import", 0, "late", None, None] in facts["imports"]
+    assert facts["exports"]["z"] == ["from", 1, "x", "y"]
+    assert facts["exports"]["X"] == ["local"]
+    assert facts["exports"]["f"] == ["local"]
+    assert facts["stars"] == [[0, "m"]]
+    assert facts["uses"] == {"c": [["d", "e", "g"]]}
+    assert facts["bare"] == ["c"]
+
+
+def test_parse_facts_of_a_broken_file_is_empty() -> None:
+    assert parse_facts(b"def (:\n")["imports"] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("lib/__init__.py", {"lib.one.impl", "lib.two", "lib.three"}),
+        ("lib/three/__init__.py", {"lib.one.impl"}),
+        ("lib/four/__init__.py", {"lib.three"}),
+        ("lib/five/__init__.py", {"lib"}),  # used bare: depends on the whole root
+        ("lib/six/__init__.py", {"lib.two", "lib.three"}),
+        ("lib/seven/__init__.py", {"lib.one.impl", "lib.two"}),
+        ("tests/test_lib.py", {"lib.one.impl"}),
+    ],
+)
+def test_reexports_resolve_to_the_defining_module(path: str, expected: set[str]) -> None:
+    assert set(graph(LIBRARY).depends[path]) == expected
+
+
+def test_affected_follows_chains_and_reports_them() -> None:
+    reached = graph(LIBRARY).affected({"lib.one.impl": "lib/one/impl.py"})
+    assert set(reached) == {
+        "lib/__init__.py",
+        "lib/one/__init__.py",
+        "lib/three/__init__.py",
+        "lib/four/__init__.py",
+        "lib/five/__init__.py",
+        "lib/six/__init__.py",
+        "lib/seven/__init__.py",
+        "tests/test_lib.py",
+    }
+    assert reached["lib/four/__init__.py"].module == "lib.three"
+    assert reached["lib/four/__init__.py"].source == "lib/three/__init__.py"
+    # __init__ files that only re-export f1 are reached, but their own code is unchanged.
+    assert {p for p, r in reached.items() if not r.full} == {
+        "lib/__init__.py",
+        "lib/one/__init__.py",
+        "lib/seven/__init__.py",
+    }
+
+
+def test_a_hub_that_only_reexports_does_not_spread_to_users_of_its_own_names() -> None:
+    g = graph(
+        {
+            "nx/__init__.py": "from nx.algo import *\nfrom nx.utils import helper\nconfig = 1\n",
+            "nx/algo/__init__.py": "from nx.algo.color import *\n",
+            "nx/algo/color.py": "def greedy():\n    pass\n",
+            "nx/utils/__init__.py": "import nx\n\ndef helper():\n    return nx.config\n",
+            "nx/flow.py": "import nx\n\ndef run():\n    return nx.helper(), nx.greedy\n",
+            "nx/bare.py": "import nx\nALIAS = nx\n",
+        }
+    )
+    assert g.depends["nx/flow.py"] == {"nx.utils": imports.LOCAL, "nx.algo.color": imports.LOCAL}
+    assert g.depends["nx/__init__.py"]["nx.algo"] == imports.REEXPORT
+    reached = g.affected({"nx.algo.color": "nx/algo/color.py"})
+    assert {p for p, r in reached.items() if r.full} == {"nx/flow.py", "nx/bare.py"}
+    assert not reached["nx/__init__.py"].full
+    assert "nx/utils/__init__.py" not in reached  # it uses nx.config, which did not change
+    touched_root = g.affected({"nx": "nx/__init__.py"})
+    assert {p for p, r in touched_root.items() if r.full} == {
+        "nx/utils/__init__.py",
+        "nx/flow.py",
+        "nx/bare.py",
+    }
+
+
+def test_a_leaf_change_reaches_only_its_importers() -> None:
+    reached = graph(LIBRARY).affected({"lib.two": "lib/two/__init__.py"})
+    assert set(reached) == {
+        "lib/__init__.py",
+        "lib/five/__init__.py",
+        "lib/six/__init__.py",
+        "lib/seven/__init__.py",
+    }
+
+
+def test_deleted_module_still_reaches_its_importers() -> None:
+    g = graph({"a/__init__.py": "", "a/use.py": "from a.gone import x\n"})
+    assert set(g.affected({"a.gone": "a/gone.py"})) == {"a/use.py"}
+
+
+def test_relative_import_beyond_the_top_is_ignored() -> None:
+    g = graph({"a/__init__.py": "from ... import x\n"})
+    assert g.depends["a/__init__.py"] == {}
+
+
+def test_cycles_terminate() -> None:
+    g = graph(
+        {
+            "p/__init__.py": "from p.q import *\n",
+            "p/q/__init__.py": "from p import *\n",
+            "p/use.py": "from p import missing\n",
+        }
+    )
+    assert g.depends["p/use.py"] == {"p": imports.LOCAL}
+
+
+def test_load_facts_caches_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a.py").write_text("import b\n")
+    (tmp_path / "b.py").write_text("X = 1\n")
+    cache = tmp_path / "cache" / "facts.json"
+    first = load_facts(tmp_path, ["a.py", "b.py", "missing.py"], cache)
+    assert set(first) == {"a.py", "b.py"}
+    assert json.loads(cache.read_text())["version"] == imports.CACHE_VERSION
+
+    calls: list[bytes] = []
+    real = imports.parse_facts
+
+    def counting(source: bytes) -> imports.Facts:
+        calls.append(source)
+        return real(source)
+
+    monkeypatch.setattr(imports, "parse_facts", counting)
+    assert load_facts(tmp_path, ["a.py", "b.py"], cache) == first
+    assert calls == []
+    (tmp_path / "b.py").write_text("Y = 2\n")
+    again = load_facts(tmp_path, ["a.py", "b.py"], cache)
+    assert calls == [b"Y = 2\n"]
+    assert again["b.py"]["exports"] == {"Y": ["local"]}
+
+
+def test_a_corrupt_cache_is_ignored(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("import b\n")
+    cache = tmp_path / "facts.json"
+    cache.write_text("{not json")
+    assert load_facts(tmp_path, ["a.py"], cache)["a.py"]["imports"] == [
+        ["import", 0, "b", None, None]
+    ]
+    assert json.loads(cache.read_text())["version"] == imports.CACHE_VERSION

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 from conftest import Cli, git, write
@@ -57,3 +58,76 @@ def test_works_from_a_linked_worktree(cli: Cli, repo: Path, tmp_path: Path) -> N
     assert cli(linked, "hooks", "install").code == 0
     assert (hooks_dir(repo) / "pre-commit").is_file()
     assert not (linked / "pre-commit").exists()
+
+
+def test_installs_all_three_hooks(cli: Cli, repo: Path) -> None:
+    done = cli(repo, "hooks", "install", "--json")
+    assert [row["hook"] for row in done.json["hooks"]] == ["pre-commit", "commit-msg", "pre-push"]
+    for name in ("pre-commit", "commit-msg", "pre-push"):
+        hook = hooks_dir(repo) / name
+        assert os.access(hook, os.X_OK)
+        assert f"lanewarden hook {name}" in hook.read_text()
+
+
+def test_pre_push_feeds_gits_input_to_the_chained_hook_and_to_lanewarden(
+    cli: Cli, repo: Path, tmp_path: Path
+) -> None:
+    seen = tmp_path / "seen"
+    hook = hooks_dir(repo) / "pre-push"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text(f"#!/bin/sh\ncat > '{seen}'\nexit 0\n")
+    hook.chmod(0o755)
+    assert cli(repo, "hooks", "install").code == 0
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "push", "-q", "--no-verify", "origin", "main")
+    refused = subprocess.run(
+        ["git", "push", "origin", "--delete", "main"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode != 0
+    assert "branch-delete" in refused.stderr  # lanewarden read the line
+    assert "refs/heads/main" in seen.read_text()  # and so did the chained hook
+
+
+def test_the_plain_hook_scripts_work_through_core_hooks_path(repo: Path, tmp_path: Path) -> None:
+    scripts = Path(__file__).resolve().parents[1] / "hooks"
+    for name in ("pre-commit", "commit-msg", "pre-push"):
+        assert os.access(scripts / name, os.X_OK), name
+    git(repo, "config", "core.hooksPath", str(scripts))
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "LANEWARDEN_ROLE": "integrator",
+    }
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "push", "-q", "--no-verify", "origin", "main")
+    refused = subprocess.run(
+        ["git", "push", "origin", "--delete", "main"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert refused.returncode != 0
+    assert "branch-delete" in refused.stderr
+    write(repo, "a.txt")
+    git(repo, "add", "a.txt")
+    done = subprocess.run(
+        ["git", "commit", "-qm", "x"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    # No ledger yet: the pre-commit script ran lanewarden, which says how to start.
+    assert done.returncode != 0
+    assert "execution ledger not found" in done.stderr

@@ -1,0 +1,274 @@
+"""``lanewarden hook pre-push [REMOTE] [URL]``: check every ref a push updates.
+
+Reads git's pre-push protocol on stdin (every line: new branches, updates,
+deletions), or, under the pre-commit framework, its ``PRE_COMMIT_*``
+variables (the framework passes one ref and skips deletions). The rules are
+:mod:`lanewarden.domain.push_check`'s. A violation that an approval covers
+(exactly that action on that ref, unexpired, unused) is waived; the approvals
+used are consumed and logged in the audit trail only when the whole push
+passes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from lanewarden.adapters.audit_log import AuditLog
+from lanewarden.adapters.commits import (
+    is_ancestor,
+    list_commits,
+    object_exists,
+    registry_at,
+    resolve_commit,
+    zero_id,
+)
+from lanewarden.adapters.notes import all_evidence
+from lanewarden.adapters.registry_store import RegistryStore
+from lanewarden.cli.autonomy import warn_if_autonomous
+from lanewarden.cli.context import Context
+from lanewarden.cli.output import report
+from lanewarden.domain.audit import APPROVABLE, Approval, find_approval
+from lanewarden.domain.evidence import latest_by_gate
+from lanewarden.domain.push_check import (
+    BRANCH_PREFIX,
+    PushPolicy,
+    RefUpdate,
+    commit_violations,
+    evidence_violation,
+    parse_push_lines,
+    ref_violations,
+)
+from lanewarden.domain.registry import LockRegistry, shell_quote
+from lanewarden.domain.times import format_time, now
+from lanewarden.domain.violations import Violation
+from lanewarden.errors import InputError
+
+__all__ = ["RefResult", "framework_update", "policy_of", "run"]
+
+
+@dataclass
+class RefResult:
+    """What the check found for one ref."""
+
+    update: RefUpdate
+    commits: int = 0
+    violations: list[Violation] = field(default_factory=list)
+    waived: list[Approval] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        """One entry of the check's ``refs`` list."""
+        return {
+            "local_ref": self.update.local_ref,
+            "remote_ref": self.update.remote_ref,
+            "local_id": self.update.local_sha,
+            "remote_id": self.update.remote_sha,
+            "commits": self.commits,
+            "ok": not self.violations,
+            "approvals_used": [a.id for a in self.waived],
+        }
+
+
+def policy_of(ctx: Context) -> PushPolicy:
+    """The push rules as configured."""
+    return PushPolicy(
+        mode=ctx.config.mode,
+        target_branch=ctx.config.target_branch,
+        protected=ctx.config.protected_branches,
+        autonomous=ctx.config.autonomous,
+        required_gates=ctx.config.required_gates,
+    )
+
+
+def framework_update(ctx: Context, env: Mapping[str, str], zero: str) -> RefUpdate | None:
+    """The one ref the pre-commit framework passes in ``PRE_COMMIT_*``, if it does."""
+    to_ref = env.get("PRE_COMMIT_TO_REF", "")
+    remote_branch = env.get("PRE_COMMIT_REMOTE_BRANCH", "")
+    if not to_ref and not remote_branch:
+        return None
+    local_ref = env.get("PRE_COMMIT_LOCAL_BRANCH", "") or "HEAD"
+    if not remote_branch:
+        branch = ctx.branch
+        if branch is None:
+            raise InputError(
+                "PRE_COMMIT_REMOTE_BRANCH is not set and HEAD is detached: which branch is pushed?",
+                hint="pass --remote-branch refs/heads/NAME to pre-commit",
+            )
+        remote_branch = BRANCH_PREFIX + branch
+    local_sha = resolve_commit(ctx.repo, to_ref or local_ref)
+    if local_sha is None:
+        raise InputError(f"unknown revision {to_ref or local_ref!r} (PRE_COMMIT_TO_REF)")
+    from_ref = env.get("PRE_COMMIT_FROM_REF", "")
+    remote_sha = (resolve_commit(ctx.repo, from_ref) if from_ref else None) or zero
+    return RefUpdate(local_ref, local_sha, remote_branch, remote_sha, zero)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the push; exit 1 (refusing it) when any ref breaks a rule."""
+    ctx = Context.load()
+    warn_if_autonomous(ctx.config)
+    zero = zero_id(ctx.repo)
+    remote = args.remote or os.environ.get("PRE_COMMIT_REMOTE_NAME", "") or None
+    update = framework_update(ctx, os.environ, zero)
+    if update is not None:
+        updates = [update]
+    elif sys.stdin is None or sys.stdin.isatty():
+        raise InputError(
+            "no pre-push input: git gives the hook one line per ref on stdin",
+            hint="install it with `lanewarden hooks install` and run `git push`",
+        )
+    else:
+        updates = parse_push_lines(sys.stdin.buffer.read().decode("utf-8", "replace"), zero)
+    policy = policy_of(ctx)
+    base, base_commit, registry = _target_registry(ctx, remote, updates)
+    results = [_check(ctx, u, policy, registry, remote, base_commit) for u in updates]
+    _apply_approvals(ctx, results)
+    violations = [v for result in results for v in result.violations]
+    if not violations:
+        _consume(ctx, results)
+    commits = sum(r.commits for r in results)
+    return report(
+        violations,
+        as_json=args.json,
+        ok_text=f"lanewarden: push checked ({len(results)} ref(s), {commits} new commit(s))",
+        extra={"refs": [r.to_json() for r in results], "registry": base},
+    )
+
+
+def _remote_is_named(ctx: Context, remote: str | None) -> bool:
+    if not remote:
+        return False
+    out = ctx.repo.git("remote")
+    return remote in os.fsdecode(out).split()
+
+
+def _target_registry(
+    ctx: Context, remote: str | None, updates: list[RefUpdate]
+) -> tuple[str, str | None, LockRegistry]:
+    """Where the target branch's registry came from, its commit, and the registry.
+
+    The pushed commits never supply it. Without a remote view of the target
+    (a first push), the orchestrator's registry in the main work tree is used.
+    """
+    target_ref = BRANCH_PREFIX + ctx.config.target_branch
+    candidates = []
+    if _remote_is_named(ctx, remote):
+        candidates.append(f"refs/remotes/{remote}/{ctx.config.target_branch}")
+    candidates += [
+        u.remote_sha
+        for u in updates
+        if u.remote_ref == target_ref and not u.creating and object_exists(ctx.repo, u.remote_sha)
+    ]
+    for rev in candidates:
+        commit = resolve_commit(ctx.repo, rev)
+        if commit is None:
+            continue
+        registry = registry_at(ctx.repo, commit, ctx.config.ledger)
+        if registry is not None:
+            return rev, commit, registry
+    store = RegistryStore(ctx.repo, ctx.config)
+    if store.ledger_path.exists():
+        return store.display_path(), None, store.read()
+    return "(none)", None, LockRegistry()
+
+
+def _check(
+    ctx: Context,
+    update: RefUpdate,
+    policy: PushPolicy,
+    registry: LockRegistry,
+    remote: str | None,
+    base_commit: str | None,
+) -> RefResult:
+    result = RefResult(update)
+    if update.branch is None:
+        return result  # tags and other refs carry no lane work
+    known_remote = not update.creating and object_exists(ctx.repo, update.remote_sha)
+    fast_forward = (
+        update.creating
+        or update.deleting
+        or (known_remote and is_ancestor(ctx.repo, update.remote_sha, update.local_sha))
+    )
+    result.violations += ref_violations(
+        update, identity=ctx.identity, policy=policy, fast_forward=fast_forward
+    )
+    if update.deleting:
+        return result
+    exclude = [f"^{update.remote_sha}"] if known_remote else []
+    if base_commit is not None:
+        exclude.append(f"^{base_commit}")
+    if _remote_is_named(ctx, remote):
+        exclude += ["--not", f"--remotes={remote}"]
+    commits = list_commits(ctx.repo, update.local_sha, exclude)
+    result.commits = len(commits)
+    for commit in commits:
+        result.violations += commit_violations(commit, registry, autonomous=policy.autonomous)
+    gate = policy.required_gate(update.branch)
+    if gate:
+        tree = os.fsdecode(ctx.repo.git("rev-parse", f"{update.local_sha}^{{tree}}")).strip()
+        latest = latest_by_gate(all_evidence(ctx.repo, tree))
+        missing = evidence_violation(
+            update.remote_ref, tree, gate, latest, fix=_record_command(ctx, update, gate, tree)
+        )
+        if missing is not None:
+            result.violations.append(missing)
+    return result
+
+
+def _record_command(ctx: Context, update: RefUpdate, gate: str, tree: str) -> str:
+    here = resolve_commit(ctx.repo, "HEAD") is not None and (
+        os.fsdecode(ctx.repo.git("rev-parse", "HEAD^{tree}")).strip() == tree
+    )
+    command = f"`lanewarden gate run {shell_quote(gate)}`"
+    if here:
+        return f"record it: {command} (with a clean work tree), then push again"
+    name = update.local_ref.removeprefix(BRANCH_PREFIX)
+    return (
+        f"record it on that tree: `git switch {shell_quote(name)}` and {command} (with a clean "
+        "work tree), or `lanewarden evidence fetch` if it was recorded elsewhere"
+    )
+
+
+def _apply_approvals(ctx: Context, results: list[RefResult]) -> None:
+    """Waive each approvable violation an approval covers; say why others are not covered."""
+    if not any(v.rule in APPROVABLE for r in results for v in r.violations):
+        return
+    entries = AuditLog(ctx.repo).read()
+    at = now()
+    for result in results:
+        kept = []
+        for violation in result.violations:
+            if violation.rule not in APPROVABLE:
+                kept.append(violation)
+                continue
+            ref = result.update.remote_ref
+            approval, why_not = find_approval(entries, violation.rule, ref, at)
+            if approval is not None and approval not in result.waived:
+                result.waived.append(approval)
+            elif why_not:
+                kept.append(replace(violation, message=f"{violation.message} ({why_not})"))
+            else:
+                kept.append(violation)
+        result.violations = kept
+
+
+def _consume(ctx: Context, results: list[RefResult]) -> None:
+    """Log the approved actions and use their approvals up (runbook §13's audit trail)."""
+    log = AuditLog(ctx.repo)
+    for result in results:
+        for approval in result.waived:
+            log.append(
+                {
+                    "kind": "consumed",
+                    "time": format_time(now()),
+                    "approval": approval.id,
+                    "action": approval.action,
+                    "ref": approval.ref,
+                    "old": result.update.remote_sha,
+                    "new": result.update.local_sha,
+                    "by": ctx.identity.role,
+                }
+            )

@@ -1,0 +1,150 @@
+"""``lanewarden verify --range A..B``: the push check's commit rules, for CI.
+
+The backstop that ``git push --no-verify`` cannot skip: run from a clean
+clone over the pushed range. Scopes and configuration come from the base
+``A`` (a commit in the range cannot widen its own lane's scope).
+``--require-evidence`` also demands passing evidence for the tip's tree,
+which CI sees once it fetched the notes (``lanewarden evidence fetch``).
+Who pushed (the integrator-only rule) and approvals are the pre-push hook's
+business: CI knows neither.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from lanewarden.adapters.commits import config_at, is_shallow, list_commits, registry_at
+from lanewarden.adapters.commits import resolve_commit as resolve
+from lanewarden.adapters.git import Repo
+from lanewarden.adapters.notes import all_evidence
+from lanewarden.cli.autonomy import warn_if_autonomous
+from lanewarden.cli.output import emit_json
+from lanewarden.domain.evidence import latest_by_gate
+from lanewarden.domain.push_check import (
+    BRANCH_PREFIX,
+    PushPolicy,
+    commit_violations,
+    evidence_violation,
+)
+from lanewarden.domain.registry import LockRegistry, shell_quote
+from lanewarden.domain.violations import Violation
+from lanewarden.errors import InputError
+
+__all__ = ["github_annotation", "run", "split_range"]
+
+
+def split_range(text: str) -> tuple[str, str]:
+    """``A..B`` into its two ends; anything else is an input error."""
+    if "..." in text or text.count("..") != 1:
+        raise InputError(
+            f"--range {text!r} is not A..B", hint="give the pushed range, like origin/main..HEAD"
+        )
+    base, tip = text.split("..")
+    if not base or not tip:
+        raise InputError(f"--range {text!r} needs both ends", hint="like origin/main..HEAD")
+    return base, tip
+
+
+def _resolve(repo: Repo, rev: str, which: str) -> str:
+    if set(rev) == {"0"}:
+        raise InputError(
+            f"the range's {which} is the zero id (a new branch has no 'before')",
+            hint="verify against the target branch instead: --range origin/main..HEAD",
+        )
+    commit = resolve(repo, rev)
+    if commit is not None:
+        return commit
+    if is_shallow(repo):
+        raise InputError(
+            f"{rev!r} is not in this shallow clone (the history stops before it)",
+            hint="fetch the whole history (actions/checkout with fetch-depth: 0, or "
+            "`git fetch --unshallow`)",
+        )
+    raise InputError(f"unknown revision {rev!r} in --range", hint="fetch it, or name a commit")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check every commit in the range; exit 1 with the violations, 2 for a bad range."""
+    repo = Repo.discover()
+    base_rev, tip_rev = split_range(args.range)
+    base, tip = _resolve(repo, base_rev, "base"), _resolve(repo, tip_rev, "tip")
+    config = config_at(repo, base)
+    warn_if_autonomous(config)
+    registry = registry_at(repo, base, config.ledger) or LockRegistry()
+    policy = PushPolicy(
+        mode=config.mode,
+        target_branch=config.target_branch,
+        protected=config.protected_branches,
+        autonomous=config.autonomous,
+        required_gates=config.required_gates,
+    )
+    commits = list_commits(repo, tip, [f"^{base}"])
+    violations: list[Violation] = []
+    for commit in commits:
+        violations += commit_violations(commit, registry, autonomous=policy.autonomous)
+    if args.require_evidence:
+        violations += _evidence(repo, policy, tip, tip_rev, args.gate)
+    body = {
+        "ok": not violations,
+        "violations": [v.to_json() for v in violations],
+        "range": {"base": base, "tip": tip},
+        "commits": len(commits),
+    }
+    output = "json" if args.json else args.format
+    if output == "json":
+        emit_json(body)
+    elif output == "github":
+        for violation in violations:
+            print(github_annotation(violation))
+        _text(violations, len(commits), args.range, stream=sys.stderr)
+    else:
+        _text(violations, len(commits), args.range, stream=sys.stdout)
+    return 0 if not violations else 1
+
+
+def _evidence(
+    repo: Repo, policy: PushPolicy, tip: str, tip_rev: str, gate: str | None
+) -> list[Violation]:
+    gate = gate or policy.required_gate(policy.target_branch) or "3"
+    tree = os.fsdecode(repo.git("rev-parse", f"{tip}^{{tree}}")).strip()
+    latest = latest_by_gate(all_evidence(repo, tree))
+    fix = (
+        f"the integrator records it (`lanewarden gate run {shell_quote(gate)}` on {tip[:12]}) "
+        "and shares it (`lanewarden evidence push`); CI fetches it with "
+        "`lanewarden evidence fetch` before `verify`"
+    )
+    found = evidence_violation(tip_rev.removeprefix(BRANCH_PREFIX), tree, gate, latest, fix=fix)
+    return [found] if found else []
+
+
+def _text(violations: Sequence[Violation], commits: int, span: str, *, stream: TextIO) -> None:
+    out = stream
+    if not violations:
+        print(f"lanewarden: {span}: {commits} commit(s) verified", file=out)
+        return
+    for violation in violations:
+        where = f" {violation.path}:" if violation.path else ""
+        print(f"lanewarden: {violation.rule}:{where} {violation.message}", file=out)
+        if violation.fix:
+            print(f"  fix: {violation.fix}", file=out)
+
+
+def _escape(text: str, *, property_value: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property_value:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def github_annotation(violation: Violation) -> str:
+    """One GitHub Actions workflow command (``::error file=...,title=...::message``)."""
+    props = []
+    if violation.path:
+        props.append(f"file={_escape(violation.path, property_value=True)}")
+    props.append(f"title={_escape('lanewarden ' + violation.rule, property_value=True)}")
+    message = violation.message + (f" (fix: {violation.fix})" if violation.fix else "")
+    return f"::error {','.join(props)}::{_escape(message)}"

@@ -49,10 +49,11 @@ def run(args: argparse.Namespace) -> int:
         at=now(),
         ledger=store.display_path(),
     )
-    lane = ctx.identity.lane or "no lane"
+    lane = ctx.identity.lane
+    where = f"inside {lane}'s scope" if lane else "in no lock's scope"
     return report(
         violations,
         as_json=args.json,
-        ok_text=f"lanewarden: {len(paths)} staged path(s) inside {lane}'s scope",
+        ok_text=f"lanewarden: {len(paths)} staged path(s) {where}",
         extra={"paths": len(paths), "lane": ctx.identity.lane, "role": ctx.identity.role},
     )

@@ -60,3 +60,25 @@ def test_invalid_toml(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.lanewarden\n")
     with pytest.raises(InputError, match="not valid TOML"):
         load_config(tmp_path)
+
+
+def test_the_cache_follows_the_file(tmp_path: Path) -> None:
+    cache = tmp_path / "state" / "config.cache"
+    (tmp_path / "pyproject.toml").write_text('[tool.lanewarden]\nlock_ttl = "45m"\n')
+    assert load_config(tmp_path, cache=cache).lock_ttl == timedelta(minutes=45)
+    assert cache.is_file()
+    assert load_config(tmp_path, cache=cache).lock_ttl == timedelta(minutes=45)
+    (tmp_path / "pyproject.toml").write_text('[tool.lanewarden]\nlock_ttl = "2h"\n')
+    assert load_config(tmp_path, cache=cache).lock_ttl == timedelta(hours=2)
+    (tmp_path / "lanewarden.toml").write_text('lock_ttl = "3h"\n')
+    assert load_config(tmp_path, cache=cache).lock_ttl == timedelta(hours=3)
+    (tmp_path / "lanewarden.toml").write_text('lock_ttl = "soon"\n')
+    with pytest.raises(InputError, match="lock_ttl"):
+        load_config(tmp_path, cache=cache)
+
+
+def test_a_table_with_dates_is_read_each_time(tmp_path: Path) -> None:
+    cache = tmp_path / "config.cache"
+    (tmp_path / "lanewarden.toml").write_text("[gates]\nwhen = 2026-01-01\n")
+    assert load_config(tmp_path, cache=cache).gates["when"].year == 2026
+    assert not cache.exists()

@@ -141,9 +141,7 @@ class RegistryStore:
 
 def _lock_records(registry: LockRegistry, parsed: LockRegistry, ledger: Ledger) -> list[LockRecord]:
     """Unchanged rows keep the user's own text; changed and new rows are canonical."""
-    original = {
-        pair[0].lock_id: pair for pair in zip(parsed.locks, ledger.locks, strict=True)
-    }
+    original = {pair[0].lock_id: pair for pair in zip(parsed.locks, ledger.locks, strict=True)}
     records = []
     for lock in registry.locks:
         before = original.get(lock.lock_id)

@@ -23,7 +23,7 @@ class Context:
     @classmethod
     def load(cls) -> Context:
         repo = Repo.discover()
-        return cls(repo=repo, config=load_config(repo.root))
+        return cls(repo=repo, config=load_config(repo.root, cache=repo.state_dir / "config.cache"))
 
     @cached_property
     def branch(self) -> str | None:

@@ -10,6 +10,18 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 
+def once_seconds(
+    argv: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None = None, expect: int = 0
+) -> float:
+    """Wall time of one run of ``argv``, with no warm-up."""
+    begin = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True)
+    elapsed = time.perf_counter() - begin
+    if done.returncode != expect:
+        raise SystemExit(f"{' '.join(argv)} exited {done.returncode}, expected {expect}")
+    return elapsed
+
+
 def median_seconds(
     argv: Sequence[str],
     *,

@@ -49,7 +49,10 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{args.ref!r} is not a valid ref name", hint="name a branch, like main")
     if not args.reason.strip():
         raise InputError("--reason must say why the approval is needed")
-    ttl = parse_duration(args.ttl) if args.ttl else DEFAULT_TTL
+    try:
+        ttl = parse_duration(args.ttl) if args.ttl else DEFAULT_TTL
+    except ValueError as e:
+        raise InputError(f"--ttl: {e}") from None
     at = now()
     entry = AuditLog(ctx.repo).append(
         {

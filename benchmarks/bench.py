@@ -1,0 +1,136 @@
+"""Speed targets of PRODUCT.md, each figure printed beside its floor from the same run.
+
+    python benchmarks/bench.py [--runs N] [--rebuild]
+
+Builds the reference workload once (``benchmarks/.work/reference``, reused
+while it exists) and measures whole processes, as a commit or a person
+would run them. Prints a Markdown table for ``benchmarks/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from reference_workload import LOCKS, build, lock_patterns
+from timing import median_seconds, once_seconds
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / ".work" / "reference"
+PYTHON = sys.executable
+LANE = {"LANEWARDEN_LANE": "L-000", "LANEWARDEN_ROLE": "integrator"}
+
+
+def combined_pattern_floor(repo: Path) -> float:
+    """Seconds to match every tracked path against all locks' patterns as one set."""
+    import pathspec
+
+    patterns = [p for i in range(LOCKS) for p in lock_patterns(i)]
+    paths = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=repo, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")[:-1]
+    )
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    begin = time.perf_counter()
+    matched = sum(1 for _ in spec.match_files(paths))
+    elapsed = time.perf_counter() - begin
+    assert matched > 0
+    return elapsed
+
+
+def main() -> int:
+    # Measure start-up as users see it, with compiled bytecode cached: some
+    # environments (this project's CI among them) set PYTHONDONTWRITEBYTECODE,
+    # which makes every process recompile every module it imports.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--no-plugin", action="store_true", help="skip plugin_bench.py")
+    args = parser.parse_args()
+    if args.rebuild and WORK.exists():
+        shutil.rmtree(WORK)
+    if not WORK.exists():
+        print(f"building the reference workload in {WORK} ...", file=sys.stderr)
+        build(WORK)
+    runs = args.runs
+    lanewarden = [PYTHON, "-m", "lanewarden"]
+
+    python_pass = median_seconds([PYTHON, "-c", "pass"], cwd=WORK, runs=runs)
+    diff = median_seconds(["git", "diff", "--cached", "--name-status", "-z"], cwd=WORK, runs=runs)
+    hook_floor = python_pass + diff
+    cache = WORK / ".git" / "lanewarden" / "registry.cache"
+    cold_samples = []
+    for _ in range(7):
+        cache.unlink(missing_ok=True)
+        cold_samples.append(once_seconds([*lanewarden, "hook", "pre-commit"], cwd=WORK, env=LANE))
+    cold = statistics.median(cold_samples)
+    hook = median_seconds([*lanewarden, "hook", "pre-commit"], cwd=WORK, env=LANE, runs=runs)
+    check = median_seconds([*lanewarden, "lock", "check"], cwd=WORK, runs=max(5, runs // 4))
+    check_floor = combined_pattern_floor(WORK)
+    help_time = median_seconds([*lanewarden, "--help"], cwd=WORK, runs=runs)
+
+    rows = [
+        (
+            "`hook pre-commit`, whole process (warm cache)",
+            hook,
+            hook_floor,
+            "`python -c pass` + `git diff --cached --name-status -z`",
+            hook / hook_floor,
+            "<= 2x",
+        ),
+        (
+            "`hook pre-commit`, first run after a ledger change",
+            cold,
+            hook_floor,
+            "(same floor)",
+            cold / hook_floor,
+            "(not a target)",
+        ),
+        (
+            "`lock check` over all tracked paths, whole process",
+            check,
+            check_floor,
+            "all patterns as one pathspec set, in-process",
+            None,
+            "< 1 s",
+        ),
+        (
+            "`lanewarden --help`",
+            help_time,
+            python_pass,
+            "`python -c pass`",
+            help_time / python_pass,
+            "<= 3x",
+        ),
+    ]
+    print(
+        f"Reference workload: 100,000 tracked files, 2,000 staged paths, {LOCKS} locks x 5 "
+        f"patterns; median of {runs} runs; {os.cpu_count()} CPUs; Python "
+        f"{sys.version.split()[0]}\n"
+    )
+    print("| figure | time | floor | floor is | ratio | target |")
+    print("|---|---|---|---|---|---|")
+    for name, value, floor, what, ratio, target in rows:
+        shown = f"{ratio:.2f}x" if ratio is not None else "-"
+        print(
+            f"| {name} | {value * 1000:.1f} ms | {floor * 1000:.1f} ms | {what} | {shown} "
+            f"| {target} |"
+        )
+    plugin = HERE / "plugin_bench.py"
+    if plugin.exists() and not args.no_plugin:
+        print()
+        sys.stdout.flush()
+        subprocess.run([PYTHON, str(plugin)], check=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

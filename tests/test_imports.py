@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from lanewarden.adapters import import_facts
+from lanewarden.adapters.import_facts import load_facts
 from lanewarden.domain import imports
-from lanewarden.domain.imports import ImportGraph, load_facts, parse_facts
+from lanewarden.domain.imports import ImportGraph, parse_facts
 
 
 def graph(files: dict[str, str]) -> ImportGraph:
@@ -160,13 +162,13 @@ def test_load_facts_caches_by_content(tmp_path: Path, monkeypatch: pytest.Monkey
     assert json.loads(cache.read_text())["version"] == imports.CACHE_VERSION
 
     calls: list[bytes] = []
-    real = imports.parse_facts
+    real = import_facts.parse_facts
 
     def counting(source: bytes) -> imports.Facts:
         calls.append(source)
         return real(source)
 
-    monkeypatch.setattr(imports, "parse_facts", counting)
+    monkeypatch.setattr(import_facts, "parse_facts", counting)
     assert load_facts(tmp_path, ["a.py", "b.py"], cache) == first
     assert calls == []
     (tmp_path / "b.py").write_text("Y = 2\n")

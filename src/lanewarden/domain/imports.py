@@ -2,8 +2,9 @@
 
 Each file is parsed once with :mod:`ast` into *facts* that depend on its
 content only (its imports, the names its top level binds, and the attribute
-chains it reads through imported names); the facts are cached by a hash of
-the content, so a repeated run parses only what changed.
+chains it reads through imported names); :mod:`lanewarden.adapters.import_facts`
+reads the files and caches their facts by a hash of the content, so a
+repeated run parses only what changed.
 
 Resolving facts into dependencies follows re-exports. A library whose root
 ``lib/__init__.py`` does ``from .sub import func`` and whose modules do
@@ -16,19 +17,15 @@ is used bare (passed around, star-imported) or never used at all.
 from __future__ import annotations
 
 import ast
-import hashlib
-import json
-import os
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from lanewarden.domain.packages import PackageMap
+    pass
 
-__all__ = ["ImportGraph", "build_graph", "load_facts", "parse_facts"]
+__all__ = ["CACHE_VERSION", "Facts", "ImportGraph", "parse_facts"]
 
 CACHE_VERSION = 1
 _MAX_DEPTH = 12  # re-export hops followed before giving up (guards cycles)
@@ -137,47 +134,6 @@ def _uses(tree: ast.Module, bound: set[str]) -> tuple[dict[str, list[list[str]]]
         and id(node) not in consumed
     }
     return {k: [list(c) for c in sorted(v)] for k, v in uses.items()}, sorted(bare)
-
-
-def load_facts(root: Path, paths: Iterable[str], cache_file: Path | None) -> dict[str, Facts]:
-    """Facts of each existing file in ``paths``, parsing only what the cache lacks.
-
-    The cache (a JSON object keyed by content hash) is rewritten, holding just
-    the current files' entries, only when something new was parsed.
-    """
-    cached: dict[str, Facts] = {}
-    if cache_file is not None:
-        try:
-            document = json.loads(cache_file.read_bytes())
-            if document.get("version") == CACHE_VERSION:
-                cached = document["facts"]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            cached = {}
-    top = os.fspath(root)
-    result: dict[str, Facts] = {}
-    used: dict[str, Facts] = {}
-    parsed = False
-    for path in paths:
-        try:
-            with open(os.path.join(top, path), "rb") as f:  # pathlib costs here
-                data = f.read()
-        except OSError:
-            continue  # deleted or unreadable: it imports nothing now
-        key = hashlib.blake2b(data, digest_size=16).hexdigest()
-        facts = cached.get(key)
-        if facts is None:
-            facts = parse_facts(data)
-            parsed = True
-        result[path] = used[key] = facts
-    if cache_file is not None and (parsed or len(used) != len(cached)):
-        from lanewarden.adapters.files import atomic_write
-
-        try:
-            payload = json.dumps({"version": CACHE_VERSION, "facts": used}, separators=(",", ":"))
-            atomic_write(cache_file, payload)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
-    return result
 
 
 @dataclass(frozen=True)
@@ -370,14 +326,3 @@ class ImportGraph:
 
     def _is_internal(self, module: str) -> bool:
         return module.split(".", 1)[0] in self._internal
-
-
-def build_graph(root: Path, packages: PackageMap, cache_file: Path | None) -> ImportGraph:
-    """The graph over the packages' Python files and every test file."""
-    files = [
-        p
-        for p in packages.all_files
-        if p.endswith(".py") and (packages.owners(p) or packages.is_test_path(p))
-    ]
-    names = {p: packages.module_name(p) for p in files}
-    return ImportGraph(load_facts(root, files, cache_file), names)

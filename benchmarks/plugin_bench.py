@@ -131,7 +131,7 @@ from pathlib import Path
 from lanewarden.adapters import changes
 from lanewarden.adapters.config import load_config
 from lanewarden.adapters.git import Repo
-from lanewarden.domain.imports import build_graph
+from lanewarden.adapters.import_facts import build_graph
 from lanewarden.domain.packages import detect_packages
 from lanewarden.domain.scopes import Scope
 from lanewarden.domain.selection import select

@@ -186,7 +186,9 @@ class LanewardenPlugin:
                 mode=" + ".join(modes),
                 changed=changed,
                 named=named,
-                triggers=_triggers(settings.full_suite_triggers, settings.source)
+                triggers=_triggers(
+                    settings.full_suite_triggers, settings.source, repo.state_dir / "triggers.cache"
+                )
                 if changed
                 else None,
                 dependents=not option("lw_no_dependents"),
@@ -396,12 +398,13 @@ class _XdistHooks:
             self.plugin.uncollected.extend(data["not_collected"])
 
 
-def _triggers(globs: tuple[str, ...], source: Path | None) -> Scope | None:
-    from lanewarden.domain.scopes import Scope, ScopeError
+def _triggers(globs: tuple[str, ...], source: Path | None, cache: Path) -> Scope | None:
+    from lanewarden.adapters.scope_cache import cached_scope
+    from lanewarden.domain.scopes import ScopeError
     from lanewarden.errors import InputError
 
     try:
-        return Scope.parse(list(globs)) if globs else None
+        return cached_scope(cache, globs) if globs else None
     except ScopeError as e:
         raise InputError(f"bad value for 'full_suite_triggers': {e}", path=source) from None
 

@@ -27,6 +27,21 @@ PYTHON = sys.executable
 LANE = {"LANEWARDEN_LANE": "L-000", "LANEWARDEN_ROLE": "integrator"}
 
 
+# What any Python hook pays at the least: the same two git commands, the paths
+# decoded and matched against the lane's scope, with nothing imported but re,
+# subprocess and marshal.
+LEAN_HOOK = """
+import marshal, os, re, subprocess
+subprocess.run(["git", "rev-parse", "--absolute-git-dir", "--git-common-dir",
+                "--show-toplevel"], capture_output=True, check=True)
+out = subprocess.run(["git", "diff", "--cached", "--name-status", "-z", "-M", "-C"],
+                     capture_output=True, check=True).stdout
+paths = [os.fsdecode(p) for p in out.split(b"\\0")[1::2]]
+scope = re.compile(r"pkg000/src/.*")
+assert all(scope.fullmatch(p) for p in paths)
+"""
+
+
 def combined_pattern_floor(repo: Path) -> float:
     """Seconds to match every tracked path against all locks' patterns as one set."""
     import pathspec
@@ -73,6 +88,7 @@ def main() -> int:
         cold_samples.append(once_seconds([*lanewarden, "hook", "pre-commit"], cwd=WORK, env=LANE))
     cold = statistics.median(cold_samples)
     hook = median_seconds([*lanewarden, "hook", "pre-commit"], cwd=WORK, env=LANE, runs=runs)
+    lean = median_seconds([PYTHON, "-c", LEAN_HOOK], cwd=WORK, runs=runs)
     check = median_seconds([*lanewarden, "lock", "check"], cwd=WORK, runs=max(5, runs // 4))
     check_floor = combined_pattern_floor(WORK)
     help_time = median_seconds([*lanewarden, "--help"], cwd=WORK, runs=runs)
@@ -93,6 +109,14 @@ def main() -> int:
             "(same floor)",
             cold / hook_floor,
             "(not a target)",
+        ),
+        (
+            "a minimal Python hook (information: see README)",
+            lean,
+            hook_floor,
+            "(same floor)",
+            lean / hook_floor,
+            "(none)",
         ),
         (
             "`lock check` over all tracked paths, whole process",

@@ -54,3 +54,18 @@ def set_lock_rows(repo: Path, rows: list[str]) -> None:
     plan.write_text(
         text[:start] + LEDGER_HEADER + "".join(r + "\n" for r in rows) + text[end + 1 :]
     )
+
+
+TWO_LANES = (("L-001", "src/app/"), ("L-002", "src/lib/"))
+
+
+def acquire_two_lanes(repo: Path) -> None:
+    """As the orchestrator: L-001 on ``src/app/``, L-002 on ``src/lib/``; the ledger committed."""
+    for lock_id, scope in TWO_LANES:
+        done = lanewarden(
+            repo, "lock", "acquire", lock_id, "--owner", "a", "--objective", "o",
+            "--scope", scope, env={"LANEWARDEN_ROLE": "orchestrator"},
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    git(repo, "add", "PLAN.md")
+    git(repo, "commit", "-q", "-m", "locks", env={"LANEWARDEN_ROLE": "integrator"})

@@ -11,9 +11,8 @@ import pytest
 
 from conftest import git, write
 from lanewarden.domain.trailers import Trailers
-from scenario import lanewarden, make_parallel_ready
+from scenario import acquire_two_lanes, lanewarden, make_parallel_ready
 
-ORCH = {"LANEWARDEN_ROLE": "orchestrator"}
 INTEGRATOR = {"LANEWARDEN_ROLE": "integrator"}
 WORKER_L1 = {"LANEWARDEN_ROLE": "worker", "LANEWARDEN_LANE": "L-001"}
 INTEGRATOR_L1 = {"LANEWARDEN_ROLE": "integrator", "LANEWARDEN_LANE": "L-001"}
@@ -24,23 +23,7 @@ def ready(repo: Path) -> Path:
     """Hooks installed; L-001 holds ``src/app/``, L-002 ``src/lib/``; on branch lane/L-001."""
     make_parallel_ready(repo)
     assert lanewarden(repo, "hooks", "install").returncode == 0
-    for lock_id, scope in (("L-001", "src/app/"), ("L-002", "src/lib/")):
-        done = lanewarden(
-            repo,
-            "lock",
-            "acquire",
-            lock_id,
-            "--owner",
-            "a",
-            "--objective",
-            "o",
-            "--scope",
-            scope,
-            env=ORCH,
-        )
-        assert done.returncode == 0, done.stderr
-    git(repo, "add", "PLAN.md")
-    assert commit(repo, "locks", env=INTEGRATOR).returncode == 0
+    acquire_two_lanes(repo)
     git(repo, "switch", "-q", "-c", "lane/L-001")
     return repo
 

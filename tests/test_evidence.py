@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from conftest import git
 from lanewarden.adapters.evidence_store import evidence_dir, read_evidence, write_evidence
 from lanewarden.adapters.git import Repo
 from lanewarden.domain.evidence import EVIDENCE_VERSION, Evidence, latest_by_gate
 from lanewarden.errors import InputError
 
 TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-GIT_ENV = {
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.com",
-}
-
-
-def git(root: Path, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")} | GIT_ENV
-    done = subprocess.run(
-        ["git", *args], cwd=root, env=env, capture_output=True, text=True, check=True
-    )
-    return done.stdout
 
 
 def record(**changes: object) -> Evidence:

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import Cli, git, write
-from scenario import lanewarden, make_parallel_ready, set_lock_rows
+from scenario import acquire_two_lanes, lanewarden, make_parallel_ready, set_lock_rows
 
-ORCH = {"LANEWARDEN_ROLE": "orchestrator"}
 INTEGRATOR_L1 = {"LANEWARDEN_ROLE": "integrator", "LANEWARDEN_LANE": "L-001"}
 OLD = "2020-01-01T00:00:00Z"
 FAR = "2099-01-01T00:00:00Z"
@@ -23,24 +22,7 @@ def ready(repo: Path) -> Path:
     """A repository with the hook installed and lock L-001 on ``src/app/``."""
     make_parallel_ready(repo)
     assert lanewarden(repo, "hooks", "install").returncode == 0
-    for lock_id, scope in (("L-001", "src/app/"), ("L-002", "src/lib/")):
-        done = lanewarden(
-            repo,
-            "lock",
-            "acquire",
-            lock_id,
-            "--owner",
-            "a",
-            "--objective",
-            "o",
-            "--scope",
-            scope,
-            env=ORCH,
-        )
-        assert done.returncode == 0, done.stderr
-    git(repo, "add", "PLAN.md")
-    locks = commit(repo, env={"LANEWARDEN_ROLE": "integrator"}, message="locks", lane=None)
-    assert locks.returncode == 0, locks.stderr
+    acquire_two_lanes(repo)
     return repo
 
 

@@ -16,7 +16,7 @@ from lanewarden.adapters.git import Repo
 from lanewarden.domain.evidence import Evidence
 from lanewarden.domain.push_check import parse_push_lines
 from lanewarden.errors import InputError
-from scenario import lanewarden, make_parallel_ready
+from scenario import acquire_two_lanes, lanewarden, make_parallel_ready
 
 ORCH = {"LANEWARDEN_ROLE": "orchestrator"}
 INTEGRATOR = {"LANEWARDEN_ROLE": "integrator"}
@@ -86,23 +86,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         git(repo, "commit", "-q", "-m", "initial")
         make_parallel_ready(repo)
         assert lanewarden(repo, "hooks", "install").returncode == 0
-        for lock_id, scope in (("L-001", "src/app/"), ("L-002", "src/lib/")):
-            done = lanewarden(
-                repo,
-                "lock",
-                "acquire",
-                lock_id,
-                "--owner",
-                "a",
-                "--objective",
-                "o",
-                "--scope",
-                scope,
-                env=ORCH,
-            )
-            assert done.returncode == 0, done.stderr
-        git(repo, "add", "PLAN.md")
-        commit(repo, "locks", env=INTEGRATOR)
+        acquire_two_lanes(repo)
         git(base, "init", "-q", "--bare", str(base / "remote.git"))
         git(repo, "remote", "add", "origin", str(base / "remote.git"))
         git(repo, "push", "-q", "--no-verify", "origin", "main")

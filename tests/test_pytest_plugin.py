@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-GIT_ENV = {
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.com",
-}
-
-
-def git(root: Path, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")} | GIT_ENV
-    done = subprocess.run(
-        ["git", *args], cwd=root, env=env, capture_output=True, text=True, check=True
-    )
-    return done.stdout
+from conftest import git
 
 
 class Project:
@@ -292,13 +276,9 @@ def test_reexporting_root_leaf_change(project: Project) -> None:
 
 def tree_of_work_tree(root: Path, tmp: Path) -> str:
     """The oracle: git add -A into a fresh temporary index, then git write-tree."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")} | GIT_ENV
-    env["GIT_INDEX_FILE"] = str(tmp / "oracle-index")
-    subprocess.run(["git", "add", "-A"], cwd=root, env=env, check=True)
-    done = subprocess.run(
-        ["git", "write-tree"], cwd=root, env=env, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
+    index = {"GIT_INDEX_FILE": str(tmp / "oracle-index")}
+    git(root, "add", "-A", env=index)
+    return git(root, "write-tree", env=index).strip()
 
 
 def test_gate_evidence_names_the_tree_tested(monorepo: Project, tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from lanewarden.cli.verify import github_annotation, split_range
 from lanewarden.domain.evidence import Evidence
 from lanewarden.domain.violations import Violation
 from lanewarden.errors import InputError
-from scenario import lanewarden, make_parallel_ready
+from scenario import acquire_two_lanes, lanewarden, make_parallel_ready
 
 ORCH = {"LANEWARDEN_ROLE": "orchestrator"}
 INTEGRATOR = {"LANEWARDEN_ROLE": "integrator"}
@@ -42,23 +42,7 @@ def pushed(repo: Path, tmp_path: Path) -> tuple[Path, str, str]:
     Returns (the remote, base, tip).
     """
     make_parallel_ready(repo)
-    for lock_id, scope in (("L-001", "src/app/"), ("L-002", "src/lib/")):
-        done = lanewarden(
-            repo,
-            "lock",
-            "acquire",
-            lock_id,
-            "--owner",
-            "a",
-            "--objective",
-            "o",
-            "--scope",
-            scope,
-            env=ORCH,
-        )
-        assert done.returncode == 0, done.stderr
-    git(repo, "add", "PLAN.md")
-    commit(repo, "locks")
+    acquire_two_lanes(repo)
     base = git(repo, "rev-parse", "HEAD").strip()
     write(repo, "src/app/models.py", "good\n")
     git(repo, "add", "-A")

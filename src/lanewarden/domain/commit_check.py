@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from lanewarden.domain.identity import Identity
+from lanewarden.domain.lane_paths import foreign_violation, lane_path_violations
 from lanewarden.domain.registry import (
     Hotspots,
     LockRegistry,
@@ -67,34 +68,23 @@ def check_staged_change(
         violations.append(expired_violation(lock))
     elif status == "stale":
         violations.append(stale_violation(lock, policy.stale_after))
+    violations += lane_path_violations(
+        paths, lane=lane, scope=lock.scope, registry=registry, staged=True
+    )
     for path in paths:
-        owners = registry.owners(path)
-        others = [owner for owner in owners if owner != lane]
-        if lane not in owners:
+        hotspots = policy.hotspots.containing(path)
+        others = [o for o in registry.owners(path) if o != lane] if hotspots else []
+        for glob in hotspots if others else ():
             violations.append(
                 Violation(
-                    rule="out-of-scope",
+                    rule="hotspot",
                     path=path,
-                    lock=lane,
-                    message=f"outside lock {lane}'s scope ({', '.join(lock.scope.texts())})",
-                    fix=f"unstage it (`git restore --staged -- {shell_quote(path)}`) or ask "
-                    "the orchestrator for a lane that covers it",
+                    lock=others[0],
+                    message=f"hotspot {glob!r} is also locked by {', '.join(others)}; "
+                    "hotspots are serialized",
+                    fix=f"wait until `lanewarden lock release {shell_quote(others[0])}`",
                 )
             )
-        if others:
-            violations.append(_foreign(path, others, registry))
-        for glob in policy.hotspots.containing(path):
-            if others:
-                violations.append(
-                    Violation(
-                        rule="hotspot",
-                        path=path,
-                        lock=others[0],
-                        message=f"hotspot {glob!r} is also locked by {', '.join(others)}; "
-                        "hotspots are serialized",
-                        fix=f"wait until `lanewarden lock release {shell_quote(others[0])}`",
-                    )
-                )
     return violations
 
 
@@ -134,19 +124,5 @@ def _without_lane(
     for path in paths:
         owners = registry.owners(path)
         if owners:
-            violations.append(_foreign(path, owners, registry))
+            violations.append(foreign_violation(path, owners, registry, staged=True))
     return violations
-
-
-def _foreign(path: str, owners: list[str], registry: LockRegistry) -> Violation:
-    holders = ", ".join(
-        f"{owner} ({lock.owner})" if (lock := registry.get(owner)) else owner for owner in owners
-    )
-    return Violation(
-        rule="foreign-lock",
-        path=path,
-        lock=owners[0],
-        message=f"inside the scope of {holders}",
-        fix=f"leave it to that lane (`git restore --staged -- {shell_quote(path)}`), or commit "
-        f"it as that lane: LANEWARDEN_LANE={shell_quote(owners[0])}",
-    )

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lanewarden.domain.identity import Identity
+from lanewarden.domain.lane_paths import lane_path_violations
 from lanewarden.domain.push_check import (
     attribution_violations,
-    lane_path_violations,
     unclaimed_path_violations,
 )
 from lanewarden.domain.registry import LockRegistry, shell_quote
@@ -80,7 +80,9 @@ def check_message(
             path=ledger,
             hint="correct the trailer; `lanewarden lock list` shows the lanes",
         )
-    return violations + lane_path_violations(paths, named, lock.scope, registry)
+    return violations + lane_path_violations(
+        paths, lane=named, scope=lock.scope, registry=registry, staged=True
+    )
 
 
 def _missing(lane: str) -> Violation:

@@ -23,6 +23,7 @@ from fnmatch import fnmatchcase
 
 from lanewarden.domain.evidence import Evidence
 from lanewarden.domain.identity import Identity
+from lanewarden.domain.lane_paths import lane_path_violations
 from lanewarden.domain.registry import LockRegistry, shell_quote
 from lanewarden.domain.scopes import Scope
 from lanewarden.domain.trailers import AGENT, LANE, Trailers
@@ -37,7 +38,6 @@ __all__ = [
     "attribution_violations",
     "commit_violations",
     "evidence_violation",
-    "lane_path_violations",
     "lane_scope",
     "parse_push_lines",
     "ref_violations",
@@ -203,37 +203,6 @@ def lane_scope(registry: LockRegistry, lane: str) -> Scope | None:
     return ended[-1].lock.scope if ended else None
 
 
-def lane_path_violations(
-    paths: Sequence[str], lane: str, scope: Scope, registry: LockRegistry, *, where: str = ""
-) -> list[Violation]:
-    """``out-of-scope`` and ``foreign-lock`` for ``paths`` committed as ``lane``."""
-    violations = []
-    for path in paths:
-        if not scope.matches(path):
-            violations.append(
-                Violation(
-                    rule="out-of-scope",
-                    path=path,
-                    lock=lane,
-                    message=f"{where}outside lock {lane}'s scope ({', '.join(scope.texts())})",
-                    fix="leave the path out of the lane's commits, or ask the orchestrator "
-                    "for a lane that covers it",
-                )
-            )
-        others = [owner for owner in registry.owners(path) if owner != lane]
-        if others:
-            violations.append(
-                Violation(
-                    rule="foreign-lock",
-                    path=path,
-                    lock=others[0],
-                    message=f"{where}inside the scope of {', '.join(others)}",
-                    fix=f"leave it to that lane, or commit it with a `Lane: {others[0]}` trailer",
-                )
-            )
-    return violations
-
-
 def unclaimed_path_violations(
     paths: Sequence[str], registry: LockRegistry, *, where: str = ""
 ) -> list[Violation]:
@@ -303,7 +272,9 @@ def commit_violations(
             )
         )
         return violations
-    return violations + lane_path_violations(commit.paths, lane, scope, registry, where=where)
+    return violations + lane_path_violations(
+        commit.paths, lane=lane, scope=scope, registry=registry, staged=False, where=where
+    )
 
 
 def evidence_violation(

@@ -82,6 +82,10 @@ class Lock:
         )
 
     def to_json(self, at: datetime, stale_after: timedelta) -> dict[str, Any]:
+        return {**self._columns_json(), "status": self.status(at, stale_after)}
+
+    def _columns_json(self) -> dict[str, Any]:
+        """The lock-table columns, times in ISO 8601 UTC."""
         return {
             "lock_id": self.lock_id,
             "owner": self.owner,
@@ -90,7 +94,6 @@ class Lock:
             "start": format_time(self.start),
             "heartbeat": format_time(self.heartbeat),
             "expires": format_time(self.expires),
-            "status": self.status(at, stale_after),
         }
 
     @classmethod
@@ -138,17 +141,11 @@ class ReleasedLock:
     note: str = ""
 
     def to_record(self) -> HistoryRecord:
-        from lanewarden.domain.ledger import HistoryRecord
+        from lanewarden.domain.ledger import LOCK_COLUMNS, HistoryRecord
 
         row = self.lock.to_record()
         return HistoryRecord(
-            lock_id=row.lock_id,
-            owner=row.owner,
-            scope=row.scope,
-            objective=row.objective,
-            start=row.start,
-            heartbeat=row.heartbeat,
-            expires=row.expires,
+            **{column: getattr(row, column) for column in LOCK_COLUMNS},
             ended=format_time(self.ended),
             outcome=self.outcome,
             note=self.note,
@@ -156,39 +153,21 @@ class ReleasedLock:
         )
 
     def to_json(self) -> dict[str, Any]:
-        row = self.to_record()
         return {
-            "lock_id": row.lock_id,
-            "owner": row.owner,
-            "scope": list(row.scope),
-            "objective": row.objective,
-            "start": row.start,
-            "heartbeat": row.heartbeat,
-            "expires": row.expires,
-            "ended": row.ended,
-            "outcome": row.outcome,
-            "note": row.note,
+            **self.lock._columns_json(),
+            "ended": format_time(self.ended),
+            "outcome": self.outcome,
+            "note": self.note,
             "status": "released",
         }
 
     @classmethod
     def from_record(cls, record: HistoryRecord, ledger: Path) -> ReleasedLock:
         """Validate a history row; errors name the ledger and the row's line."""
-        from lanewarden.domain.ledger import LockRecord
+        from lanewarden.domain.ledger import LOCK_COLUMNS, LockRecord
 
-        lock = Lock.from_record(
-            LockRecord(
-                lock_id=record.lock_id,
-                owner=record.owner,
-                scope=record.scope,
-                objective=record.objective,
-                start=record.start,
-                heartbeat=record.heartbeat,
-                expires=record.expires,
-                line=record.line,
-            ),
-            ledger,
-        )
+        columns = {column: getattr(record, column) for column in LOCK_COLUMNS}
+        lock = Lock.from_record(LockRecord(**columns, line=record.line), ledger)
         try:
             ended = parse_time(record.ended, reference=lock.start)
         except ValueError as e:

@@ -13,7 +13,6 @@ import subprocess
 from datetime import timedelta
 
 from lanewarden.adapters.audit_log import AuditLog
-from lanewarden.cli.autonomy import warn_if_autonomous
 from lanewarden.cli.context import Context
 from lanewarden.cli.output import emit_json, report
 from lanewarden.domain.audit import Approval
@@ -35,7 +34,6 @@ def full_ref(ref: str) -> str:
 def run(args: argparse.Namespace) -> int:
     """Record the approval; exit 1 for a caller who may not approve."""
     ctx = Context.load()
-    warn_if_autonomous(ctx.config)
     role = ctx.identity.role
     if role not in APPROVERS:
         violation = Violation(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from lanewarden.adapters.audit_log import AuditLog
-from lanewarden.adapters.git import Repo
+from lanewarden.cli.context import Context
 from lanewarden.cli.output import report
 from lanewarden.domain.audit import chain_problems
 from lanewarden.domain.violations import Violation
@@ -16,7 +16,7 @@ __all__ = ["verify"]
 
 def verify(args: argparse.Namespace) -> int:
     """Exit 0 when every entry follows the one before it and matches its hash, else 1."""
-    log = AuditLog(Repo.discover())
+    log = AuditLog(Context.load().repo)
     try:
         entries = log.read()
     except InputError as e:

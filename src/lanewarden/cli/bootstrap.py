@@ -6,17 +6,16 @@ import argparse
 import json
 import sys
 
-from lanewarden.adapters.config import load_config
-from lanewarden.adapters.git import Repo
 from lanewarden.cli.bootstrap_check import check_bootstrap
+from lanewarden.cli.context import Context
 
 __all__ = ["run"]
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the bootstrap report; 0 when it passes, 1 when a policy is missing or broken."""
-    repo = Repo.discover()
-    report = check_bootstrap(repo, load_config(repo.root))
+    ctx = Context.load()
+    report = check_bootstrap(ctx.repo, ctx.config)
     if args.json:
         sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
     else:

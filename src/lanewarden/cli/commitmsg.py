@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 from lanewarden.adapters.registry_store import RegistryStore
-from lanewarden.cli.autonomy import warn_if_autonomous
 from lanewarden.cli.context import Context
 from lanewarden.cli.output import report
 from lanewarden.domain.message_check import check_message
@@ -20,7 +19,6 @@ __all__ = ["run"]
 def run(args: argparse.Namespace) -> int:
     """Check the message in ``args.file``; exit 1 when it breaks a rule."""
     ctx = Context.load()
-    warn_if_autonomous(ctx.config)
     path = Path(args.file)
     if not path.is_file():
         raise InputError("commit message file not found", path=path)

@@ -8,6 +8,7 @@ from functools import cached_property
 
 from lanewarden.adapters.config import Config, load_config
 from lanewarden.adapters.git import Repo
+from lanewarden.cli.autonomy import warn_if_autonomous
 from lanewarden.domain.identity import Identity, resolve_identity
 
 __all__ = ["Context"]
@@ -22,8 +23,15 @@ class Context:
 
     @classmethod
     def load(cls) -> Context:
+        """Discover the repository and read its configuration, once per command.
+
+        In autonomous mode this is where the persistent warning is printed
+        (runbook §13), so every command that loads a context shows it.
+        """
         repo = Repo.discover()
-        return cls(repo=repo, config=load_config(repo.root, cache=repo.state_dir / "config.cache"))
+        config = load_config(repo.root, cache=repo.state_dir / "config.cache")
+        warn_if_autonomous(config)
+        return cls(repo=repo, config=config)
 
     @cached_property
     def branch(self) -> str | None:

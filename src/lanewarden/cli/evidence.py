@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from lanewarden.adapters.git import Repo
 from lanewarden.adapters.notes import NOTES_REF, export_evidence, fetch_notes, push_notes
+from lanewarden.cli.context import Context
 from lanewarden.cli.output import emit_json
 
 __all__ = ["fetch", "push"]
@@ -13,7 +13,7 @@ __all__ = ["fetch", "push"]
 
 def push(args: argparse.Namespace) -> int:
     """Copy local evidence into notes, merge the remote's, and push them."""
-    repo = Repo.discover()
+    repo = Context.load().repo
     changed = export_evidence(repo)
     pushed = push_notes(repo, args.remote)
     if args.json:
@@ -35,7 +35,7 @@ def push(args: argparse.Namespace) -> int:
 
 def fetch(args: argparse.Namespace) -> int:
     """Fetch the remote's evidence notes and merge them into ours (union of records)."""
-    repo = Repo.discover()
+    repo = Context.load().repo
     found = fetch_notes(repo, args.remote)
     if args.json:
         emit_json({"ok": True, "fetched": found, "remote": args.remote, "ref": NOTES_REF})

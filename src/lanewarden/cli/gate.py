@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from lanewarden.adapters.changes import rev_tree, work_tree_id
 from lanewarden.adapters.evidence_store import read_evidence
-from lanewarden.adapters.git import Repo
+from lanewarden.cli.context import Context
 from lanewarden.domain.evidence import Evidence, latest_by_gate
 
 __all__ = ["status"]
@@ -22,7 +21,7 @@ __all__ = ["status"]
 
 def status(args: argparse.Namespace) -> int:
     """Print the gates with evidence for the tree; always exit 0 on valid input."""
-    repo = Repo.discover(Path.cwd())
+    repo = Context.load().repo
     rev: str | None = getattr(args, "rev", None)
     tree = rev_tree(repo, rev) if rev else work_tree_id(repo)
     latest = latest_by_gate(read_evidence(repo, tree))

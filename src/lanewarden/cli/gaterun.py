@@ -27,7 +27,6 @@ from typing import Any
 from lanewarden import __version__
 from lanewarden.adapters.changes import changed_files, head_commit, work_tree_id
 from lanewarden.adapters.gate_records import write_gate_record
-from lanewarden.cli.autonomy import warn_if_autonomous
 from lanewarden.cli.context import Context
 from lanewarden.cli.output import emit_json
 from lanewarden.domain.evidence import Evidence, evidence_time
@@ -50,7 +49,6 @@ def ruff_command() -> str | None:
 def run(args: argparse.Namespace) -> int:
     """Run the chosen gates; 0 when all passed, 1 at the first failure."""
     ctx = Context.load()
-    warn_if_autonomous(ctx.config)
     ladder = GateLadder.from_config(
         ctx.config.gates, source=ctx.config.source_name, ruff=ruff_command()
     )

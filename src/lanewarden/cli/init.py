@@ -20,6 +20,7 @@ from lanewarden.adapters.config import Config, load_config
 from lanewarden.adapters.files import atomic_write, exclusive_lock, read_text
 from lanewarden.adapters.git import Repo
 from lanewarden.cli.bootstrap_check import collect_policies, policy_path, worklog_facts
+from lanewarden.cli.context import Context
 from lanewarden.domain.policies.completion import (
     POLICY_HEADER,
     append_markdown,
@@ -66,7 +67,7 @@ class ScaffoldResult:
 
 def run(args: argparse.Namespace) -> int:
     """Scaffold the repository; always 0 unless the input is bad (exit 2)."""
-    repo = Repo.discover()
+    repo = Context.load().repo
     result = scaffold(repo)
     config = load_config(repo.root)
     if args.json:

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from lanewarden.adapters.files import atomic_write
-from lanewarden.adapters.git import Repo
+from lanewarden.cli.context import Context
 from lanewarden.cli.output import emit_json, report
 from lanewarden.domain.registry import shell_quote
 from lanewarden.domain.violations import Violation
@@ -61,7 +61,7 @@ fi
 
 
 def run(args: argparse.Namespace) -> int:
-    repo = Repo.discover()
+    repo = Context.load().repo
     hooks_path = os.fsdecode(repo.git("config", "--get", "core.hooksPath", ok_codes=(0, 1))).strip()
     if hooks_path and not args.use_hooks_path:
         violation = Violation(

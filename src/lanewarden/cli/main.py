@@ -54,42 +54,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             except OSError as e:
                 raise InputError(f"cannot enter: {e.strerror}", path=args.directory) from None
         module_name, _, function = args.handler.partition(":")
-        if module_name not in _WARN_THEMSELVES:
-            _autonomy_warning()
         module = importlib.import_module(module_name)
         code: int = getattr(module, function or "run")(args)
         return code
     except InputError as error:
         _report_error(error, as_json=getattr(args, "json", False))
         return 2
-
-
-# Commands that print autonomous mode's warning themselves. The pre-commit hook
-# is spared the extra git call on its fast path: the commit-msg hook of the same
-# commit prints the warning.
-_WARN_THEMSELVES = frozenset(
-    {
-        "lanewarden.cli.precommit",
-        "lanewarden.cli.commitmsg",
-        "lanewarden.cli.prepush",
-        "lanewarden.cli.approve",
-        "lanewarden.cli.gaterun",
-        "lanewarden.cli.verify",
-    }
-)
-
-
-def _autonomy_warning() -> None:
-    """Runbook §13: autonomous mode shows a persistent warning on every command."""
-    from lanewarden.adapters.config import load_config
-    from lanewarden.adapters.git import Repo
-    from lanewarden.cli.autonomy import warn_if_autonomous
-
-    try:
-        config = load_config(Repo.discover().root)
-    except InputError:
-        return  # the command itself reports what is wrong
-    warn_if_autonomous(config)
 
 
 def _report_error(error: InputError, *, as_json: bool) -> None:

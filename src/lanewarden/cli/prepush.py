@@ -28,7 +28,6 @@ from lanewarden.adapters.commits import (
 )
 from lanewarden.adapters.notes import all_evidence
 from lanewarden.adapters.registry_store import RegistryStore
-from lanewarden.cli.autonomy import warn_if_autonomous
 from lanewarden.cli.context import Context
 from lanewarden.cli.output import report
 from lanewarden.domain.audit import APPROVABLE, Approval, find_approval
@@ -109,7 +108,6 @@ def framework_update(ctx: Context, env: Mapping[str, str], zero: str) -> RefUpda
 def run(args: argparse.Namespace) -> int:
     """Check the push; exit 1 (refusing it) when any ref breaks a rule."""
     ctx = Context.load()
-    warn_if_autonomous(ctx.config)
     zero = zero_id(ctx.repo)
     remote = args.remote or os.environ.get("PRE_COMMIT_REMOTE_NAME", "") or None
     update = framework_update(ctx, os.environ, zero)

@@ -59,13 +59,18 @@ def set_lock_rows(repo: Path, rows: list[str]) -> None:
 TWO_LANES = (("L-001", "src/app/"), ("L-002", "src/lib/"))
 
 
+def acquire_lock(repo: Path, lock_id: str, *scopes: str) -> None:
+    """As the orchestrator, give ``lock_id`` the ``scopes`` (the ledger is not committed)."""
+    args = ["lock", "acquire", lock_id, "--owner", "a", "--objective", "o"]
+    for scope in scopes:
+        args += ["--scope", scope]
+    done = lanewarden(repo, *args, env={"LANEWARDEN_ROLE": "orchestrator"})
+    assert done.returncode == 0, done.stderr
+
+
 def acquire_two_lanes(repo: Path) -> None:
     """As the orchestrator: L-001 on ``src/app/``, L-002 on ``src/lib/``; the ledger committed."""
     for lock_id, scope in TWO_LANES:
-        done = lanewarden(
-            repo, "lock", "acquire", lock_id, "--owner", "a", "--objective", "o",
-            "--scope", scope, env={"LANEWARDEN_ROLE": "orchestrator"},
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr
+        acquire_lock(repo, lock_id, scope)
     git(repo, "add", "PLAN.md")
     git(repo, "commit", "-q", "-m", "locks", env={"LANEWARDEN_ROLE": "integrator"})

@@ -22,13 +22,12 @@ from conftest import git, write
 from lanewarden.adapters.evidence_store import write_evidence
 from lanewarden.adapters.git import Repo
 from lanewarden.domain.evidence import Evidence
-from scenario import lanewarden, make_parallel_ready
+from scenario import acquire_lock, make_parallel_ready
 
 pytestmark = pytest.mark.slow
 
 HERE = Path(__file__).resolve().parents[1]
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
-ORCH = {"LANEWARDEN_ROLE": "orchestrator"}
 INTEGRATOR = {"LANEWARDEN_ROLE": "integrator"}
 WORKER_L1 = {"LANEWARDEN_ROLE": "worker", "LANEWARDEN_LANE": "L-001"}
 
@@ -81,20 +80,7 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def target(repo: Path) -> Path:
     """A repository ready for a parallel run with lock L-001 on ``src/app/``."""
     make_parallel_ready(repo)
-    done = lanewarden(
-        repo,
-        "lock",
-        "acquire",
-        "L-001",
-        "--owner",
-        "a",
-        "--objective",
-        "o",
-        "--scope",
-        "src/app/",
-        env=ORCH,
-    )
-    assert done.returncode == 0, done.stderr
+    acquire_lock(repo, "L-001", "src/app/")
     git(repo, "add", "PLAN.md")
     git(repo, "commit", "-qm", "locks", env=INTEGRATOR)
     return repo

@@ -16,9 +16,8 @@ from lanewarden.cli.verify import github_annotation, split_range
 from lanewarden.domain.evidence import Evidence
 from lanewarden.domain.violations import Violation
 from lanewarden.errors import InputError
-from scenario import acquire_two_lanes, lanewarden, make_parallel_ready
+from scenario import acquire_lock, acquire_two_lanes, lanewarden, make_parallel_ready
 
-ORCH = {"LANEWARDEN_ROLE": "orchestrator"}
 INTEGRATOR = {"LANEWARDEN_ROLE": "integrator"}
 
 
@@ -98,20 +97,7 @@ def test_annotation_escaping() -> None:
 
 def test_scopes_come_from_the_base_not_the_range(repo: Path) -> None:
     make_parallel_ready(repo)
-    done = lanewarden(
-        repo,
-        "lock",
-        "acquire",
-        "L-001",
-        "--owner",
-        "a",
-        "--objective",
-        "o",
-        "--scope",
-        "src/app/",
-        env=ORCH,
-    )
-    assert done.returncode == 0
+    acquire_lock(repo, "L-001", "src/app/")
     git(repo, "add", "PLAN.md")
     commit(repo, "locks")
     base = git(repo, "rev-parse", "HEAD").strip()

@@ -12,7 +12,6 @@ import os
 import subprocess
 import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from lanewarden.adapters.config import CONFIG_FILES, Config, load_config
@@ -152,4 +151,4 @@ def config_at(repo: Repo, rev: str) -> Config:
             raise InputError(
                 e.message, path=f"{rev}:{Path(e.path or '').name}", hint=e.hint
             ) from None
-    return replace(config, root=repo.root, source=None)
+    return config._replace(root=repo.root, source=None)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from lanewarden.domain.times import parse_duration
 from lanewarden.errors import InputError
@@ -42,8 +42,11 @@ DEFAULT_FULL_SUITE_TRIGGERS = (
 )
 
 
-@dataclass(frozen=True)
-class Config:
+# The defaults of the table-valued keys: shared, so read-only.
+_NO_ENTRIES: Mapping[str, Any] = MappingProxyType({})
+
+
+class Config(NamedTuple):
     """The validated configuration of one repository."""
 
     root: Path
@@ -55,15 +58,15 @@ class Config:
     decision_registers: tuple[str, ...] = ("DECISIONS.md",)
     hotspots: tuple[str, ...] = ()
     packages: tuple[str, ...] | None = None
-    package_tests: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    package_tests: Mapping[str, tuple[str, ...]] = _NO_ENTRIES
     full_suite_triggers: tuple[str, ...] = DEFAULT_FULL_SUITE_TRIGGERS
     lock_ttl: timedelta = timedelta(hours=1)
     heartbeat_stale_after: timedelta = timedelta(minutes=30)
     protected_branches: tuple[str, ...] = ()
     autonomous: bool = False
-    gates: Mapping[str, Any] = field(default_factory=dict)
-    required_gates: Mapping[str, str] = field(default_factory=dict)
-    policies: Mapping[str, Any] = field(default_factory=dict)
+    gates: Mapping[str, Any] = _NO_ENTRIES
+    required_gates: Mapping[str, str] = _NO_ENTRIES
+    policies: Mapping[str, Any] = _NO_ENTRIES
 
     @property
     def source_name(self) -> str:
@@ -107,7 +110,7 @@ def _cached_table(cache: Path, path: Path) -> Any:
 
     try:
         with open(cache, "rb") as f:
-            key, table = marshal.load(f)
+            key, table = marshal.loads(f.read())
         return table if key == _stamp(path) else _MISSING
     except (OSError, EOFError, ValueError, TypeError):
         return _MISSING

@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
+from lanewarden.adapters.staged_diff import STAGED_DIFF_ARGS
 from lanewarden.errors import InputError
 
 __all__ = [
@@ -64,8 +65,7 @@ def env_for_other_repository() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in _REPO_VARIABLES}
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One entry of ``git diff --name-status``: a status letter and its path(s)."""
 
     status: str
@@ -78,8 +78,7 @@ class Change:
         yield self.path
 
 
-@dataclass(frozen=True)
-class Repo:
+class Repo(NamedTuple):
     """A non-bare git repository, seen from one of its work trees."""
 
     root: Path
@@ -164,18 +163,7 @@ class Repo:
         Honours ``GIT_INDEX_FILE``, so ``git commit -a`` and ``git commit PATH``
         are checked on what is actually committed.
         """
-        # With no revision, git compares the index to HEAD, or to the empty tree on
-        # an unborn branch: one process either way.
-        out = self.git(
-            "diff",
-            "--cached",
-            "--name-status",
-            "-z",
-            "-M",
-            "-C",
-            "--no-ext-diff",
-            "--ignore-submodules=none",
-        )
+        out = self.git(*STAGED_DIFF_ARGS)
         return parse_name_status(out)
 
     def tracked_paths(self) -> list[str]:

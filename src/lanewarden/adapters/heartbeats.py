@@ -13,7 +13,6 @@ heartbeats into the ledger's table the next time it writes the ledger.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -24,11 +23,11 @@ from lanewarden.domain.times import format_time, parse_time
 __all__ = ["HeartbeatStore"]
 
 
-@dataclass(frozen=True)
 class HeartbeatStore:
     """The heartbeat files of one repository."""
 
-    folder: Path
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
 
     def _file(self, lock_id: str) -> Path:
         return self.folder / f"{lock_id}.json"

@@ -44,7 +44,8 @@ def load_locks(cache: Path, ledger: Path) -> tuple[Lock, ...] | None:
     try:
         key = _key(ledger)
         with open(cache, "rb") as f:
-            data = marshal.load(f)
+            # One read: marshal.load(f) reads the file piece by piece, ~5x slower here.
+            data = marshal.loads(f.read())
         if data["key"] != key:
             return None
         return tuple(_lock(row) for row in data["locks"])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,13 +30,13 @@ if TYPE_CHECKING:
 __all__ = ["RegistryStore", "Transaction"]
 
 
-@dataclass
 class Transaction:
     """An edit of the registry; assign ``registry`` to change it."""
 
-    registry: LockRegistry
-    ledger: Ledger
-    original: LockRegistry = field(repr=False)
+    def __init__(self, registry: LockRegistry, ledger: Ledger, original: LockRegistry) -> None:
+        self.registry = registry
+        self.ledger = ledger
+        self.original = original
 
 
 class RegistryStore:

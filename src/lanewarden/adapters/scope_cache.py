@@ -19,7 +19,7 @@ def cached_scope(cache: Path, texts: Sequence[str]) -> Scope:
     key = [__version__, list(texts)]
     try:
         with open(cache, "rb") as f:
-            stored_key, data = marshal.load(f)
+            stored_key, data = marshal.loads(f.read())
         if stored_key == key:
             return Scope.from_cache(data)
     except (OSError, EOFError, ValueError, TypeError, ScopeError):

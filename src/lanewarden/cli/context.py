@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import cached_property
 
 from lanewarden.adapters.config import Config, load_config
@@ -14,12 +13,12 @@ from lanewarden.domain.identity import Identity, resolve_identity
 __all__ = ["Context"]
 
 
-@dataclass
 class Context:
     """The repository seen from the current directory, with its configuration."""
 
-    repo: Repo
-    config: Config
+    def __init__(self, repo: Repo, config: Config) -> None:
+        self.repo = repo
+        self.config = config
 
     @classmethod
     def load(cls) -> Context:

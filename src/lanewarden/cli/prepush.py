@@ -15,7 +15,7 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from lanewarden.adapters.audit_log import AuditLog
 from lanewarden.adapters.commits import (
@@ -247,7 +247,7 @@ def _apply_approvals(ctx: Context, results: list[RefResult]) -> None:
             if approval is not None and approval not in result.waived:
                 result.waived.append(approval)
             elif why_not:
-                kept.append(replace(violation, message=f"{violation.message} ({why_not})"))
+                kept.append(violation.with_message(f"{violation.message} ({why_not})"))
             else:
                 kept.append(violation)
         result.violations = kept

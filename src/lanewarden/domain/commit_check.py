@@ -10,8 +10,8 @@ each with the step that fixes it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from lanewarden.domain.identity import Identity
 from lanewarden.domain.lane_paths import foreign_violation, lane_path_violations
@@ -28,8 +28,7 @@ from lanewarden.errors import InputError
 __all__ = ["CommitPolicy", "check_staged_change"]
 
 
-@dataclass(frozen=True)
-class CommitPolicy:
+class CommitPolicy(NamedTuple):
     """The configuration the check needs."""
 
     mode: str

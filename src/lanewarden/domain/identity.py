@@ -14,8 +14,7 @@ means ``worker``, the role with the fewest rights.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from lanewarden.errors import InputError
 
@@ -26,8 +25,7 @@ ROLES: tuple[Role, ...] = ("worker", "integrator", "orchestrator", "maintainer")
 LANE_BRANCH_PREFIX = "lane/"
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     """The caller's lane (if any), where it came from, and role."""
 
     lane: str | None

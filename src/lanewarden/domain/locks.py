@@ -10,16 +10,16 @@ taken over with ``lock reclaim`` (which records why), never silently.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from lanewarden.domain.scopes import Scope, ScopeError
 from lanewarden.domain.times import format_time, parse_time
 from lanewarden.errors import InputError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     # The hook reads locks from a compiled cache and never needs the Markdown side.
     from lanewarden.domain.ledger import HistoryRecord, LockRecord
 
@@ -40,8 +40,7 @@ def check_lock_id(lock_id: str) -> str:
     return lock_id
 
 
-@dataclass(frozen=True)
-class Lock:
+class Lock(NamedTuple):
     """One row of the lock table, validated."""
 
     lock_id: str
@@ -63,8 +62,8 @@ class Lock:
 
     def refreshed(self, heartbeat: datetime, expires: datetime) -> Lock:
         """This lock with a newer heartbeat and expiry (never moved backwards)."""
-        return replace(
-            self, heartbeat=max(self.heartbeat, heartbeat), expires=max(self.expires, expires)
+        return self._replace(
+            heartbeat=max(self.heartbeat, heartbeat), expires=max(self.expires, expires)
         )
 
     def to_record(self) -> LockRecord:
@@ -131,8 +130,7 @@ class Lock:
         )
 
 
-@dataclass(frozen=True)
-class ReleasedLock:
+class ReleasedLock(NamedTuple):
     """A lock that ended (released, or reclaimed from its previous owner)."""
 
     lock: Lock

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 
@@ -35,11 +34,11 @@ def _sample(paths: Sequence[str]) -> str:
     return f"{shown} (+{more} more)" if more > 0 else shown
 
 
-@dataclass(frozen=True)
 class Hotspots:
     """Configured hotspot globs, each one an area no two locks may share."""
 
-    globs: tuple[str, ...]
+    def __init__(self, globs: tuple[str, ...]) -> None:
+        self.globs = globs
 
     @cached_property
     def scopes(self) -> dict[str, Scope]:
@@ -84,12 +83,24 @@ def _literal_path(glob: str) -> str | None:
     return glob.strip("/") or None
 
 
-@dataclass(frozen=True)
 class LockRegistry:
-    """The lock table and the history of ended locks."""
+    """The lock table and the history of ended locks; a value, changed by making a new one."""
 
-    locks: tuple[Lock, ...] = ()
-    history: tuple[ReleasedLock, ...] = ()
+    def __init__(
+        self, locks: tuple[Lock, ...] = (), history: tuple[ReleasedLock, ...] = ()
+    ) -> None:
+        self.locks = locks
+        self.history = history
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LockRegistry):
+            return NotImplemented
+        return (self.locks, self.history) == (other.locks, other.history)
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, yet holds a cached index
+
+    def __repr__(self) -> str:
+        return f"LockRegistry(locks={self.locks!r}, history={self.history!r})"
 
     def get(self, lock_id: str) -> Lock | None:
         return next((lock for lock in self.locks if lock.lock_id == lock_id), None)
@@ -106,7 +117,7 @@ class LockRegistry:
     # -- changes -------------------------------------------------------------------------
 
     def with_lock(self, lock: Lock) -> LockRegistry:
-        return replace(self, locks=(*self.locks, lock))
+        return LockRegistry((*self.locks, lock), self.history)
 
     def released(
         self, lock_id: str, at: datetime, *, outcome: str = "released", note: str = ""
@@ -114,9 +125,8 @@ class LockRegistry:
         """Move a lock to the history."""
         lock = self.get(lock_id)
         assert lock is not None, lock_id
-        ended = ReleasedLock(lock=replace(lock, line=0), ended=at, outcome=outcome, note=note)
-        return replace(
-            self,
+        ended = ReleasedLock(lock=lock._replace(line=0), ended=at, outcome=outcome, note=note)
+        return LockRegistry(
             locks=tuple(other for other in self.locks if other.lock_id != lock_id),
             history=(*self.history, ended),
         )
@@ -127,10 +137,9 @@ class LockRegistry:
         """Hand a lock to a new owner; the old ownership goes to the history with the note."""
         old = self.get(lock_id)
         assert old is not None, lock_id
-        new = replace(old, owner=owner, start=at, heartbeat=at, expires=at + ttl, line=0)
-        ended = ReleasedLock(lock=replace(old, line=0), ended=at, outcome="reclaimed", note=note)
-        return replace(
-            self,
+        new = old._replace(owner=owner, start=at, heartbeat=at, expires=at + ttl, line=0)
+        ended = ReleasedLock(lock=old._replace(line=0), ended=at, outcome="reclaimed", note=note)
+        return LockRegistry(
             locks=tuple(new if lock.lock_id == lock_id else lock for lock in self.locks),
             history=(*self.history, ended),
         )
@@ -139,12 +148,12 @@ class LockRegistry:
         """Fold workers' heartbeats (``lock_id -> (heartbeat, expires)``) into the table."""
         if not beats:
             return self
-        return replace(
-            self,
+        return LockRegistry(
             locks=tuple(
                 lock.refreshed(*beats[lock.lock_id]) if lock.lock_id in beats else lock
                 for lock in self.locks
             ),
+            history=self.history,
         )
 
     # -- rules ---------------------------------------------------------------------------

@@ -7,9 +7,7 @@ The rules a pattern must pass, and why, are in the package docstring
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from lanewarden.domain.scopes.translate import (
     BracketError,
@@ -33,27 +31,36 @@ class ScopeError(ValueError):
     """A scope pattern is invalid; the message names the pattern, the caller adds file/line."""
 
 
-@dataclass(frozen=True)
-class Pattern:
-    """One gitignore-style pattern of a scope, compiled lazily.
+class Pattern(NamedTuple):
+    """One gitignore-style pattern of a scope.
 
     ``regex`` is the positive form for ``re.fullmatch`` over ``git_view(path)``
     (the path itself when ASCII): it matches the path or one of its parents.
-    ``literal_prefix`` starts every path an anchored pattern matches.
+    ``literal_prefix`` starts every path an anchored pattern matches. ``shape``
+    says how an index finds the pattern without running its regex:
+
+    Anchored patterns: ``("exact", p)`` matches path ``p`` and everything
+    under it; ``("dir", d)`` everything under directory ``d``; ``("wild", d)``
+    only paths under directory ``d`` ("" = anywhere) can match.
+    Unanchored patterns: ``("name", n)`` matches a path with a component
+    ``n``; ``("dirname", n)`` a path under a directory ``n``; ``("suffix",
+    s)`` a path with a component ending in ``s`` (``*.py``), ``("prefix", s)``
+    one starting with ``s`` (``test_*``); else ``("wild", "")``.
     """
 
     text: str
     negated: bool
     regex: str
     literal_prefix: str
+    shape: Shape
 
     def matches(self, path: str) -> bool:
         """Whether the positive form matches ``path`` or one of its parent directories."""
-        return self._compiled.fullmatch(git_view(path)) is not None
+        return _compiled(self.regex).fullmatch(git_view(path)) is not None
 
     def matches_view(self, view: str) -> bool:
         """Like :meth:`matches` for a path already passed through ``git_view``."""
-        return self._compiled.fullmatch(view) is not None
+        return _compiled(self.regex).fullmatch(view) is not None
 
     def to_cache(self) -> tuple[str, bool, str, str, str, str]:
         """Plain data (marshal/JSON-able) that :meth:`from_cache` turns back into a Pattern."""
@@ -76,42 +83,38 @@ class Pattern:
             and isinstance(key, str)
         ):
             raise ScopeError(f"malformed cached scope pattern: {data!r}")
-        pattern = cls(text, negated, regex, literal_prefix)
-        # The shape is derived from the text; the cache keeps it so the hook need
-        # not re-derive it for every pattern of every lock.
-        pattern.__dict__["shape"] = (kind, key)
-        return pattern
+        return cls(text, negated, regex, literal_prefix, (kind, key))
 
-    @cached_property
-    def _compiled(self) -> re.Pattern[str]:
-        return re.compile(self.regex)
 
-    @cached_property
-    def shape(self) -> Shape:
-        """How an index can find this pattern without running its regex.
+# Each distinct regex is compiled once a process, when a path first meets it:
+# compiling every pattern of 200 locks up front would cost the hook more than
+# matching, and ``re``'s own cache keeps only 512 expressions.
+_COMPILED: dict[str, re.Pattern[str]] = {}
 
-        Anchored patterns: ``("exact", p)`` matches path ``p`` and everything
-        under it; ``("dir", d)`` everything under directory ``d``; ``("wild", d)``
-        only paths under directory ``d`` ("" = anywhere) can match.
-        Unanchored patterns: ``("name", n)`` matches a path with a component
-        ``n``; ``("dirname", n)`` a path under a directory ``n``; ``("suffix",
-        s)`` a path with a component ending in ``s`` (``*.py``), ``("prefix", s)``
-        one starting with ``s`` (``test_*``); else ``("wild", "")``.
-        """
-        body = self.text[1:] if self.negated else self.text
-        dir_only = body.endswith("/")
-        name = body[:-1] if dir_only else body
-        if "/" not in name:
-            return _unanchored_shape(name, dir_only)
-        prefix = self.literal_prefix
-        if not prefix:
-            return ("wild", "")
-        rest = _literal_head(body[1:] if body.startswith("/") else body)[1]
-        if not rest:
-            return ("dir", prefix[:-1]) if prefix.endswith("/") else ("exact", prefix)
-        if prefix.endswith("/") and len(rest) >= 2 and rest.strip("*") == "":
-            return ("dir", prefix[:-1])
-        return ("wild", prefix[: prefix.rfind("/")] if "/" in prefix else "")
+
+def _compiled(regex: str) -> re.Pattern[str]:
+    compiled = _COMPILED.get(regex)
+    if compiled is None:
+        compiled = _COMPILED[regex] = re.compile(regex)
+    return compiled
+
+
+def _shape(body: str, literal_prefix: str) -> Shape:
+    """The :attr:`Pattern.shape` of a validated pattern body (no leading ``!``)."""
+    dir_only = body.endswith("/")
+    name = body[:-1] if dir_only else body
+    if "/" not in name:
+        return _unanchored_shape(name, dir_only)
+    if not literal_prefix:
+        return ("wild", "")
+    rest = _literal_head(body[1:] if body.startswith("/") else body)[1]
+    if not rest:
+        if literal_prefix.endswith("/"):
+            return ("dir", literal_prefix[:-1])
+        return ("exact", literal_prefix)
+    if literal_prefix.endswith("/") and len(rest) >= 2 and rest.strip("*") == "":
+        return ("dir", literal_prefix[:-1])
+    return ("wild", literal_prefix[: literal_prefix.rfind("/")] if "/" in literal_prefix else "")
 
 
 def _unanchored_shape(name: str, dir_only: bool) -> Shape:
@@ -141,7 +144,8 @@ def parse_pattern(text: str) -> Pattern:
         regex = pattern_regex(body)
     except (ScopeError, BracketError) as error:
         raise ScopeError(f"invalid scope pattern {text!r}: {error}") from None
-    return Pattern(text, negated, regex, _literal_prefix(body))
+    prefix = _literal_prefix(body)
+    return Pattern(text, negated, regex, prefix, _shape(body, prefix))
 
 
 def _validate(text: str) -> tuple[bool, str]:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from lanewarden.domain.scopes.pattern import Pattern, ScopeError, parse_pattern
 
 __all__ = ["Scope"]
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(NamedTuple):
     """The paths a lane may change: a path is in when the last pattern matching it is positive."""
 
     patterns: tuple[Pattern, ...]

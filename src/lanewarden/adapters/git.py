@@ -1,6 +1,8 @@
 """The git boundary: every call to git goes through here, always with ``-z``.
 
 Git runs as a subprocess (GitPython costs the hook path ~0.1 s to import).
+The pre-commit hook starts its two commands earlier still, before its imports
+(:mod:`lanewarden.adapters.early_git`); this module parses their output too.
 Failures become :class:`~lanewarden.errors.InputError` with git's own words.
 Paths are decoded with :func:`os.fsdecode`, so any byte sequence git allows
 in a name survives the round trip.
@@ -9,12 +11,11 @@ in a name survives the round trip.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from lanewarden.adapters.staged_diff import STAGED_DIFF_ARGS
+from lanewarden.adapters.early_git import DISCOVER_ARGS, STAGED_DIFF_ARGS
 from lanewarden.errors import InputError
 
 __all__ = [
@@ -38,6 +39,8 @@ def run_git(
     ok_codes: tuple[int, ...] = (0,),
 ) -> bytes:
     """Run ``git ARGS`` in ``cwd`` and return its stdout; fail with git's message."""
+    import subprocess  # ~5 ms: the pre-commit hook's usual path never needs it
+
     try:
         done = subprocess.run(
             ["git", *args],
@@ -90,16 +93,7 @@ class Repo(NamedTuple):
         """Find the repository containing ``cwd``; refuse bare repositories."""
         cwd = Path.cwd() if cwd is None else cwd
         try:
-            out = run_git(
-                [
-                    "rev-parse",
-                    "--is-bare-repository",
-                    "--absolute-git-dir",
-                    "--git-common-dir",
-                    "--show-toplevel",
-                ],
-                cwd=cwd,
-            )
+            out = run_git(DISCOVER_ARGS, cwd=cwd)
         except InputError as e:
             if "not a git repository" in e.message:
                 raise InputError(
@@ -108,6 +102,12 @@ class Repo(NamedTuple):
             if "must be run in a work tree" in e.message:
                 raise _no_work_tree(cwd) from None
             raise
+        return cls.from_rev_parse(out, cwd)
+
+    @classmethod
+    def from_rev_parse(cls, out: bytes, cwd: Path | None = None) -> Repo:
+        """The repository as ``git rev-parse DISCOVER_ARGS`` run in ``cwd`` describes it."""
+        cwd = Path.cwd() if cwd is None else cwd
         lines = os.fsdecode(out).split("\n")
         if lines[0] == "true" or len(lines) < 4 or not lines[3]:
             raise _no_work_tree(cwd)
@@ -181,23 +181,23 @@ def _no_work_tree(cwd: Path) -> InputError:
 
 def parse_name_status(output: bytes) -> list[Change]:
     """Parse ``git diff --name-status -z``; an unmerged entry is an input error."""
-    fields = output.split(b"\0")
+    # One decode of the whole output: status letters are ASCII, and a NUL byte
+    # is never part of a multi-byte character, so each field decodes the same.
+    fields = os.fsdecode(output).split("\0")
     changes: list[Change] = []
     i = 0
     while i < len(fields) and fields[i]:
-        status = fields[i].decode("ascii")
-        letter = status[0]
+        letter = fields[i][0]
         if letter == "U":
             raise InputError(
                 "a merge is in progress (the index has unmerged paths)",
-                path=os.fsdecode(fields[i + 1]),
+                path=fields[i + 1],
                 hint="resolve the conflicts and `git add` them, or `git merge --abort`",
             )
         if letter in "RC":
-            source, target = os.fsdecode(fields[i + 1]), os.fsdecode(fields[i + 2])
-            changes.append(Change(letter, target, source))
+            changes.append(Change(letter, fields[i + 2], fields[i + 1]))
             i += 3
         else:
-            changes.append(Change(letter, os.fsdecode(fields[i + 1])))
+            changes.append(Change(letter, fields[i + 1]))
             i += 2
     return changes

@@ -21,13 +21,13 @@ class Context:
         self.config = config
 
     @classmethod
-    def load(cls) -> Context:
-        """Discover the repository and read its configuration, once per command.
+    def load(cls, repo: Repo | None = None) -> Context:
+        """Discover the repository (unless given) and read its configuration, once per command.
 
         In autonomous mode this is where the persistent warning is printed
         (runbook §13), so every command that loads a context shows it.
         """
-        repo = Repo.discover()
+        repo = Repo.discover() if repo is None else repo
         config = load_config(repo.root, cache=repo.state_dir / "config.cache")
         warn_if_autonomous(config)
         return cls(repo=repo, config=config)

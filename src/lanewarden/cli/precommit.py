@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lanewarden.adapters.staged_diff import StagedDiff
+from lanewarden.adapters.early_git import EarlyGit
 
 # typing.TYPE_CHECKING would import typing before git starts.
 TYPE_CHECKING = False
@@ -13,9 +13,9 @@ __all__ = ["run"]
 
 
 def run(args: argparse.Namespace) -> int:
-    staged = StagedDiff.start()
-    # Imported here, while git compares the index with HEAD: the hook's speed
-    # target counts both, and each takes about as long as the other.
+    git = EarlyGit()
+    # Imported here, while git finds the repository and compares the index with
+    # HEAD: the hook's speed target counts both, and they take about as long.
     from lanewarden.adapters.registry_store import RegistryStore
     from lanewarden.cli.context import Context
     from lanewarden.cli.output import report
@@ -25,8 +25,8 @@ def run(args: argparse.Namespace) -> int:
     from lanewarden.domain.times import now
     from lanewarden.errors import InputError
 
-    ctx = Context.load()
-    changes = staged.changes(ctx.repo)
+    ctx = Context.load(git.repo())
+    changes = git.staged_changes(ctx.repo)
     paths = list(dict.fromkeys(path for change in changes for path in change.paths()))
     if not paths:
         return report(

@@ -12,6 +12,8 @@ __all__ = ["ScopeIndex"]
 
 # (scope number, pattern number within the scope, pattern is positive)
 _Entry = tuple[int, int, bool]
+# a regex and the entries of the patterns that share it
+_WildGroup = tuple[Pattern, list[_Entry]]
 
 
 class ScopeIndex:
@@ -33,7 +35,7 @@ class ScopeIndex:
         # directory -> entries matching everything under it
         self._dirs: dict[str, list[_Entry]] = {}
         # directory ("" = root) -> [(pattern, entries sharing its regex)]
-        self._wild: dict[str, list[tuple[Pattern, list[_Entry]]]] = {}
+        self._wild: dict[str, list[_WildGroup]] = {}
         # any component / directory component / component ending -> entries
         self._names: dict[str, list[_Entry]] = {}
         self._dirnames: dict[str, list[_Entry]] = {}
@@ -63,30 +65,49 @@ class ScopeIndex:
         self._suffix_lengths = sorted({len(k) for k in self._suffixes})
         self._prefix_lengths = sorted({len(k) for k in self._prefixes})
         self._by_component = bool(self._names or self._dirnames or self._suffixes or self._prefixes)
+        self._folders: dict[str, tuple[list[_Entry], list[_WildGroup]]] = {}
 
     def owners(self, path: str) -> list[str]:
         """Names of the scopes that include ``path`` (last-match-wins within each scope)."""
         decided: dict[int, tuple[int, bool]] = {}
-        exact, dirs, wild = self._exact, self._dirs, self._wild
-        view = git_view(path)
-        if path in exact:
-            _note(decided, exact[path])
-        if "" in wild:
-            _try(decided, wild[""], path, view)
-        slash = path.find("/")
-        while slash != -1:
-            directory = path[:slash]
-            if directory in exact:
-                _note(decided, exact[directory])
-            if directory in dirs:
-                _note(decided, dirs[directory])
-            if directory in wild:
-                _try(decided, wild[directory], path, view)
-            slash = path.find("/", slash + 1)
+        if path in self._exact:
+            _note(decided, self._exact[path])
+        slash = path.rfind("/")
+        entries, groups = self._above(path[:slash] if slash != -1 else "")
+        _note(decided, entries)
+        if groups:
+            _try(decided, groups, path, git_view(path))
         if self._by_component:
             self._match_components(decided, path)
         names = self._scope_names
         return [names[n] for n in sorted(decided) if decided[n][1]]
+
+    def _above(self, directory: str) -> tuple[list[_Entry], list[_WildGroup]]:
+        """What the folders from the root down to ``directory`` contribute to a path in it.
+
+        The literal entries that match every path below them, and the regex groups
+        filed under them; remembered per folder, as staged paths share folders.
+        """
+        known = self._folders.get(directory)
+        if known is not None:
+            return known
+        # Walk up to the nearest folder already known, then fill in the way back down.
+        missing = []
+        folder = directory
+        while folder and folder not in self._folders:
+            missing.append(folder)
+            slash = folder.rfind("/")
+            folder = folder[:slash] if slash != -1 else ""
+        if folder in self._folders:
+            entries, groups = self._folders[folder]
+        else:
+            entries, groups = [], self._wild.get("", [])
+            self._folders[""] = (entries, groups)
+        for folder in reversed(missing):
+            entries = entries + self._exact.get(folder, []) + self._dirs.get(folder, [])
+            groups = groups + self._wild.get(folder, [])
+            self._folders[folder] = (entries, groups)
+        return entries, groups
 
     def _match_components(self, decided: dict[int, tuple[int, bool]], path: str) -> None:
         """Apply the unanchored literal patterns to each component of ``path``."""
@@ -122,7 +143,7 @@ def _note(decided: dict[int, tuple[int, bool]], entries: Iterable[_Entry]) -> No
 
 def _try(
     decided: dict[int, tuple[int, bool]],
-    groups: list[tuple[Pattern, list[_Entry]]],
+    groups: list[_WildGroup],
     path: str,
     view: str,
 ) -> None:

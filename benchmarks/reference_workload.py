@@ -2,8 +2,10 @@
 
 100,000 tracked files, 200 active locks of 5 patterns each in ``PLAN.md``,
 and 2,000 staged paths inside the committing lane's scope (lock ``L-000``).
-Built with git's plumbing (one blob, one index, one commit), so it takes
-seconds, and then checked out so the work tree is real.
+Beyond PRODUCT.md's description, as in a real run: three hotspots are
+configured, and the committing lane's worker has sent a heartbeat. Built with
+git's plumbing (one blob, one index, one commit), so it takes seconds, and
+then checked out so the work tree is real.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ TRACKED = 100_000
 LOCKS = 200
 STAGED = 2_000
 LANE_FILES = 2_500  # files in the committing lane's package, of which STAGED change
+CONFIG = 'hotspots = ["/pyproject.toml", "*.lock", "/docs/index.md"]\n'
 ENV = {
     **os.environ,
     "GIT_AUTHOR_NAME": "bench",
@@ -81,8 +84,10 @@ def build(repo: Path) -> None:
     git(repo, "init", "-q", "-b", "main")
     blob = git(repo, "hash-object", "-w", "--stdin", stdin=b"print('hello')\n")
     plan = git(repo, "hash-object", "-w", "--stdin", stdin=ledger_text().encode())
+    config = git(repo, "hash-object", "-w", "--stdin", stdin=CONFIG.encode())
     entries = [f"100644 {blob}\t{path}" for path in tracked_paths()]
     entries.append(f"100644 {plan}\tPLAN.md")
+    entries.append(f"100644 {config}\tlanewarden.toml")
     git(repo, "update-index", "--index-info", stdin=("\n".join(entries) + "\n").encode())
     tree = git(repo, "write-tree")
     commit = git(repo, "commit-tree", tree, "-m", "reference workload")
@@ -92,6 +97,11 @@ def build(repo: Path) -> None:
     changed = git(repo, "hash-object", "-w", "--stdin", stdin=b"print('changed')\n")
     staged = [f"100644 {changed}\tpkg000/src/mod{j // 50:02}/file{j}.py" for j in range(STAGED)]
     git(repo, "update-index", "--index-info", stdin=("\n".join(staged) + "\n").encode())
+    worker = {**ENV, "LANEWARDEN_LANE": "L-000", "LANEWARDEN_ROLE": "worker"}
+    subprocess.run(
+        [sys.executable, "-m", "lanewarden", "lock", "heartbeat", "L-000"],
+        cwd=repo, env=worker, capture_output=True, check=True,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -212,3 +212,13 @@ def test_hotspot_shared_by_hand_edited_locks(ready: Path, cli: Cli) -> None:
     git(ready, "add", "src/app/models.py")
     done = cli(ready, "hook", "pre-commit", "--json", **INTEGRATOR_L1)
     assert {v["rule"] for v in done.json["violations"]} == {"foreign-lock", "hotspot"}
+
+
+def test_a_bad_hotspot_glob_is_bad_input(ready: Path, cli: Cli) -> None:
+    (ready / "lanewarden.toml").write_text('hotspots = ["src/[app"]\n')
+    write(ready, "src/app/models.py", "changed\n")
+    git(ready, "add", "src/app/models.py")
+    done = cli(ready, "hook", "pre-commit", **INTEGRATOR_L1)
+    assert done.code == 2
+    assert "lanewarden.toml: bad glob in hotspots" in done.err
+    assert not (ready / ".git" / "lanewarden" / "hotspots.cache").exists()

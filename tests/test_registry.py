@@ -25,7 +25,7 @@ def registry(*locks: Lock) -> LockRegistry:
 def test_conflicts_name_the_other_lock_and_the_shared_paths() -> None:
     reg = registry(lock("L-1", "src/app/"))
     (conflict,) = reg.acquisition_conflicts(
-        "L-2", Scope.parse(["src/**/*.py"]), Hotspots(()), lambda: TRACKED
+        "L-2", Scope.parse(["src/**/*.py"]), Hotspots({}), lambda: TRACKED
     )
     assert conflict.rule == "lock-overlap"
     assert conflict.lock == "L-1"
@@ -34,10 +34,10 @@ def test_conflicts_name_the_other_lock_and_the_shared_paths() -> None:
 
 def test_future_paths_conflict_by_prefix_and_carve_outs_do_not() -> None:
     reg = registry(lock("L-1", "src/new/"))
-    assert reg.acquisition_conflicts("L-2", Scope.parse(["src/new/x/"]), Hotspots(()), list)
+    assert reg.acquisition_conflicts("L-2", Scope.parse(["src/new/x/"]), Hotspots({}), list)
     carved = registry(lock("L-1", "src/app/", "!src/app/b.py"))
     assert not carved.acquisition_conflicts(
-        "L-2", Scope.parse(["src/app/b.py"]), Hotspots(()), lambda: TRACKED
+        "L-2", Scope.parse(["src/app/b.py"]), Hotspots({}), lambda: TRACKED
     )
 
 
@@ -49,13 +49,13 @@ def test_the_tracked_paths_are_listed_only_when_needed() -> None:
         return TRACKED
 
     registry(lock("L-1", "src/app/")).acquisition_conflicts(
-        "L-2", Scope.parse(["/docs/"]), Hotspots(()), tracked
+        "L-2", Scope.parse(["/docs/"]), Hotspots({}), tracked
     )
     assert calls == []
 
 
 def test_hotspot_areas_are_serialized() -> None:
-    hotspots = Hotspots(("src/app/",))
+    hotspots = Hotspots.parse(["src/app/"])
     reg = registry(lock("L-1", "src/app/a.py"))
     rules = [
         v.rule
@@ -72,7 +72,7 @@ def test_health_reports_overlaps_hotspots_and_old_locks() -> None:
         lock("L-2", "src/app/a.py", "pyproject.toml"),
         lock("L-3", "/pyproject.toml"),
     )
-    found = {(v.rule, v.lock) for v in reg.health(TRACKED, Hotspots(("/pyproject.toml",)), NOW,
+    found = {(v.rule, v.lock) for v in reg.health(TRACKED, Hotspots.parse(["/pyproject.toml"]), NOW,
                                                      timedelta(minutes=30))}  # fmt: skip
     assert found == {
         ("lock-overlap", "L-1"),

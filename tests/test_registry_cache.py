@@ -55,3 +55,18 @@ def test_a_hand_edit_of_the_ledger_is_seen_at_once(repo: Path) -> None:
     )  # fmt: skip
     code, _ = hook_imports(repo)
     assert code == 0
+
+
+def test_the_warm_hook_reads_hotspots_compiled(repo: Path) -> None:
+    make_parallel_ready(repo)
+    acquire_two_lanes(repo)
+    config = repo / "lanewarden.toml"
+    config.write_text(config.read_text() + 'hotspots = ["/pyproject.toml", "*.lock"]\n')
+    write(repo, "src/app/models.py", "changed\n")
+    git(repo, "add", "src/app/models.py")
+    code, first = hook_imports(repo)
+    assert code == 0
+    assert "pathspec" in first  # the globs are compiled once, then cached
+    code, warm = hook_imports(repo)
+    assert code == 0
+    assert "pathspec" not in warm

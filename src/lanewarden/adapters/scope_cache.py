@@ -1,4 +1,7 @@
-"""Compiled scopes kept between processes, so a warm run skips pathspec (~30 ms)."""
+"""Compiled scopes kept between processes, so a warm run skips pathspec (~30 ms).
+
+The pytest plugin keeps its full-suite triggers here, the pre-commit hook its hotspots.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +12,36 @@ from pathlib import Path
 
 from lanewarden import __version__
 from lanewarden.adapters.files import atomic_write
+from lanewarden.domain.registry import Hotspots
 from lanewarden.domain.scopes import Scope, ScopeError
 
-__all__ = ["cached_scope"]
+__all__ = ["cached_hotspots", "cached_scope", "cached_scopes"]
 
 
-def cached_scope(cache: Path, texts: Sequence[str]) -> Scope:
-    """``Scope.parse(texts)``, read from ``cache`` when it holds these very patterns."""
-    key = [__version__, list(texts)]
+def cached_scopes(cache: Path, scopes: Sequence[Sequence[str]]) -> list[Scope]:
+    """``Scope.parse`` of each of ``scopes``, read from ``cache`` when it holds these very ones."""
+    key = [__version__, [list(texts) for texts in scopes]]
     try:
         with open(cache, "rb") as f:
             stored_key, data = marshal.loads(f.read())
         if stored_key == key:
-            return Scope.from_cache(data)
+            return [Scope.from_cache(item) for item in data]
     except (OSError, EOFError, ValueError, TypeError, ScopeError):
         pass  # no cache, an old one, or a damaged one: parse again
-    scope = Scope.parse(texts)
+    parsed = [Scope.parse(texts) for texts in scopes]
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-        atomic_write(cache, marshal.dumps([key, scope.to_cache()]))
-    return scope
+        atomic_write(cache, marshal.dumps([key, [scope.to_cache() for scope in parsed]]))
+    return parsed
+
+
+def cached_scope(cache: Path, texts: Sequence[str]) -> Scope:
+    """``Scope.parse(texts)``, read from ``cache`` when it holds these very patterns."""
+    return cached_scopes(cache, [texts])[0]
+
+
+def cached_hotspots(cache: Path, globs: Sequence[str]) -> Hotspots:
+    """``Hotspots.parse(globs)``, read from ``cache`` when it holds these very globs."""
+    if not globs:
+        return Hotspots({})
+    scopes = cached_scopes(cache, [[glob] for glob in globs])
+    return Hotspots(dict(zip(globs, scopes, strict=True)))

@@ -77,8 +77,7 @@ def acquire(args: argparse.Namespace) -> int:
         return refused
     try:
         scope = Scope.parse(args.scope)
-        hotspots = Hotspots(ctx.config.hotspots)
-        hotspots.scopes  # noqa: B018 - validate the configured globs before anything else
+        hotspots = Hotspots.parse(ctx.config.hotspots)
     except ScopeError as e:
         raise InputError(f"bad glob: {e}", hint="fix the pattern (gitignore syntax)") from None
     ttl = _ttl(args.ttl, ctx.config.lock_ttl)
@@ -258,8 +257,7 @@ def check(args: argparse.Namespace) -> int:
         report([violation], as_json=args.json, ok_text="")
         return 2
     try:
-        hotspots = Hotspots(ctx.config.hotspots)
-        hotspots.scopes  # noqa: B018 - validate before the scan
+        hotspots = Hotspots.parse(ctx.config.hotspots)
     except ScopeError as e:
         raise InputError(f"bad glob in hotspots: {e}", path=ctx.config.source_name) from None
     violations = registry.health(

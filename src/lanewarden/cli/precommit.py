@@ -17,10 +17,10 @@ def run(args: argparse.Namespace) -> int:
     # Imported here, while git finds the repository and compares the index with
     # HEAD: the hook's speed target counts both, and they take about as long.
     from lanewarden.adapters.registry_store import RegistryStore
+    from lanewarden.adapters.scope_cache import cached_hotspots
     from lanewarden.cli.context import Context
     from lanewarden.cli.output import report
     from lanewarden.domain.commit_check import CommitPolicy, check_staged_change
-    from lanewarden.domain.registry import Hotspots
     from lanewarden.domain.scopes import ScopeError
     from lanewarden.domain.times import now
     from lanewarden.errors import InputError
@@ -35,8 +35,7 @@ def run(args: argparse.Namespace) -> int:
     store = RegistryStore(ctx.repo, ctx.config)
     registry = store.read_for_commit(ctx.identity.lane)
     try:
-        hotspots = Hotspots(ctx.config.hotspots)
-        hotspots.scopes  # noqa: B018 - validate the configured globs now
+        hotspots = cached_hotspots(ctx.repo.state_dir / "hotspots.cache", ctx.config.hotspots)
     except ScopeError as e:
         raise InputError(f"bad glob in hotspots: {e}", path=ctx.config.source_name) from None
     policy = CommitPolicy(

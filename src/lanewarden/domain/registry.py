@@ -37,12 +37,15 @@ def _sample(paths: Sequence[str]) -> str:
 class Hotspots:
     """Configured hotspot globs, each one an area no two locks may share."""
 
-    def __init__(self, globs: tuple[str, ...]) -> None:
-        self.globs = globs
+    def __init__(self, scopes: Mapping[str, Scope]) -> None:
+        """``scopes``: each hotspot glob and its one-pattern scope."""
+        self.scopes = dict(scopes)
+        self.globs = tuple(self.scopes)
 
-    @cached_property
-    def scopes(self) -> dict[str, Scope]:
-        return {glob: Scope.parse([glob]) for glob in self.globs}
+    @classmethod
+    def parse(cls, globs: Sequence[str]) -> Hotspots:
+        """Parse the configured globs; the :class:`ScopeError` names a bad one."""
+        return cls({glob: Scope.parse([glob]) for glob in globs})
 
     @cached_property
     def index(self) -> ScopeIndex:

@@ -74,18 +74,24 @@ class ScopeIndex:
             _note(decided, self._exact[path])
         slash = path.rfind("/")
         entries, groups = self._above(path[:slash] if slash != -1 else "")
-        _note(decided, entries)
+        if entries:
+            _note(decided, entries)
         if groups:
             _try(decided, groups, path, git_view(path))
         if self._by_component:
-            self._match_components(decided, path)
+            entries = self._component_entries(path[slash + 1 :], is_directory=False)
+            if entries:
+                _note(decided, entries)
+        if not decided:
+            return []
         names = self._scope_names
         return [names[n] for n in sorted(decided) if decided[n][1]]
 
     def _above(self, directory: str) -> tuple[list[_Entry], list[_WildGroup]]:
         """What the folders from the root down to ``directory`` contribute to a path in it.
 
-        The literal entries that match every path below them, and the regex groups
+        The literal entries that match every path below them (anchored ones filed
+        under the folder, unanchored ones matching its name), and the regex groups
         filed under them; remembered per folder, as staged paths share folders.
         """
         known = self._folders.get(directory)
@@ -105,32 +111,32 @@ class ScopeIndex:
             self._folders[""] = (entries, groups)
         for folder in reversed(missing):
             entries = entries + self._exact.get(folder, []) + self._dirs.get(folder, [])
+            if self._by_component:
+                name = folder[folder.rfind("/") + 1 :]
+                entries = entries + self._component_entries(name, is_directory=True)
             groups = groups + self._wild.get(folder, [])
             self._folders[folder] = (entries, groups)
         return entries, groups
 
-    def _match_components(self, decided: dict[int, tuple[int, bool]], path: str) -> None:
-        """Apply the unanchored literal patterns to each component of ``path``."""
-        names, dirnames = self._names, self._dirnames
-        suffixes, prefixes = self._suffixes, self._prefixes
-        components = path.split("/")
-        last = len(components) - 1
-        for position, component in enumerate(components):
-            if component in names:
-                _note(decided, names[component])
-            if position < last and component in dirnames:
-                _note(decided, dirnames[component])
-            size = len(component)
-            for length in self._suffix_lengths:
-                if length > size:
-                    break
-                if component[size - length :] in suffixes:
-                    _note(decided, suffixes[component[size - length :]])
-            for length in self._prefix_lengths:
-                if length > size:
-                    break
-                if component[:length] in prefixes:
-                    _note(decided, prefixes[component[:length]])
+    def _component_entries(self, component: str, *, is_directory: bool) -> list[_Entry]:
+        """The unanchored literal patterns matching one path component."""
+        found: list[_Entry] = []
+        if component in self._names:
+            found += self._names[component]
+        if is_directory and component in self._dirnames:
+            found += self._dirnames[component]
+        size = len(component)
+        for length in self._suffix_lengths:
+            if length > size:
+                break
+            if component[size - length :] in self._suffixes:
+                found += self._suffixes[component[size - length :]]
+        for length in self._prefix_lengths:
+            if length > size:
+                break
+            if component[:length] in self._prefixes:
+                found += self._prefixes[component[:length]]
+        return found
 
 
 def _note(decided: dict[int, tuple[int, bool]], entries: Iterable[_Entry]) -> None:

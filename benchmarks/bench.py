@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from reference_workload import LOCKS, build, lock_patterns
-from timing import median_seconds, once_seconds
+from timing import interleaved_medians, median_seconds, once_seconds
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work" / "reference"
@@ -78,20 +78,28 @@ def main() -> int:
     runs = args.runs
     lanewarden = [PYTHON, "-m", "lanewarden"]
 
-    python_pass = median_seconds([PYTHON, "-c", "pass"], cwd=WORK, runs=runs)
-    diff = median_seconds(["git", "diff", "--cached", "--name-status", "-z"], cwd=WORK, runs=runs)
-    hook_floor = python_pass + diff
     cache = WORK / ".git" / "lanewarden" / "registry.cache"
     cold_samples = []
     for _ in range(7):
         cache.unlink(missing_ok=True)
         cold_samples.append(once_seconds([*lanewarden, "hook", "pre-commit"], cwd=WORK, env=LANE))
     cold = statistics.median(cold_samples)
-    hook = median_seconds([*lanewarden, "hook", "pre-commit"], cwd=WORK, env=LANE, runs=runs)
-    lean = median_seconds([PYTHON, "-c", LEAN_HOOK], cwd=WORK, runs=runs)
+    warm = interleaved_medians(
+        {
+            "pass": [PYTHON, "-c", "pass"],
+            "diff": ["git", "diff", "--cached", "--name-status", "-z"],
+            "hook": [*lanewarden, "hook", "pre-commit"],
+            "lean": [PYTHON, "-c", LEAN_HOOK],
+            "help": [*lanewarden, "--help"],
+        },
+        cwd=WORK,
+        env=LANE,
+        runs=runs,
+    )
+    python_pass, hook, lean, help_time = warm["pass"], warm["hook"], warm["lean"], warm["help"]
+    hook_floor = python_pass + warm["diff"]
     check = median_seconds([*lanewarden, "lock", "check"], cwd=WORK, runs=max(5, runs // 4))
     check_floor = combined_pattern_floor(WORK)
-    help_time = median_seconds([*lanewarden, "--help"], cwd=WORK, runs=runs)
 
     rows = [
         (

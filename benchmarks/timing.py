@@ -45,3 +45,33 @@ def median_seconds(
         if i:
             samples.append(elapsed)
     return statistics.median(samples)
+
+
+def interleaved_medians(
+    commands: Mapping[str, Sequence[str]],
+    *,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    runs: int = 21,
+) -> dict[str, float]:
+    """Median wall time of each command, run in turn ``runs`` times (after a warm-up round).
+
+    Taking the samples of a figure and of its floor round by round, rather than
+    one command's samples after the other's, exposes both to the same moments of
+    a noisy machine.
+    """
+    full_env = {**os.environ, **(env or {})}
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for round_number in range(runs + 1):
+        for name, argv in commands.items():
+            begin = time.perf_counter()
+            done = subprocess.run(argv, cwd=cwd, env=full_env, capture_output=True, check=False)
+            elapsed = time.perf_counter() - begin
+            if done.returncode != 0:
+                raise SystemExit(
+                    f"{' '.join(argv)} exited {done.returncode}:\n"
+                    f"{done.stdout.decode()}{done.stderr.decode()}"
+                )
+            if round_number:
+                samples[name].append(elapsed)
+    return {name: statistics.median(values) for name, values in samples.items()}

@@ -39,6 +39,9 @@ def test_the_warm_hook_imports_no_parser(repo: Path) -> None:
     assert code == 0
     heavy = {"markdown_it", "pathspec", "argparse", "tomllib", "git", "json", "dataclasses"}
     assert heavy & warm == set()
+    # Both git commands were spawned before the imports, without subprocess.
+    assert "subprocess" not in warm
+    assert "lanewarden.adapters.early_git" in warm
 
 
 def test_a_hand_edit_of_the_ledger_is_seen_at_once(repo: Path) -> None:

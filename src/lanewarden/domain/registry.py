@@ -100,8 +100,6 @@ class LockRegistry:
             return NotImplemented
         return (self.locks, self.history) == (other.locks, other.history)
 
-    __hash__ = None  # type: ignore[assignment]  # equal by value, yet holds a cached index
-
     def __repr__(self) -> str:
         return f"LockRegistry(locks={self.locks!r}, history={self.history!r})"
 

@@ -28,23 +28,9 @@ def median_seconds(
     cwd: Path,
     env: Mapping[str, str] | None = None,
     runs: int = 21,
-    expect: int | None = 0,
 ) -> float:
     """Median wall time of ``argv`` over ``runs`` runs (after one warm-up run)."""
-    full_env = {**os.environ, **(env or {})}
-    samples = []
-    for i in range(runs + 1):
-        begin = time.perf_counter()
-        done = subprocess.run(argv, cwd=cwd, env=full_env, capture_output=True, check=False)
-        elapsed = time.perf_counter() - begin
-        if expect is not None and done.returncode != expect:
-            raise SystemExit(
-                f"{' '.join(argv)} exited {done.returncode}, expected {expect}:\n"
-                f"{done.stdout.decode()}{done.stderr.decode()}"
-            )
-        if i:
-            samples.append(elapsed)
-    return statistics.median(samples)
+    return interleaved_medians({"only": argv}, cwd=cwd, env=env, runs=runs)["only"]
 
 
 def interleaved_medians(

@@ -154,12 +154,13 @@ def test_a_tampered_audit_log_fails_verification(cli: Cli, repo: Path) -> None:
     assert done.code == 1
     problems = [(v["rule"], v["path"].rsplit(":", 1)[1]) for v in done.json["violations"]]
     assert problems == [("audit-tampered", "1")]
-    # Re-hashing the edited entry moves the break to the next one.
+    # Re-hashing the edited entry does not help: it is still not the anchored entry.
     first["hash"] = entry_hash(first)
     log.write_text(json.dumps(first) + "\n" + lines[1] + "\n")
     rehashed = cli(repo, "audit", "verify", "--json")
     assert rehashed.code == 1
-    assert [v["path"].rsplit(":", 1)[1] for v in rehashed.json["violations"]] == ["2"]
+    assert [v["path"].rsplit(":", 1)[1] for v in rehashed.json["violations"]] == ["1"]
+    assert "not anchored entry 1" in rehashed.json["violations"][0]["message"]
     log.write_text("not json\n")
     broken = cli(repo, "audit", "verify")
     assert broken.code == 1

@@ -231,10 +231,17 @@ def _record_command(ctx: Context, update: RefUpdate, gate: str, tree: str) -> st
 
 
 def _apply_approvals(ctx: Context, results: list[RefResult]) -> None:
-    """Waive each approvable violation an approval covers; say why others are not covered."""
+    """Waive each approvable violation an approval covers; say why others are not covered.
+
+    Only approvals in the anchored, verified trail count: a line added to the
+    log by hand, or any approval while the anchor does not verify, is ignored
+    and named in the violation it did not waive.
+    """
     if not any(v.rule in APPROVABLE for r in results for v in r.violations):
         return
-    entries = AuditLog(ctx.repo).read()
+    trail = AuditLog(ctx.repo).trail()
+    entries = trail.honoured()
+    ignored = trail.ignored_approvals()
     at = now()
     for result in results:
         kept = []
@@ -246,8 +253,26 @@ def _apply_approvals(ctx: Context, results: list[RefResult]) -> None:
             approval, why_not = find_approval(entries, violation.rule, ref, at)
             if approval is not None and approval not in result.waived:
                 result.waived.append(approval)
-            elif why_not:
-                kept.append(violation.with_message(f"{violation.message} ({why_not})"))
+                continue
+            notes = [why_not] if why_not else []
+            unverified = [
+                e.line
+                for e in ignored
+                if (e.body.get("action"), e.body.get("ref")) == (violation.rule, ref)
+            ]
+            if unverified and not trail.anchor_verifies():
+                notes.append(
+                    "the audit trail's anchor does not verify, so no approval is honoured: "
+                    "run `lanewarden audit verify`"
+                )
+            elif unverified:
+                lines = ", ".join(str(line) for line in unverified)
+                notes.append(
+                    f"the approval at audit log line {lines} is not in the anchored chain: "
+                    "ignored (`lanewarden audit verify`)"
+                )
+            if notes:
+                kept.append(violation.with_message(f"{violation.message} ({'; '.join(notes)})"))
             else:
                 kept.append(violation)
         result.violations = kept

@@ -331,3 +331,59 @@ def test_ci_verifies_the_chain_the_remote_carries(cli: Cli, repo: Path, tmp_path
     code, report = audit_verify(cli, ci)
     assert code == 1
     assert "does not match its hash" in messages(report)
+
+
+def anchor_child(repo: Path, log: str, message: str) -> str:
+    """A commit on top of the anchor carrying ``log``, made with plain git (not lanewarden)."""
+    blob = git_in(repo, log, "hash-object", "-w", "--stdin").strip()
+    tree = git_in(repo, f"100644 blob {blob}\taudit.log\n", "mktree").strip()
+    return git(repo, "commit-tree", tree, "-p", ANCHOR, "-m", message).strip()
+
+
+def test_a_fast_forward_anchor_with_a_shorter_log_does_not_verify(
+    cli: Cli, repo: Path, tmp_path: Path
+) -> None:
+    remote = add_bare_remote(repo)
+    for _ in range(3):
+        approve(cli, repo)
+    assert cli(repo, "audit", "push").code == 0
+    first = log_of(repo).read_text().splitlines(keepends=True)[0]
+    head = json.loads(first)["hash"]
+    # A child of the anchor (so a push is a fast-forward) that carries one entry only,
+    # with a message that agrees with it.
+    shorter = anchor_child(
+        repo, first, f"lanewarden audit: 1 entries\n\nEntries: 1\nHead: {head}\n"
+    )
+    git(repo, "update-ref", ANCHOR, shorter)
+    log_of(repo).write_text(first)
+    code, report = audit_verify(cli, repo)
+    assert code == 1
+    assert "does not extend" in messages(report)
+    # lanewarden does not push it; CI sees it when someone pushes it by hand.
+    refused = cli(repo, "audit", "push")
+    assert refused.code == 1
+    assert git(remote, "rev-parse", ANCHOR).strip() != shorter
+    git(repo, "push", "-q", "--no-verify", "origin", f"{ANCHOR}:{ANCHOR}")
+    ci = clone(remote, tmp_path / "ci")
+    assert cli(ci, "audit", "fetch").code == 0
+    assert audit_verify(cli, ci)[0] == 1
+
+
+def test_audit_push_goes_through_the_installed_pre_push_hook(
+    cli: Cli, hooked: tuple[Path, Path]
+) -> None:
+    repo, remote = hooked
+    approve(cli, repo)
+    done = lanewarden(repo, "audit", "push", "--json", env=INTEGRATOR)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["pushed"] is True
+    assert git(remote, "rev-parse", ANCHOR) == git(repo, "rev-parse", ANCHOR)
+
+
+def test_fetch_from_a_remote_without_an_anchor(cli: Cli, repo: Path) -> None:
+    add_bare_remote(repo)
+    done = cli(repo, "audit", "fetch", "--json")
+    assert done.code == 0, done.err
+    assert done.json["fetched"] is False
+    assert cli(repo, "audit", "push", "--json").json["pushed"] is False
+    assert cli(repo, "audit", "push", "nowhere").code == 2

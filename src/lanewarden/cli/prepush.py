@@ -242,6 +242,7 @@ def _apply_approvals(ctx: Context, results: list[RefResult]) -> None:
     trail = AuditLog(ctx.repo).trail()
     entries = trail.honoured()
     ignored = trail.ignored_approvals()
+    anchor_verifies = trail.anchor_verifies()
     at = now()
     for result in results:
         kept = []
@@ -260,15 +261,17 @@ def _apply_approvals(ctx: Context, results: list[RefResult]) -> None:
                 for e in ignored
                 if (e.body.get("action"), e.body.get("ref")) == (violation.rule, ref)
             ]
-            if unverified and not trail.anchor_verifies():
+            if not anchor_verifies:
                 notes.append(
                     "the audit trail's anchor does not verify, so no approval is honoured: "
                     "run `lanewarden audit verify`"
                 )
             elif unverified:
                 lines = ", ".join(str(line) for line in unverified)
+                one = len(unverified) == 1
+                which = "approval at audit log line" if one else "approvals at audit log lines"
                 notes.append(
-                    f"the approval at audit log line {lines} is not in the anchored chain: "
+                    f"the {which} {lines} {'is' if one else 'are'} not in the anchored chain: "
                     "ignored (`lanewarden audit verify`)"
                 )
             if notes:

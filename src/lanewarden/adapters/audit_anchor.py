@@ -16,7 +16,13 @@ import os
 
 from lanewarden.adapters.git import Repo, run_git
 from lanewarden.domain.audit import AuditEntry, parse_log
-from lanewarden.domain.audit_trail import Anchor, AnchorPoint, anchor_message, parse_anchor_message
+from lanewarden.domain.audit_trail import (
+    Anchor,
+    AnchorPoint,
+    anchor_message,
+    entries_text,
+    parse_anchor_message,
+)
 from lanewarden.errors import InputError
 
 __all__ = [
@@ -100,7 +106,7 @@ def move_anchor(repo: Repo, log: bytes, entries: list[AuditEntry], old: str | No
         env={**os.environ, **_IDENTITY},
     )
     commit = os.fsdecode(out).strip()
-    set_anchor(repo, commit, old, why=f"lanewarden audit: {len(entries)} entries")
+    set_anchor(repo, commit, old, why=f"lanewarden audit: {entries_text(len(entries))}")
     return commit
 
 

@@ -14,7 +14,7 @@ from lanewarden.adapters.audit_anchor import ANCHOR_REF, LOG_NAME
 from lanewarden.adapters.audit_log import AuditLog
 from lanewarden.cli.context import Context
 from lanewarden.cli.output import emit_json, report
-from lanewarden.domain.audit_trail import TrailProblem
+from lanewarden.domain.audit_trail import TrailProblem, entries_text
 from lanewarden.domain.registry import shell_quote
 from lanewarden.domain.violations import Violation
 
@@ -64,7 +64,7 @@ def verify(args: argparse.Namespace) -> int:
     return report(
         violations,
         as_json=args.json,
-        ok_text=f"lanewarden: audit trail intact ({entries} entries, {where}; {log.path})",
+        ok_text=f"lanewarden: audit trail intact ({entries_text(entries)}, {where}; {log.path})",
         extra={"entries": entries, "path": str(log.path), "anchor": anchor, "ref": ANCHOR_REF},
     )
 

@@ -21,15 +21,21 @@ __all__ = [
     "Trail",
     "TrailProblem",
     "anchor_message",
+    "entries_text",
     "parse_anchor_message",
 ]
+
+
+def entries_text(count: int) -> str:
+    """``1 entry``, ``2 entries``."""
+    return f"{count} entry" if count == 1 else f"{count} entries"
 
 
 def anchor_message(entries: Sequence[AuditEntry]) -> str:
     """The anchor commit's message: how many entries it anchors and the hash of the last."""
     head = entries[-1].hash if entries else GENESIS
     count = len(entries)
-    return f"lanewarden audit: {count} entries\n\nEntries: {count}\nHead: {head}\n"
+    return f"lanewarden audit: {entries_text(count)}\n\nEntries: {count}\nHead: {head}\n"
 
 
 def parse_anchor_message(message: str) -> tuple[int, str] | None:
@@ -105,7 +111,7 @@ def _anchor_problems(anchor: Anchor) -> list[TrailProblem]:
             problems.append(
                 TrailProblem(
                     "anchor",
-                    f"{where} anchored {count} entries ending in {head[:16]}, which the log "
+                    f"{where} anchored {entries_text(count)} ending in {head[:16]}, which the log "
                     f"it carries now does not extend (its history was rewritten)",
                 )
             )
@@ -113,10 +119,10 @@ def _anchor_problems(anchor: Anchor) -> list[TrailProblem]:
     else:
         if oldest_first and oldest_first[-1].anchored != (len(entries), _head(entries)):
             problems.append(
-                TrailProblem("anchor", f"it carries {len(entries)} entries, not what it says")
+                TrailProblem("anchor", f"it carries {entries_text(len(entries))}, not what it says")
             )
     for point in anchor.moved_from:
-        held = f" ({point.anchored[0]} entries)" if point.anchored else ""
+        held = f" ({entries_text(point.anchored[0])})" if point.anchored else ""
         problems.append(
             TrailProblem(
                 "rewound",
@@ -152,7 +158,7 @@ def _log_problems(
         return [
             TrailProblem(
                 "log",
-                f"the audit log {state}, but its anchor holds {len(anchored)} entries: the "
+                f"the audit log {state}, but its anchor holds {entries_text(len(anchored))}: the "
                 f"entries after line {last} are missing (truncated)",
                 line=last,
             )
@@ -187,7 +193,7 @@ class Trail:
                 problems.append(
                     TrailProblem(
                         "unanchored",
-                        f"the audit log has {len(self.local)} entries but no anchor: none of "
+                        f"the audit log has {entries_text(len(self.local))} but no anchor: none of "
                         "them is in the anchored chain",
                         line=self.local[0].line,
                     )

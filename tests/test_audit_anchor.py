@@ -387,3 +387,43 @@ def test_fetch_from_a_remote_without_an_anchor(cli: Cli, repo: Path) -> None:
     assert done.json["fetched"] is False
     assert cli(repo, "audit", "push", "--json").json["pushed"] is False
     assert cli(repo, "audit", "push", "nowhere").code == 2
+
+
+def test_an_append_that_lost_its_reason_writes_nothing(repo: Path) -> None:
+    from lanewarden.adapters.audit_log import AuditLog
+    from lanewarden.adapters.git import Repo
+    from lanewarden.errors import InputError
+
+    log = AuditLog(Repo.discover(repo))
+    log.append({"kind": "approval", "n": 1})
+    anchor = git(repo, "rev-parse", ANCHOR)
+    with pytest.raises(InputError, match="already there"):
+        log.append({"kind": "consumed"}, unless=lambda entries: "already there")
+    assert len(log.read()) == 1
+    assert git(repo, "rev-parse", ANCHOR) == anchor
+
+
+def test_two_pushes_at_once_spend_one_approval_once(cli: Cli, hooked: tuple[Path, Path]) -> None:
+    repo, remote = hooked
+    second = repo.parent / "second.git"
+    git(repo.parent, "clone", "-q", "--bare", str(remote), str(second))
+    git(repo, "remote", "add", "second", str(second))
+    approve(cli, repo, action="branch-delete")
+    pushes = [
+        subprocess.Popen(
+            ["git", "push", name, "--delete", "main"],
+            cwd=repo,
+            env={**os.environ, **INTEGRATOR},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("origin", "second")
+    ]
+    for process in pushes:
+        process.communicate()
+    assert sorted(p.returncode == 0 for p in pushes) == [False, True]
+    assert has_branch(remote, "main") != has_branch(second, "main")
+    kinds = [json.loads(line)["kind"] for line in log_of(repo).read_text().splitlines()]
+    assert kinds == ["approval", "consumed"]
+    assert cli(repo, "audit", "verify").code == 0

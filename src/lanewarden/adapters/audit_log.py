@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,16 +81,27 @@ class AuditLog:
             unreadable = TrailProblem("log", e.message, line=e.line)
         return Trail(local=local, anchor=read_anchor(self.repo), unreadable=unreadable)
 
-    def append(self, body: Mapping[str, Any]) -> AuditEntry:
+    def append(
+        self,
+        body: Mapping[str, Any],
+        *,
+        unless: Callable[[Sequence[AuditEntry]], str | None] | None = None,
+    ) -> AuditEntry:
         """Chain ``body`` to the last entry, anchor it and append it; returns the entry written.
 
         Refused (an input error) when the trail does not verify: an entry
         chained to a truncated or forged log would make it look whole again.
+        ``unless``, given the entries under the lock, may name a reason not to
+        append (another writer got there first): then nothing is written and
+        that reason is the input error.
         """
         with exclusive_lock(self._lock):
             self._require_intact()
             data = self._bytes() or b""
             entries = parse_log(data, where=str(self.path))
+            why_not = unless(entries) if unless is not None else None
+            if why_not:
+                raise InputError(why_not, path=self.path)
             previous = entries[-1].hash if entries else GENESIS
             sealed = seal(body, previous)
             number = entries[-1].line + 1 if entries else 1

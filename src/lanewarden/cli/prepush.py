@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from lanewarden.adapters.audit_log import AuditLog
@@ -30,7 +30,7 @@ from lanewarden.adapters.notes import all_evidence
 from lanewarden.adapters.registry_store import RegistryStore
 from lanewarden.cli.context import Context
 from lanewarden.cli.output import report
-from lanewarden.domain.audit import APPROVABLE, Approval, find_approval
+from lanewarden.domain.audit import APPROVABLE, Approval, AuditEntry, approvals, find_approval
 from lanewarden.domain.evidence import latest_by_gate
 from lanewarden.domain.push_check import (
     BRANCH_PREFIX,
@@ -282,10 +282,25 @@ def _apply_approvals(ctx: Context, results: list[RefResult]) -> None:
 
 
 def _consume(ctx: Context, results: list[RefResult]) -> None:
-    """Log the approved actions and use their approvals up (runbook §13's audit trail)."""
+    """Log the approved actions and use their approvals up (runbook §13's audit trail).
+
+    Each approval is used up only if it still is unused when the lock is held:
+    two pushes checked at once cannot both spend it (the second stops here,
+    exit 2, before git sends anything).
+    """
     log = AuditLog(ctx.repo)
     for result in results:
         for approval in result.waived:
+
+            def spent(entries: Sequence[AuditEntry], wanted: str = approval.id) -> str | None:
+                for recorded in approvals(entries):
+                    if recorded.id == wanted and recorded.consumed is not None:
+                        return (
+                            f"approval {wanted} was used by another push at {recorded.consumed} "
+                            "while this one was being checked"
+                        )
+                return None
+
             log.append(
                 {
                     "kind": "consumed",
@@ -296,5 +311,6 @@ def _consume(ctx: Context, results: list[RefResult]) -> None:
                     "old": result.update.remote_sha,
                     "new": result.update.local_sha,
                     "by": ctx.identity.role,
-                }
+                },
+                unless=spent,
             )

@@ -309,6 +309,17 @@ def test_push_refuses_a_trail_that_does_not_verify(cli: Cli, repo: Path) -> None
     assert refused.code == 1
     assert refused.json["violations"][0]["rule"] == "audit-tampered"
     assert not git(remote, "for-each-ref", ANCHOR).strip()
+    # Also when the remote holds the anchor (a fetch would bring the log back).
+    log_of(repo).write_text(git(repo, "cat-file", "blob", f"{ANCHOR}:audit.log"))
+    assert cli(repo, "audit", "push").code == 0
+    approve(cli, repo)
+    log_of(repo).write_text(log_of(repo).read_text().splitlines(keepends=True)[0])
+    again = cli(repo, "audit", "push", "--json")
+    assert again.code == 1
+    assert "after line 1" in again.json["violations"][0]["message"]
+    fetched = cli(repo, "audit", "fetch", "--json")
+    assert fetched.json["log_extended"] is True
+    assert audit_verify(cli, repo)[0] == 0
 
 
 def test_ci_verifies_the_chain_the_remote_carries(cli: Cli, repo: Path, tmp_path: Path) -> None:
@@ -427,3 +438,15 @@ def test_two_pushes_at_once_spend_one_approval_once(cli: Cli, hooked: tuple[Path
     kinds = [json.loads(line)["kind"] for line in log_of(repo).read_text().splitlines()]
     assert kinds == ["approval", "consumed"]
     assert cli(repo, "audit", "verify").code == 0
+
+
+def test_every_worktree_shares_the_log_and_its_anchor(cli: Cli, repo: Path) -> None:
+    linked = repo.parent / "linked worktree"
+    git(repo, "worktree", "add", "-q", "-b", "side", str(linked))
+    approve(cli, linked)
+    approve(cli, repo)
+    for where in (repo, linked):
+        code, report = audit_verify(cli, where)
+        assert code == 0, report
+        assert report["entries"] == 2
+    assert git(linked, "rev-parse", ANCHOR) == git(repo, "rev-parse", ANCHOR)

@@ -47,6 +47,7 @@ class FetchResult:
     anchor: str | None = None  # the local anchor afterwards
     moved: bool = False  # the local anchor fast-forwarded to the remote's
     log_kept: bool = False  # the local log does not lead to the fetched one: left as it was
+    log_extended: bool = False  # the local log was behind the anchor and now matches it
 
 
 class AuditLog:
@@ -166,9 +167,10 @@ class AuditLog:
         local = self._bytes() or b""
         if not carried.startswith(local):
             return FetchResult(found=True, anchor=ours, moved=moved, log_kept=True)
-        if carried != local:
-            atomic_write(self.path, carried)
-        return FetchResult(found=True, anchor=ours, moved=moved)
+        if carried == local:
+            return FetchResult(found=True, anchor=ours, moved=moved)
+        atomic_write(self.path, carried)
+        return FetchResult(found=True, anchor=ours, moved=moved, log_extended=True)
 
     def push(self, remote: str, *, attempts: int = 3) -> tuple[bool, list[TrailProblem]]:
         """Push the anchor to ``remote`` as a fast-forward, after taking in what it has.
@@ -177,6 +179,11 @@ class AuditLog:
         not verify (the problems say why) or when there is no anchor yet.
         """
         for _ in range(attempts):
+            # Checked before the fetch too: a fetch brings a log cut short back up to
+            # its anchor, and a push must not be what hides that it was cut.
+            problems = self.trail().problems
+            if problems:
+                return False, problems
             self.fetch(remote)
             problems = self.trail().problems
             if problems:

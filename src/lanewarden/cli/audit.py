@@ -96,6 +96,7 @@ def fetch(args: argparse.Namespace) -> int:
                 "fetched": result.found,
                 "moved": result.moved,
                 "log_kept": result.log_kept,
+                "log_extended": result.log_extended,
                 "anchor": result.anchor,
                 "remote": args.remote,
                 "ref": ANCHOR_REF,
@@ -112,4 +113,6 @@ def fetch(args: argparse.Namespace) -> int:
         print(f"lanewarden: {ANCHOR_REF} and the log fast-forwarded from {args.remote}")
     else:
         print(f"lanewarden: {ANCHOR_REF} is up to date with {args.remote}")
+        if result.log_extended:
+            print(f"lanewarden: the local log was behind {ANCHOR_REF}: brought up to it")
     return 0

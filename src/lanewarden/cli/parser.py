@@ -130,9 +130,7 @@ def _approve(parser: _Parser) -> None:
 
 def _audit(parser: _Parser) -> None:
     actions = _actions(parser, "audit_command")
-    _command(
-        actions, "verify", "lanewarden.cli.audit:verify", "check the hash chain and its anchor"
-    )
+    _command(actions, "verify", "lanewarden.cli.audit:verify", "check the chain and its anchor")
     for action, text in (
         ("push", "push the audit trail's anchor (fast-forward only)"),
         ("fetch", "fast-forward the audit trail's anchor and log to the remote's"),

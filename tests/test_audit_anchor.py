@@ -450,3 +450,19 @@ def test_every_worktree_shares_the_log_and_its_anchor(cli: Cli, repo: Path) -> N
         assert code == 0, report
         assert report["entries"] == 2
     assert git(linked, "rev-parse", ANCHOR) == git(repo, "rev-parse", ANCHOR)
+
+
+def test_rewinding_log_and_anchor_does_not_bring_an_approval_back(
+    cli: Cli, hooked: tuple[Path, Path]
+) -> None:
+    repo, remote = hooked
+    approve(cli, repo, action="branch-delete")
+    assert push(repo, "--delete", "main").returncode == 0
+    git(repo, "push", "-q", "--no-verify", "origin", "main")
+    # Move the anchor back to before the `consumed` entry, and the log with it.
+    git(repo, "update-ref", ANCHOR, f"{ANCHOR}~1")
+    log_of(repo).write_text(git(repo, "cat-file", "blob", f"{ANCHOR}:audit.log"))
+    again = push(repo, "--delete", "main")
+    assert again.returncode != 0
+    assert "anchor does not verify" in again.stderr
+    assert has_branch(remote, "main")

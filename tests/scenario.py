@@ -74,3 +74,12 @@ def acquire_two_lanes(repo: Path) -> None:
         acquire_lock(repo, lock_id, scope)
     git(repo, "add", "PLAN.md")
     git(repo, "commit", "-q", "-m", "locks", env={"LANEWARDEN_ROLE": "integrator"})
+
+
+def add_bare_remote(repo: Path, name: str = "origin") -> Path:
+    """A bare repository beside ``repo``, added as remote ``name``, with ``main`` pushed to it."""
+    remote = repo.parent / f"{repo.name}-{name}.git"
+    git(repo.parent, "init", "-q", "--bare", str(remote))
+    git(repo, "remote", "add", name, str(remote))
+    git(repo, "push", "-q", "--no-verify", name, "main")
+    return remote

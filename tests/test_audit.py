@@ -16,6 +16,13 @@ from lanewarden.domain.audit import (
     find_approval,
     seal,
 )
+from lanewarden.domain.audit_trail import (
+    Anchor,
+    AnchorPoint,
+    Trail,
+    anchor_message,
+    parse_anchor_message,
+)
 from lanewarden.domain.times import format_time
 
 MAINTAINER = {"LANEWARDEN_ROLE": "maintainer"}
@@ -154,12 +161,13 @@ def test_a_tampered_audit_log_fails_verification(cli: Cli, repo: Path) -> None:
     assert done.code == 1
     problems = [(v["rule"], v["path"].rsplit(":", 1)[1]) for v in done.json["violations"]]
     assert problems == [("audit-tampered", "1")]
-    # Re-hashing the edited entry moves the break to the next one.
+    # Re-hashing the edited entry does not help: it is still not the anchored entry.
     first["hash"] = entry_hash(first)
     log.write_text(json.dumps(first) + "\n" + lines[1] + "\n")
     rehashed = cli(repo, "audit", "verify", "--json")
     assert rehashed.code == 1
-    assert [v["path"].rsplit(":", 1)[1] for v in rehashed.json["violations"]] == ["2"]
+    assert [v["path"].rsplit(":", 1)[1] for v in rehashed.json["violations"]] == ["1"]
+    assert "not anchored entry 1" in rehashed.json["violations"][0]["message"]
     log.write_text("not json\n")
     broken = cli(repo, "audit", "verify")
     assert broken.code == 1
@@ -181,3 +189,58 @@ def test_the_parser_offers_exactly_the_approvable_actions() -> None:
         assert parsed.action == action
     with pytest.raises(SystemExit):
         build_parser().parse_args(["approve", "--action", "rm-rf", "--ref", "m", "--reason", "x"])
+
+
+def anchored(entries: list[AuditEntry], *, parents: int = 1) -> Anchor:
+    """An anchor as lanewarden writes it: one commit per entry, each naming its head."""
+    history = tuple(
+        AnchorPoint(f"c{n}", 0 if n == 1 else parents, (n, entries[n - 1].hash))
+        for n in range(len(entries), 0, -1)
+    )
+    return Anchor(f"c{len(entries)}", tuple(entries), history)
+
+
+def test_the_anchor_message_names_the_entries_and_the_head() -> None:
+    entries = chain(approval(), approval(ref="refs/heads/dev"))
+    assert parse_anchor_message(anchor_message(entries)) == (2, entries[-1].hash)
+    assert parse_anchor_message("lanewarden audit\n\nEntries: two\nHead: x\n") is None
+    assert parse_anchor_message("no fields") is None
+
+
+def test_a_trail_honours_only_a_verified_anchor() -> None:
+    entries = chain(approval(), approval(ref="refs/heads/dev"))
+    whole = Trail(local=tuple(entries), anchor=anchored(entries))
+    assert whole.problems == []
+    assert whole.honoured() == entries
+    assert Trail(local=None, anchor=None).problems == []
+    # A merge in the anchor's history: lanewarden never writes one.
+    merged = Trail(local=tuple(entries), anchor=anchored(entries, parents=2))
+    assert [p.kind for p in merged.problems] == ["anchor"]
+    assert merged.honoured() == []
+    assert [e.line for e in merged.ignored_approvals()] == [1, 2]
+    # Moved back: an earlier value of the ref that the anchor does not descend from.
+    rewound = Anchor(
+        "c1", (entries[0],), anchored(entries).history[1:], (AnchorPoint("c9", 1, (2, "h")),)
+    )
+    trail = Trail(local=(entries[0],), anchor=rewound)
+    assert [p.kind for p in trail.problems] == ["rewound"]
+    assert trail.problems[0].commit == "c9"
+    assert trail.honoured() == []
+    # A log with no anchor at all.
+    bare = Trail(local=tuple(entries), anchor=None)
+    assert [(p.kind, p.line) for p in bare.problems] == [("unanchored", 1)]
+    assert bare.honoured() == []
+
+
+def test_a_log_that_differs_from_its_anchor_honours_the_anchor() -> None:
+    entries = chain(approval(), {"kind": "consumed", "time": "t", "approval": "x"})
+    anchor = anchored(entries)
+    truncated = Trail(local=(entries[0],), anchor=anchor)
+    assert [(p.kind, p.line) for p in truncated.problems] == [("log", 1)]
+    assert "after line 1" in truncated.problems[0].what
+    assert truncated.honoured() == entries  # the consumed entry still counts
+    deleted = Trail(local=None, anchor=anchor)
+    assert "is missing (deleted)" in deleted.problems[0].what
+    longer = chain(approval(), entries[1].body, approval(ref="refs/heads/x"))
+    extra = Trail(local=tuple(longer), anchor=anchored(longer[:1]))
+    assert "from line 2 on (2)" in extra.problems[0].what

@@ -130,7 +130,13 @@ def _approve(parser: _Parser) -> None:
 
 def _audit(parser: _Parser) -> None:
     actions = _actions(parser, "audit_command")
-    _command(actions, "verify", "lanewarden.cli.audit:verify", "check the hash chain")
+    _command(actions, "verify", "lanewarden.cli.audit:verify", "check the chain and its anchor")
+    for action, text in (
+        ("push", "push the audit trail's anchor (fast-forward only)"),
+        ("fetch", "fast-forward the audit trail's anchor and log to the remote's"),
+    ):
+        sub = _command(actions, action, f"lanewarden.cli.audit:{action}", text)
+        sub.add_argument("remote", nargs="?", default="origin", metavar="REMOTE")
 
 
 def _evidence(parser: _Parser) -> None:

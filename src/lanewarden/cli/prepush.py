@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from lanewarden.adapters.audit_log import AuditLog
@@ -30,7 +30,7 @@ from lanewarden.adapters.notes import all_evidence
 from lanewarden.adapters.registry_store import RegistryStore
 from lanewarden.cli.context import Context
 from lanewarden.cli.output import report
-from lanewarden.domain.audit import APPROVABLE, Approval, find_approval
+from lanewarden.domain.audit import APPROVABLE, Approval, AuditEntry, approvals, find_approval
 from lanewarden.domain.evidence import latest_by_gate
 from lanewarden.domain.push_check import (
     BRANCH_PREFIX,
@@ -231,10 +231,18 @@ def _record_command(ctx: Context, update: RefUpdate, gate: str, tree: str) -> st
 
 
 def _apply_approvals(ctx: Context, results: list[RefResult]) -> None:
-    """Waive each approvable violation an approval covers; say why others are not covered."""
+    """Waive each approvable violation an approval covers; say why others are not covered.
+
+    Only approvals in the anchored, verified trail count: a line added to the
+    log by hand, or any approval while the anchor does not verify, is ignored
+    and named in the violation it did not waive.
+    """
     if not any(v.rule in APPROVABLE for r in results for v in r.violations):
         return
-    entries = AuditLog(ctx.repo).read()
+    trail = AuditLog(ctx.repo).trail()
+    entries = trail.honoured()
+    ignored = trail.ignored_approvals()
+    anchor_verifies = trail.anchor_verifies()
     at = now()
     for result in results:
         kept = []
@@ -246,18 +254,53 @@ def _apply_approvals(ctx: Context, results: list[RefResult]) -> None:
             approval, why_not = find_approval(entries, violation.rule, ref, at)
             if approval is not None and approval not in result.waived:
                 result.waived.append(approval)
-            elif why_not:
-                kept.append(violation.with_message(f"{violation.message} ({why_not})"))
+                continue
+            notes = [why_not] if why_not else []
+            unverified = [
+                e.line
+                for e in ignored
+                if (e.body.get("action"), e.body.get("ref")) == (violation.rule, ref)
+            ]
+            if not anchor_verifies:
+                notes.append(
+                    "the audit trail's anchor does not verify, so no approval is honoured: "
+                    "run `lanewarden audit verify`"
+                )
+            elif unverified:
+                lines = ", ".join(str(line) for line in unverified)
+                one = len(unverified) == 1
+                which = "approval at audit log line" if one else "approvals at audit log lines"
+                notes.append(
+                    f"the {which} {lines} {'is' if one else 'are'} not in the anchored chain: "
+                    "ignored (`lanewarden audit verify`)"
+                )
+            if notes:
+                kept.append(violation.with_message(f"{violation.message} ({'; '.join(notes)})"))
             else:
                 kept.append(violation)
         result.violations = kept
 
 
 def _consume(ctx: Context, results: list[RefResult]) -> None:
-    """Log the approved actions and use their approvals up (runbook §13's audit trail)."""
+    """Log the approved actions and use their approvals up (runbook §13's audit trail).
+
+    Each approval is used up only if it still is unused when the lock is held:
+    two pushes checked at once cannot both spend it (the second stops here,
+    exit 2, before git sends anything).
+    """
     log = AuditLog(ctx.repo)
     for result in results:
         for approval in result.waived:
+
+            def spent(entries: Sequence[AuditEntry], wanted: str = approval.id) -> str | None:
+                for recorded in approvals(entries):
+                    if recorded.id == wanted and recorded.consumed is not None:
+                        return (
+                            f"approval {wanted} was used by another push at {recorded.consumed} "
+                            "while this one was being checked"
+                        )
+                return None
+
             log.append(
                 {
                     "kind": "consumed",
@@ -268,5 +311,6 @@ def _consume(ctx: Context, results: list[RefResult]) -> None:
                     "old": result.update.remote_sha,
                     "new": result.update.local_sha,
                     "by": ctx.identity.role,
-                }
+                },
+                unless=spent,
             )

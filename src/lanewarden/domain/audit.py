@@ -3,6 +3,8 @@
 The trail is append-only and tamper-evident: each entry carries the hash of
 the previous entry and its own hash over its content, so editing, removing
 or reordering an entry breaks the chain that ``audit verify`` checks.
+A chain alone cannot show that its tail was cut off: :mod:`lanewarden.domain.audit_trail`
+checks the log against an anchor of its head kept outside it.
 
 An approval is narrow (one action on one ref), short-lived (it expires) and
 consumed by the first push that uses it; a ``consumed`` entry names the
@@ -19,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from lanewarden.domain.times import format_time, parse_time
+from lanewarden.errors import InputError
 
 __all__ = [
     "APPROVABLE",
@@ -29,6 +32,7 @@ __all__ = [
     "chain_problems",
     "entry_hash",
     "find_approval",
+    "parse_log",
     "seal",
 ]
 
@@ -67,6 +71,31 @@ class AuditEntry:
     def hash(self) -> str:
         """The entry's own hash, as recorded."""
         return str(self.body.get("hash", ""))
+
+
+def parse_log(data: bytes, *, where: str) -> list[AuditEntry]:
+    """The entries of a log's bytes, one JSON object a line (blank lines skipped).
+
+    A line that is not a JSON object is an input error naming ``where`` and the line.
+    """
+    entries = []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise InputError(
+                "the audit log has a line that is not a JSON entry (tampered or corrupt)",
+                path=where,
+                line=number,
+                hint="restore the log from a backup; `lanewarden audit verify` shows the "
+                "state of the chain",
+            )
+        entries.append(AuditEntry(line=number, body=body))
+    return entries
 
 
 def chain_problems(entries: Sequence[AuditEntry]) -> list[tuple[int, str]]:

@@ -45,7 +45,9 @@ def test_commands_replace_and_extra_appends() -> None:
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ({"4": ["x"]}, "unknown gate '4'"),
+        ({"4": {"extra": ["x"]}}, "gate '4' in gates is not 1, 2 or 3: it must give its commands"),
+        ({"all": ["x"]}, "bad gate name 'all'"),
+        ({"a/b": ["x"]}, "bad gate name 'a/b'"),
         ({"1": "ruff"}, "gates.1 must be a list"),
         ({"2": {"command": ["x"]}}, "unknown key gates.2.command"),
         ({"3": {"extra": [1]}}, "gates.3.extra must be a list"),
@@ -119,7 +121,21 @@ def test_default_gate_2_runs_the_plugin_on_the_changed_package(repo: Path) -> No
     assert records["2"]["command"] == ["lanewarden", "gate", "run", "2"]
 
 
-def test_unknown_gate_is_a_usage_error(repo: Path) -> None:
-    done = lanewarden(repo, "gate", "run", "4")
+@pytest.mark.parametrize("name", ["4", "banana", "1,2"])
+def test_unknown_gate_is_exit_2_listing_the_gates(repo: Path, name: str) -> None:
+    done = lanewarden(repo, "gate", "run", name)
     assert done.returncode == 2
+    assert f"gate {name!r} is not a gate; valid gates: 1, 2, 3, all" in done.stderr
     assert "Traceback" not in done.stderr
+    assert evidence_files(repo) == {}
+
+
+def test_a_gate_the_table_defines_runs_after_gate_3(repo: Path) -> None:
+    write(repo, "lanewarden.toml", '[gates]\n3 = ["echo three"]\nnightly = ["echo night"]\n')
+    ladder = GateLadder.from_config(
+        {"3": ["echo three"], "nightly": ["echo night"]}, source="x", ruff=None
+    )
+    assert ladder.names == ("1", "2", "3", "nightly")
+    done = lanewarden(repo, "gate", "run", "nightly", "--json")
+    assert done.returncode == 0, done.stderr
+    assert [g["gate"] for g in json.loads(done.stdout)["gates"]] == ["nightly"]

@@ -329,3 +329,29 @@ def test_evidence_is_bound_to_the_tree_holding_the_files_tested(
     index = {"GIT_INDEX_FILE": str(tmp_path / "index")}
     git(failing.root, "add", "-A", env=index)
     assert record["tree"] == git(failing.root, "write-tree", env=index).strip()
+
+
+def test_narrowing_through_pytest_addopts_is_narrowing(
+    failing: PytestRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-k 'not test_fail'")
+    result = failing.run("--lw-gate", "3")
+    assert result.ret == 0
+    record = latest(failing)
+    assert record["status"] == "narrowed"
+    assert "-k 'not test_fail' runs part" in reasons(record)
+
+
+def test_a_git_ignored_test_module_records_no_pass(failing: PytestRepo) -> None:
+    failing.write(
+        {
+            ".gitignore": "__pycache__/\n*.pyc\ntests/test_local.py\n",
+            "tests/test_a.py": "def test_ok():\n    pass\n",
+            "tests/test_local.py": "def test_local():\n    pass\n",
+        }
+    )
+    failing.commit()
+    failing.run("--lw-gate", "3")
+    record = latest(failing)
+    assert record["status"] == "narrowed"
+    assert reasons(record) == "tests/test_local.py is ignored by git, so not part of the tree"

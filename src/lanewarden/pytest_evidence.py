@@ -17,13 +17,11 @@ the run ``narrowed`` too, naming the file: its result is not the tree's.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import site
 import sys
-import sysconfig
-import types
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,14 +30,15 @@ import pytest
 if TYPE_CHECKING:
     from lanewarden.adapters.git import Repo
     from lanewarden.domain.selection import Selection
-    from lanewarden.pytest_selection import Options
+    from lanewarden.pytest_selection import Options, Selector
 
 __all__ = [
     "COUNT_KEYS",
     "Deselections",
-    "content_problems",
-    "loaded_files",
+    "RunState",
+    "explain",
     "option_narrowing",
+    "record_run",
     "run_facts",
     "summary_counts",
     "verdict",
@@ -209,64 +208,6 @@ def first_failures(config: pytest.Config) -> list[str]:
     return ids[:FIRST_FAILURES]
 
 
-def loaded_files(config: pytest.Config) -> list[Path]:
-    """The ini file, conftest files and plugin modules this session loaded.
-
-    Plugins that installed distributions provide (entry points) are left out.
-    """
-    manager = config.pluginmanager
-    installed = {id(plugin) for plugin, _ in manager.list_plugin_distinfo()}
-    files: list[Path] = [config.inipath] if config.inipath is not None else []
-    for plugin in manager.get_plugins():
-        if id(plugin) in installed or not isinstance(plugin, types.ModuleType):
-            continue
-        name = getattr(plugin, "__file__", None)
-        if name:
-            files.append(Path(name))
-    return files
-
-
-def _install_dirs() -> tuple[Path, ...]:
-    """Where installed packages and the standard library live."""
-    dirs = {Path(p) for k, p in sysconfig.get_paths().items() if k.endswith(("lib", "stdlib"))}
-    with contextlib.suppress(AttributeError):  # an old virtualenv's site module
-        dirs.update(Path(p) for p in site.getsitepackages())
-    dirs.add(Path(site.getusersitepackages()))
-    dirs.add(Path(sys.prefix) / "lib")
-    return tuple(d.resolve() for d in dirs)
-
-
-def content_problems(repo: Repo, files: Iterable[Path]) -> list[str]:
-    """Why files this run loaded are not part of the recorded tree (empty when all are).
-
-    Only tracked or untracked-but-not-ignored files of the repository count;
-    installed packages are not the tree's business.
-    """
-    from lanewarden.adapters.git import split_z
-    from lanewarden.errors import InputError
-
-    root = repo.root.resolve()
-    installs = _install_dirs()
-    problems: list[str] = []
-    inside: list[str] = []
-    for path in sorted({Path(os.path.abspath(p)) for p in files}):
-        real = path.resolve()
-        if any(real == d or d in real.parents for d in installs):
-            continue
-        try:
-            inside.append(real.relative_to(root).as_posix())
-        except ValueError:
-            problems.append(f"{path} was loaded from outside the repository")
-    if inside:
-        stdin = b"".join(os.fsencode(p) + b"\0" for p in inside)
-        try:
-            out = repo.git("check-ignore", "-z", "--stdin", stdin=stdin, ok_codes=(0, 1))
-        except InputError as error:
-            return [*problems, f"could not check which loaded files git ignores: {error}"]
-        problems += [f"{p} is ignored by git, so not part of the tree" for p in split_z(out)]
-    return problems
-
-
 def run_facts(config: pytest.Config, workers: int) -> dict[str, Any]:
     """What a reviewer needs to know about how pytest ran."""
     manager = config.pluginmanager
@@ -315,3 +256,106 @@ def verdict(
     if narrowing or stopped:
         return "narrowed", reasons
     return "passed", reasons
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What the plugin's hooks saw of one run, for its record."""
+
+    gate: str
+    options: Options
+    selector: Selector
+    repo: Repo
+    tree: str
+    head: str | None
+    start_time: str
+    started: float  # time.monotonic() at the start
+    counts: dict[str, int]  # the plugin's own count, when no terminal reporter counts
+    deselected: int  # by lanewarden's selection
+    foreign: list[str]  # tests deselected by someone else (node ids)
+    foreign_count: int  # how many, as the xdist workers counted them
+    not_collected: int
+    collection_errors: int
+    loaded: list[str]  # test modules and conftest files the workers loaded
+    workers: int
+
+
+def record_run(
+    config: pytest.Config, state: RunState, exit_status: int, stopped: str | None
+) -> tuple[str, list[str], Path]:
+    """Judge the run, write its record; its status, the reasons and the file."""
+    from lanewarden import __version__
+    from lanewarden.adapters.evidence_store import write_evidence
+    from lanewarden.domain.evidence import Evidence
+    from lanewarden.pytest_content import content_problems, loaded_files
+
+    selection = state.selector.selection
+    counts = summary_counts(config, state.counts)
+    narrowing = option_narrowing(config, state.options, state.gate)
+    count = max(len(state.foreign), state.foreign_count)
+    if count:
+        shown = ", ".join(state.foreign[:3])
+        narrowing.append(f"{count} test(s) deselected by an option or plugin ({shown})")
+    narrowing += content_problems(state.repo, [*loaded_files(config), *map(Path, state.loaded)])
+    status, reasons = verdict(
+        exit_status=exit_status,
+        counts=counts,
+        collection_errors=state.collection_errors,
+        narrowing=narrowing,
+        stopped=stopped,
+        selection=selection,
+    )
+    packages = (
+        state.selector.packages.names if selection.runs_everything else list(selection.selected)
+    )
+    record = Evidence(
+        gate=state.gate,
+        status=status,
+        reasons=tuple(reasons),
+        tree=state.tree,
+        time=state.start_time,
+        head=state.head,
+        lane=os.environ.get("LANEWARDEN_LANE", "").strip() or None,
+        worktree=str(state.repo.root),
+        touched_files=selection.touched_files,
+        packages=tuple(packages),
+        selection={
+            **selection.to_json(),
+            "rule": selection_rule(state.options),
+            "not_collected": state.not_collected,
+            "deselected_by_selection": state.deselected,
+        },
+        counts=counts,
+        failures=tuple(first_failures(config)),
+        exit_status=exit_status,
+        duration=time.monotonic() - state.started,
+        command=("pytest", *config.invocation_params.args),
+        run=run_facts(config, state.workers),
+        tools={
+            "lanewarden": __version__,
+            "pytest": pytest.__version__,
+            "python": sys.version.split()[0],
+            "git": os.fsdecode(state.repo.git("version")).strip().removeprefix("git version "),
+        },
+    )
+    return status, reasons, write_evidence(state.repo, record)
+
+
+def selection_rule(options: Options) -> str:
+    """The selection rule in words: how the tests were chosen."""
+    modes = options.modes
+    if not modes:
+        return "every test of the configured suite"
+    rule = "tests of the packages " + " + ".join(modes) + " selects"
+    return rule + ("" if options.no_dependents else ", with the packages importing them")
+
+
+def explain(config: pytest.Config, gate: str, status: str, reasons: list[str]) -> None:
+    """Say on the terminal why the run records no pass."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    word = "NARROWED" if status == "narrowed" else "FAILED"
+    reporter.write_line(f"lanewarden: gate {gate} {word}, no passing evidence:")
+    for reason in reasons:
+        reporter.write_line(f"lanewarden:   {reason}")

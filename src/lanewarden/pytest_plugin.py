@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -323,7 +322,7 @@ class LanewardenPlugin:
             reporter.write_line(f"lanewarden: gate {self.gate} {status}; evidence: {path}")
 
     def _send_to_controller(self) -> None:
-        from lanewarden.pytest_evidence import loaded_files
+        from lanewarden.pytest_content import loaded_files
 
         unexplained = self.deselections.unexplained if self.deselections else []
         output = {
@@ -336,96 +335,33 @@ class LanewardenPlugin:
         self.config.workeroutput[_WORKER_KEY] = json.dumps(output)  # type: ignore[attr-defined]
 
     def _record(self, exit_status: int, stopped: str | None) -> tuple[str, Path]:
-        from lanewarden import __version__
-        from lanewarden.adapters.evidence_store import write_evidence
-        from lanewarden.domain.evidence import Evidence
-        from lanewarden.pytest_evidence import (
-            content_problems,
-            first_failures,
-            loaded_files,
-            option_narrowing,
-            run_facts,
-            summary_counts,
-            verdict,
-        )
+        from lanewarden.pytest_evidence import RunState, explain, record_run
 
         assert self.repo is not None
         assert self.tree is not None
         assert self.gate is not None
-        selection = self.selection
-        fallback = {**self.counts, "deselected": self.counts.get("deselected", 0)}
-        counts = summary_counts(self.config, fallback)
-        narrowing = option_narrowing(self.config, self.options, self.gate)
-        foreign = self.deselections.unexplained if self.deselections else []
-        count = max(len(foreign), self.foreign_deselected)
-        if count:
-            shown = ", ".join(foreign[:3])
-            narrowing.append(f"{count} test(s) deselected by an option or plugin ({shown})")
-        files = [*loaded_files(self.config), *map(Path, self.loaded)]
-        narrowing += content_problems(self.repo, files)
-        status, reasons = verdict(
-            exit_status=exit_status,
-            counts=counts,
-            collection_errors=self.collection_errors,
-            narrowing=narrowing,
-            stopped=stopped,
-            selection=selection,
-        )
-        packages = (
-            self.selector.packages.names if selection.runs_everything else list(selection.selected)
-        )
-        record = Evidence(
+        state = RunState(
             gate=self.gate,
-            status=status,
-            reasons=tuple(reasons),
+            options=self.options,
+            selector=self.selector,
+            repo=self.repo,
             tree=self.tree,
-            time=self.start_time,
             head=self.head,
-            lane=os.environ.get("LANEWARDEN_LANE", "").strip() or None,
-            worktree=str(self.repo.root),
-            touched_files=selection.touched_files,
-            packages=tuple(packages),
-            selection={
-                **selection.to_json(),
-                "rule": _rule(self.options),
-                "not_collected": len(self.uncollected),
-                "deselected_by_selection": self.deselected,
-            },
-            counts=counts,
-            failures=tuple(first_failures(self.config)),
-            exit_status=exit_status,
-            duration=time.monotonic() - self.started,
-            command=("pytest", *self.config.invocation_params.args),
-            run=run_facts(self.config, self.workers),
-            tools={
-                "lanewarden": __version__,
-                "pytest": pytest.__version__,
-                "python": sys.version.split()[0],
-                "git": _git_version(self.repo),
-            },
+            start_time=self.start_time,
+            started=self.started,
+            counts={**self.counts, "deselected": self.counts.get("deselected", 0)},
+            deselected=self.deselected,
+            foreign=self.deselections.unexplained if self.deselections else [],
+            foreign_count=self.foreign_deselected,
+            not_collected=len(self.uncollected),
+            collection_errors=self.collection_errors,
+            loaded=sorted(self.loaded),
+            workers=self.workers,
         )
-        path = write_evidence(self.repo, record)
+        status, reasons, path = record_run(self.config, state, exit_status, stopped)
         if status != "passed" and reasons:
-            self._explain(status, reasons)
+            explain(self.config, self.gate, status, reasons)
         return status, path
-
-    def _explain(self, status: str, reasons: list[str]) -> None:
-        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is None:
-            return
-        word = "NARROWED" if status == "narrowed" else "FAILED"
-        reporter.write_line(f"lanewarden: gate {self.gate} {word}, no passing evidence:")
-        for reason in reasons:
-            reporter.write_line(f"lanewarden:   {reason}")
-
-
-def _rule(options: Options) -> str:
-    """The selection rule in words: how the tests were chosen."""
-    modes = options.modes
-    if not modes:
-        return "every test of the configured suite"
-    rule = "tests of the packages " + " + ".join(modes) + " selects"
-    return rule + ("" if options.no_dependents else ", with the packages importing them")
 
 
 class _XdistHooks:
@@ -460,7 +396,3 @@ class _XdistHooks:
             self.heard = True
             plugin.deselected += data["deselected"]
             plugin.uncollected.extend(data["not_collected"])
-
-
-def _git_version(repo: Repo) -> str:
-    return os.fsdecode(repo.git("version")).strip().removeprefix("git version ")

@@ -163,6 +163,11 @@ def test_a_failing_gate_shows_the_first_failures_and_how_to_reproduce(repo: Path
         line.startswith("  reproduce: cd ") and line.endswith(" -m pytest --lw-gate 3")
         for line in lines
     ), done.stdout
+    assert any(
+        line.startswith("  only those: cd ")
+        and line.endswith(" -m pytest tests/test_suite.py::test_fail")
+        for line in lines
+    ), done.stdout
     assert "lanewarden: gate 3 step 1/1: still running, " in done.stderr  # never looks hung
 
 

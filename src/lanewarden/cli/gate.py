@@ -195,6 +195,10 @@ def _explain_failure(result: dict[str, Any], root: Path) -> None:
             print(f"    | {line}")
     if step is not None:
         print(f"  reproduce: cd {shell_quote(str(root))} && {step['command']}")
+    if record["failures"]:
+        only = " ".join(shell_quote(f) for f in record["failures"][:SHOWN_FAILURES])
+        python = shell_quote(sys.executable)
+        print(f"  only those: cd {shell_quote(str(root))} && {python} -m pytest {only}")
 
 
 def _run_gate(ctx: Context, gate: Gate, touched: list[str], which: str) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from lanewarden.pytest_selection import Options, Selector
 
 if TYPE_CHECKING:
     from lanewarden.adapters.git import Repo
+    from lanewarden.domain.selection import Selection
     from lanewarden.pytest_evidence import Deselections
 
 __all__ = ["PROGRESS_ENV", "pytest_addoption", "pytest_configure"]
@@ -149,8 +150,8 @@ class LanewardenPlugin:
             self.deselections = Deselections(config)
 
     @property
-    def selection(self) -> Any:
-        """The controller's selection (a :class:`~lanewarden.domain.selection.Selection`)."""
+    def selection(self) -> Selection:
+        """What the controller selected, and why."""
         return self.selector.selection
 
     def shared(self) -> str:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from conftest import git, write
 
@@ -83,3 +86,37 @@ def add_bare_remote(repo: Path, name: str = "origin") -> Path:
     git(repo, "remote", "add", name, str(remote))
     git(repo, "push", "-q", "--no-verify", name, "main")
     return remote
+
+
+# -- gate evidence through real pytest sessions ------------------------------
+
+# Hypothesis's plugin re-imports hypothesis in every in-process run: a second each.
+QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+
+
+class PytestRepo:
+    """A git repository inside pytester's folder, run by in-process pytest."""
+
+    def __init__(self, pytester: pytest.Pytester) -> None:
+        self.pytester = pytester
+        self.root = pytester.path
+        git(self.root, "init", "-q", "-b", "main")
+        git(self.root, "config", "commit.gpgsign", "false")
+        self.write({".gitignore": "__pycache__/\n*.pyc\n"})
+
+    def write(self, files: dict[str, str]) -> None:
+        for name, text in files.items():
+            path = self.root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+
+    def commit(self, message: str = "commit") -> None:
+        git(self.root, "add", "-A")
+        git(self.root, "commit", "-q", "-m", message)
+
+    def run(self, *args: str) -> pytest.RunResult:
+        return self.pytester.runpytest(*QUIET, *args)
+
+    def evidence(self) -> list[dict[str, object]]:
+        folder = self.root / ".git" / "lanewarden" / "evidence"
+        return [json.loads(p.read_text()) for p in sorted(folder.glob("*/gate-*.json"))]

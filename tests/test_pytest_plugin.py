@@ -2,44 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from conftest import git
+from scenario import QUIET
+from scenario import PytestRepo as Project
 
-
-class Project:
-    """A git repository inside pytester's folder."""
-
-    def __init__(self, pytester: pytest.Pytester) -> None:
-        self.pytester = pytester
-        self.root = pytester.path
-        git(self.root, "init", "-q", "-b", "main")
-        git(self.root, "config", "commit.gpgsign", "false")
-        self.write({".gitignore": "__pycache__/\n*.pyc\n"})
-
-    def write(self, files: dict[str, str]) -> None:
-        for name, text in files.items():
-            path = self.root / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-
-    def commit(self, message: str = "commit") -> None:
-        git(self.root, "add", "-A")
-        git(self.root, "commit", "-q", "-m", message)
-
-    def run(self, *args: str) -> pytest.RunResult:
-        return self.pytester.runpytest(*QUIET, *args)
-
-    def evidence(self) -> list[dict[str, object]]:
-        folder = self.root / ".git" / "lanewarden" / "evidence"
-        return [json.loads(p.read_text()) for p in sorted(folder.glob("*/gate-*.json"))]
-
-
-# Hypothesis's plugin re-imports hypothesis in every in-process run: a second each.
-QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
 TEST = "def test_{0}():\n    pass\n"
 
 MONOREPO = {

@@ -7,15 +7,17 @@ Inert unless one of its options is given (then it needs a git repository):
   turns that off); ``--lw-package PKG`` names packages outright;
 - ``--lw-gate NAME`` records evidence of the run for the tree tested.
 
-The selection is computed once, by the controller; xdist workers receive it
-(so every worker deselects the same tests) and never write evidence.
+The hooks live here; what to select is :mod:`lanewarden.pytest_selection`'s
+job, and whether the run is the gate's run, with its record,
+:mod:`lanewarden.pytest_evidence`'s. The selection is computed once, by the
+controller; xdist workers receive it (so every worker deselects the same
+tests), report what they loaded and deselected, and never write evidence.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,15 +25,20 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from lanewarden.pytest_selection import Options, Selector
+
 if TYPE_CHECKING:
     from lanewarden.adapters.git import Repo
-    from lanewarden.domain.packages import PackageMap
-    from lanewarden.domain.scopes import Scope
     from lanewarden.domain.selection import Selection
+    from lanewarden.pytest_evidence import Deselections
 
-__all__ = ["pytest_addoption", "pytest_configure"]
+__all__ = ["PROGRESS_ENV", "pytest_addoption", "pytest_configure"]
 
 _WORKER_KEY = "lanewarden"
+# ``lanewarden gate run`` names a file here; the plugin keeps the count of
+# finished tests in it, so a long run shows it is alive.
+PROGRESS_ENV = "LANEWARDEN_PROGRESS_FILE"
+_PROGRESS_EVERY = 0.5  # seconds between two writes of the progress file
 _SELECTING = ("lw_changed", "lw_staged", "lw_since", "lw_package")
 
 
@@ -94,114 +101,84 @@ def _usage_errors(compute: Callable[[], Any]) -> Any:
         raise pytest.UsageError(f"lanewarden: {error}") from None
 
 
+def _options(config: pytest.Config) -> Options:
+    option = config.getoption
+    return Options(
+        changed=bool(option("lw_changed")),
+        staged=bool(option("lw_staged")),
+        since=option("lw_since") or None,
+        named=tuple(option("lw_package")),
+        no_dependents=bool(option("lw_no_dependents")),
+        gate=option("lw_gate"),
+    )
+
+
 class LanewardenPlugin:
-    """The per-session state: what was selected, what ran, the evidence."""
+    """The per-session state: what was selected, what ran, what was loaded."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.started = time.monotonic()
         self.is_worker = hasattr(config, "workerinput")
-        self.gate: str | None = config.getoption("lw_gate")
-        self.counts: dict[str, int] = {}
-        self.deselected = 0
+        self.options = _options(config)
+        self.gate: str | None = self.options.gate
+        self.counts: dict[str, int] = {}  # when no terminal reporter counts them
+        self.deselected = 0  # by lanewarden's selection
+        self.deselections: Deselections | None = None
+        self.foreign_deselected = 0
+        self.collection_errors = 0
         self.uncollected: list[str] = []  # test files and folders skipped unread
+        self.loaded: set[str] = set()  # test modules and conftests the workers loaded
         self.selected_tests = 0
+        self.finished_tests = 0
+        self.total_tests: int | None = None
+        self.workers = 0
+        self._ours = False
+        self._progress_at = 0.0
         self.repo: Repo | None = None
         self.tree: str | None = None
         self.head: str | None = None
         self.start_time = ""
-        self._selected_files: dict[str, bool] = {}
-        self._relative_dirs: dict[str, str] = {}
         shared = getattr(config, "workerinput", {}).get(_WORKER_KEY)
         if shared is not None:
-            self._from_controller(json.loads(shared))
+            self.selector = Selector.from_json(json.loads(shared))
         else:
             _usage_errors(self._compute)
+        if self.gate is not None:
+            from lanewarden.pytest_evidence import Deselections
 
-    def _from_controller(self, data: dict[str, Any]) -> None:
-        from lanewarden.domain.packages import PackageMap
-        from lanewarden.domain.selection import Selection
+            self.deselections = Deselections(config)
 
-        self.root = Path(data["root"])
-        self.packages: PackageMap = PackageMap.from_json(data["packages"])
-        self.selection: Selection = Selection.from_json(data["selection"])
+    @property
+    def selection(self) -> Selection:
+        """What the controller selected, and why."""
+        return self.selector.selection
 
     def shared(self) -> str:
         """What xdist workers need to deselect exactly like the controller."""
-        data = {
-            "root": str(self.root),
-            "packages": self.packages.to_json(),
-            "selection": self.selection.to_json(),
-        }
-        return json.dumps(data)
+        return json.dumps(self.selector.to_json())
 
     def _compute(self) -> None:
-        from lanewarden.adapters import changes
-        from lanewarden.adapters.config import load_config
-        from lanewarden.adapters.git import Repo
-        from lanewarden.adapters.import_facts import build_graph
-        from lanewarden.domain.packages import detect_packages
-        from lanewarden.domain.selection import Selection, select
+        from lanewarden.domain.evidence import check_gate_name
         from lanewarden.errors import InputError
+        from lanewarden.pytest_selection import compute_selector
 
-        if self.gate is not None:
-            from lanewarden.adapters.evidence_store import GATE_NAME
-
-            if not GATE_NAME.match(self.gate):
-                raise InputError(f"--lw-gate {self.gate!r}: use letters, digits, . _ - (like 2)")
-        repo = self.repo = Repo.discover(self.config.rootpath)
-        self.root = repo.root
-        settings = load_config(repo.root)
-        option = self.config.getoption
-        changed: set[str] = set()
-        modes = []
-        if option("lw_changed"):
-            changed.update(changes.changed_files(repo))
-            modes.append("changed")
-        if option("lw_staged"):
-            changed.update(changes.staged_files(repo))
-            modes.append("staged")
-        if option("lw_since"):
-            changed.update(changes.files_since(repo, option("lw_since")))
-            modes.append(f"since {option('lw_since')}")
-        named: list[str] = option("lw_package")
-        if named:
-            modes.append("package " + ",".join(named))
-        self.packages = detect_packages(
-            changes.listed_files(repo), settings.packages, settings.package_tests
-        )
-        unknown = [name for name in named if name not in self.packages.by_name]
-        if unknown:
-            known = ", ".join(self.packages.names) or "(none found)"
+        computed = compute_selector(self.config.rootpath, self.options)
+        self.repo, self.selector = computed.repo, computed.selector
+        if self.gate is None:
+            return
+        check_gate_name(self.gate, computed.gate_names, where="--lw-gate")
+        if self.gate == "1":
             raise InputError(
-                f"unknown package {', '.join(map(repr, unknown))}; known packages: {known}",
-                hint="set `packages` in [tool.lanewarden] if a package was not detected",
+                "gate 1 is the static checks, not a pytest run",
+                hint="record it with `lanewarden gate run 1`",
             )
-        if not modes:
-            touched = tuple(changes.changed_files(repo)) if self.gate else ()
-            self.selection = Selection("all", touched, full_suite="no selection option given")
-        else:
-            self.selection = select(
-                self.packages,
-                mode=" + ".join(modes),
-                changed=changed,
-                named=named,
-                triggers=_triggers(
-                    settings.full_suite_triggers, settings.source, repo.state_dir / "triggers.cache"
-                )
-                if changed
-                else None,
-                dependents=not option("lw_no_dependents"),
-                graph=lambda: build_graph(
-                    repo.root, self.packages, repo.state_dir / "import-cache" / "facts.json"
-                ),
-            )
-        if self.gate is not None:
-            from lanewarden.domain.evidence import evidence_time
+        from lanewarden.adapters import changes
+        from lanewarden.domain.evidence import evidence_time
 
-            self.start_time = evidence_time()
-            self.tree = changes.work_tree_id(repo)
-            self.head = changes.head_commit(repo)
+        self.start_time = evidence_time()
+        self.tree = changes.work_tree_id(self.repo)
+        self.head = changes.head_commit(self.repo)
 
     # -- hooks ---------------------------------------------------------------
 
@@ -221,12 +198,13 @@ class LanewardenPlugin:
         """
         if self.selection.runs_everything:
             return None
-        relative = self._relative(collection_path)
+        selector = self.selector
+        relative = selector.relative(collection_path)
         if relative is None:
             return None
         if collection_path.is_dir():
             # package_tests globs may reach into any folder: then prune files only.
-            if not self.packages.package_tests and self._folder_is_unselected(relative):
+            if not selector.packages.package_tests and selector.folder_is_unselected(relative):
                 self.uncollected.append(relative + "/")
                 return True
             return None
@@ -234,8 +212,8 @@ class LanewardenPlugin:
         if (
             name.endswith(".py")
             and name not in ("conftest.py", "__init__.py")
-            and self.packages.is_test_path(relative)
-            and not self._is_selected(collection_path)
+            and selector.packages.is_test_path(relative)
+            and not selector.is_selected(collection_path)
         ):
             self.uncollected.append(relative)
             return True
@@ -252,15 +230,29 @@ class LanewardenPlugin:
         keep: list[pytest.Item] = []
         drop: list[pytest.Item] = []
         for item in items:
-            (keep if self._is_selected(item.path) else drop).append(item)
+            (keep if self.selector.is_selected(item.path) else drop).append(item)
         if drop:
             items[:] = keep
-            config.hook.pytest_deselected(items=drop)
+            self._ours = True
+            try:
+                config.hook.pytest_deselected(items=drop)
+            finally:
+                self._ours = False
         self.selected_tests = len(keep)
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
-        """Count every deselection (ours, ``-k``, ``-m``) for the evidence."""
-        self.deselected += len(items)
+        """Count lanewarden's deselections apart from everyone else's (``-k``, plugins)."""
+        if self._ours:
+            self.deselected += len(items)
+        else:
+            self.counts["deselected"] = self.counts.get("deselected", 0) + len(items)
+            if self.deselections is not None:
+                self.deselections.record(items)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Remember the test modules that will run, and how many tests."""
+        self.total_tests = len(session.items)
+        self.loaded.update(str(item.path) for item in session.items)
 
     def pytest_report_collectionfinish(self, config: pytest.Config) -> list[str]:
         """How many tests the selection kept."""
@@ -275,106 +267,102 @@ class LanewardenPlugin:
         return [line]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Count outcomes the way the terminal does (xfail, xpass, error...)."""
+        """Count outcomes the way the terminal does; keep the progress file current."""
         category = self.config.hook.pytest_report_teststatus(report=report, config=self.config)[0]
         if category:
             self.counts[category] = self.counts.get(category, 0) + 1
+        if report.when == "teardown":
+            self.finished_tests += 1
+            self._progress()
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """A collection error is an error of the run."""
         if report.failed:
+            self.collection_errors += 1
             self.counts["error"] = self.counts.get("error", 0) + 1
+
+    def _progress(self, *, final: bool = False) -> None:
+        target = os.environ.get(PROGRESS_ENV)
+        if not target or self.is_worker:
+            return
+        moment = time.monotonic()
+        if not final and moment - self._progress_at < _PROGRESS_EVERY:
+            return
+        self._progress_at = moment
+        body = json.dumps({"done": self.finished_tests, "total": self.total_tests})
+        temporary = f"{target}.{os.getpid()}.tmp"
+        try:
+            Path(temporary).write_text(body, encoding="utf-8")
+            os.replace(temporary, target)
+        except OSError:
+            pass  # progress is a courtesy: a run never fails for it
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        """No tests selected is a success; then the controller records evidence."""
+        """An empty selection is a success; then the controller records evidence."""
         if self.is_worker:
-            output = {"deselected": self.deselected, "not_collected": self.uncollected}
-            self.config.workeroutput[_WORKER_KEY] = json.dumps(output)  # type: ignore[attr-defined]
+            self._send_to_controller()
             return
+        self._progress(final=True)
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        empty = not self.selection.runs_everything and not self.selection.selected
         if session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and (
-            not self.selection.runs_everything
+            empty or (self.gate is None and not self.selection.runs_everything)
         ):
             session.exitstatus = pytest.ExitCode.OK
             if reporter is not None:
                 reporter.write_line("lanewarden: no tests selected for this change; nothing to run")
-        if self.gate is not None:
-            path = _usage_errors(lambda: self._record(int(session.exitstatus)))
-            if reporter is not None:
-                outcome = "passed" if session.exitstatus == 0 else "failed"
-                reporter.write_line(f"lanewarden: gate {self.gate} {outcome}; evidence: {path}")
+        if self.gate is None:
+            return
+        stopped = session.shouldfail or session.shouldstop
+        record = _usage_errors(
+            lambda: self._record(int(session.exitstatus), str(stopped) if stopped else None)
+        )
+        if reporter is not None:
+            status, path = record
+            reporter.write_line(f"lanewarden: gate {self.gate} {status}; evidence: {path}")
 
-    def _record(self, exit_status: int) -> Path:
-        from lanewarden import __version__
-        from lanewarden.adapters.evidence_store import write_evidence
-        from lanewarden.domain.evidence import Evidence
+    def _send_to_controller(self) -> None:
+        from lanewarden.pytest_content import loaded_files
+
+        unexplained = self.deselections.unexplained if self.deselections else []
+        output = {
+            "deselected": self.deselected,
+            "foreign": unexplained[:5],
+            "foreign_count": len(unexplained),
+            "not_collected": self.uncollected,
+            "loaded": sorted({*self.loaded, *map(str, loaded_files(self.config))}),
+        }
+        self.config.workeroutput[_WORKER_KEY] = json.dumps(output)  # type: ignore[attr-defined]
+
+    def _record(self, exit_status: int, stopped: str | None) -> tuple[str, Path]:
+        from lanewarden.pytest_evidence import RunState, explain, record_run
 
         assert self.repo is not None
         assert self.tree is not None
         assert self.gate is not None
-        selection = self.selection
-        packages = self.packages.names if selection.runs_everything else list(selection.selected)
-        counts = dict(sorted(self.counts.items()))
-        counts["deselected"] = self.deselected
-        record = Evidence(
+        state = RunState(
             gate=self.gate,
-            status="passed" if exit_status == 0 else "failed",
+            options=self.options,
+            selector=self.selector,
+            repo=self.repo,
             tree=self.tree,
-            time=self.start_time,
             head=self.head,
-            lane=os.environ.get("LANEWARDEN_LANE", "").strip() or None,
-            worktree=str(self.repo.root),
-            touched_files=selection.touched_files,
-            packages=tuple(packages),
-            selection={**selection.to_json(), "not_collected": len(self.uncollected)},
-            counts=counts,
-            exit_status=exit_status,
-            duration=time.monotonic() - self.started,
-            command=("pytest", *self.config.invocation_params.args),
-            tools={
-                "lanewarden": __version__,
-                "pytest": pytest.__version__,
-                "python": sys.version.split()[0],
-                "git": _git_version(self.repo),
-            },
+            start_time=self.start_time,
+            started=self.started,
+            counts={**self.counts, "deselected": self.counts.get("deselected", 0)},
+            deselected=self.deselected,
+            foreign=self.deselections.unexplained if self.deselections else [],
+            foreign_count=self.foreign_deselected,
+            not_collected=len(self.uncollected),
+            collection_errors=self.collection_errors,
+            loaded=sorted(self.loaded),
+            workers=self.workers,
         )
-        return write_evidence(self.repo, record)
-
-    def _is_selected(self, path: Path) -> bool:
-        key = str(path)
-        cached = self._selected_files.get(key)
-        if cached is None:
-            relative = self._relative(path)
-            owners = self.packages.test_owners(relative) if relative else []
-            cached = any(p.name in self.selection.selected for p in owners)
-            self._selected_files[key] = cached
-        return cached
-
-    def _relative(self, path: Path) -> str | None:
-        """``path`` relative to the repository top, resolving each folder once."""
-        folder = self._relative_dirs.get(str(path.parent))
-        if folder is None:
-            try:
-                folder = path.parent.resolve().relative_to(self.root).as_posix()
-            except ValueError:
-                folder = ""  # outside the repository: no package owns it
-            self._relative_dirs[str(path.parent)] = folder
-        if not folder:
-            return None
-        return path.name if folder == "." else f"{folder}/{path.name}"
-
-    def _folder_is_unselected(self, relative: str) -> bool:
-        """Whether a folder holds only files of packages that were not selected."""
-        owners = self.packages.owners(relative)
-        if not owners or any(p.name in self.selection.selected for p in owners):
-            return False
-        inside = relative + "/"
-        return not any(
-            p.root.startswith(inside) or (p.home or "").startswith(inside)
-            for name in self.selection.selected
-            for p in self.packages.by_name.get(name, [])
-        )
+        status, reasons, path = record_run(self.config, state, exit_status, stopped)
+        if status != "passed" and reasons:
+            explain(self.config, self.gate, status, reasons)
+        return status, path
 
 
 class _XdistHooks:
@@ -387,27 +375,25 @@ class _XdistHooks:
     def pytest_configure_node(self, node: Any) -> None:
         """Hand each worker the controller's selection."""
         node.workerinput[_WORKER_KEY] = self.plugin.shared()
+        self.plugin.workers += 1
+
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """Every worker collects the same tests: their number is the run's size."""
+        self.plugin.total_tests = len(ids)
 
     def pytest_testnodedown(self, node: Any, error: object | None) -> None:
-        """Every worker collects and deselects the same tests: take one worker's count."""
+        """Merge what each worker loaded; selection counts are the same on every worker."""
         output = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
-        if output is not None and not self.heard:
+        if output is None:
+            return
+        data = json.loads(output)
+        plugin = self.plugin
+        plugin.loaded.update(data["loaded"])
+        plugin.foreign_deselected = max(plugin.foreign_deselected, data["foreign_count"])
+        if plugin.deselections is not None:
+            known = set(plugin.deselections.unexplained)
+            plugin.deselections.unexplained += [n for n in data["foreign"] if n not in known]
+        if not self.heard:
             self.heard = True
-            data = json.loads(output)
-            self.plugin.deselected += data["deselected"]
-            self.plugin.uncollected.extend(data["not_collected"])
-
-
-def _triggers(globs: tuple[str, ...], source: Path | None, cache: Path) -> Scope | None:
-    from lanewarden.adapters.scope_cache import cached_scope
-    from lanewarden.domain.scopes import ScopeError
-    from lanewarden.errors import InputError
-
-    try:
-        return cached_scope(cache, globs) if globs else None
-    except ScopeError as e:
-        raise InputError(f"bad value for 'full_suite_triggers': {e}", path=source) from None
-
-
-def _git_version(repo: Repo) -> str:
-    return os.fsdecode(repo.git("version")).strip().removeprefix("git version ")
+            plugin.deselected += data["deselected"]
+            plugin.uncollected.extend(data["not_collected"])

@@ -155,10 +155,13 @@ def _gate(parser: _Parser) -> None:
         actions, "status", "lanewarden.cli.gate:status", "gates with evidence for a tree"
     )
     status.add_argument("--rev", metavar="REV", help="a revision's tree instead of the work tree")
+    status.add_argument("--gate", metavar="GATE", help="only this gate's record")
     gate_run = _command(
-        actions, "run", "lanewarden.cli.gaterun", "run the gate ladder, recording evidence"
+        actions, "run", "lanewarden.cli.gate:run", "run the gate ladder, recording evidence"
     )
-    gate_run.add_argument("gate", choices=("1", "2", "3", "all"), metavar="1|2|3|all")
+    gate_run.add_argument(
+        "gate", metavar="GATE", help="1, 2, 3, a gate the [gates] table defines, or all"
+    )
 
 
 def _hooks(parser: _Parser) -> None:

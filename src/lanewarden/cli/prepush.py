@@ -31,7 +31,6 @@ from lanewarden.adapters.registry_store import RegistryStore
 from lanewarden.cli.context import Context
 from lanewarden.cli.output import report
 from lanewarden.domain.audit import APPROVABLE, Approval, AuditEntry, approvals, find_approval
-from lanewarden.domain.evidence import latest_by_gate
 from lanewarden.domain.push_check import (
     BRANCH_PREFIX,
     PushPolicy,
@@ -207,9 +206,9 @@ def _check(
     gate = policy.required_gate(update.branch)
     if gate:
         tree = os.fsdecode(ctx.repo.git("rev-parse", f"{update.local_sha}^{{tree}}")).strip()
-        latest = latest_by_gate(all_evidence(ctx.repo, tree))
+        records = all_evidence(ctx.repo, tree)  # each record's own tree is compared, not its place
         missing = evidence_violation(
-            update.remote_ref, tree, gate, latest, fix=_record_command(ctx, update, gate, tree)
+            update.remote_ref, tree, gate, records, fix=_record_command(ctx, update, gate, tree)
         )
         if missing is not None:
             result.violations.append(missing)

@@ -23,7 +23,7 @@ from lanewarden.adapters.git import Repo
 from lanewarden.adapters.notes import all_evidence
 from lanewarden.cli.autonomy import warn_if_autonomous
 from lanewarden.cli.output import emit_json
-from lanewarden.domain.evidence import latest_by_gate
+from lanewarden.domain.evidence import check_gate_name, gate_names
 from lanewarden.domain.push_check import (
     BRANCH_PREFIX,
     PushPolicy,
@@ -109,15 +109,17 @@ def run(args: argparse.Namespace) -> int:
 def _evidence(
     repo: Repo, policy: PushPolicy, tip: str, tip_rev: str, gate: str | None
 ) -> list[Violation]:
+    if gate is not None:  # given on the command line: a typo must not look like a refusal
+        check_gate_name(gate, gate_names(config_at(repo, tip).gates), where="--gate")
     gate = gate or policy.required_gate(policy.target_branch) or "3"
     tree = os.fsdecode(repo.git("rev-parse", f"{tip}^{{tree}}")).strip()
-    latest = latest_by_gate(all_evidence(repo, tree))
     fix = (
         f"the integrator records it (`lanewarden gate run {shell_quote(gate)}` on {tip[:12]}) "
         "and shares it (`lanewarden evidence push`); CI fetches it with "
         "`lanewarden evidence fetch` before `verify`"
     )
-    found = evidence_violation(tip_rev.removeprefix(BRANCH_PREFIX), tree, gate, latest, fix=fix)
+    records = all_evidence(repo, tree)
+    found = evidence_violation(tip_rev.removeprefix(BRANCH_PREFIX), tree, gate, records, fix=fix)
     return [found] if found else []
 
 

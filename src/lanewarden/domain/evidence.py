@@ -3,10 +3,14 @@
 The record's schema is documented in ``docs/evidence.md``; ``version`` grows
 when a field changes meaning or disappears (new fields do not bump it, and
 readers ignore fields they do not know).
+
+The gate names live here too: a record, the plugin's ``--lw-gate``, ``gate
+run``, ``gate status`` and ``verify --gate`` all accept the same names.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -14,10 +18,43 @@ from typing import Any
 
 from lanewarden.errors import InputError
 
-__all__ = ["EVIDENCE_VERSION", "STATUSES", "Evidence", "evidence_time", "latest_by_gate"]
+__all__ = [
+    "EVIDENCE_VERSION",
+    "GATE_NAME",
+    "GATE_NAMES",
+    "STATUSES",
+    "Evidence",
+    "check_gate_name",
+    "evidence_time",
+    "gate_names",
+    "latest_by_gate",
+]
 
 EVIDENCE_VERSION = 1
-STATUSES = ("passed", "failed")
+# passed: the gate's whole run passed; failed: it ran and something failed;
+# narrowed: it ran less than the gate defines (``-k``, node ids, ``--lf``...).
+STATUSES = ("passed", "failed", "narrowed")
+# The built-in gates; the ``[gates]`` table may define more (see gate_names).
+GATE_NAMES = ("1", "2", "3")
+# What a configured gate may be called: it becomes part of a file name.
+GATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def gate_names(configured: Iterable[str] = ()) -> tuple[str, ...]:
+    """Every valid gate: 1, 2, 3, then the names the ``[gates]`` table adds."""
+    extra = sorted({name for name in configured if name not in GATE_NAMES})
+    return GATE_NAMES + tuple(extra)
+
+
+def check_gate_name(name: str, valid: Iterable[str], *, where: str) -> str:
+    """``name`` when it is one of ``valid``; else an input error listing them."""
+    names = tuple(valid)
+    if name in names:
+        return name
+    raise InputError(
+        f"{where} {name!r} is not a gate; valid gates: {', '.join(names)}",
+        hint="gates other than 1, 2 and 3 are defined in the [gates] table of the configuration",
+    )
 
 
 @dataclass(frozen=True)
@@ -25,7 +62,7 @@ class Evidence:
     """One gate run on one tree."""
 
     gate: str
-    status: str  # "passed" or "failed"
+    status: str  # one of STATUSES
     tree: str  # git tree id of exactly the content tested
     time: str  # ISO 8601 UTC with microseconds, when the run started
     head: str | None = None
@@ -39,6 +76,10 @@ class Evidence:
     duration: float = 0.0  # seconds
     command: tuple[str, ...] = ()
     tools: Mapping[str, str] = field(default_factory=dict)
+    reasons: tuple[str, ...] = ()  # why the run is narrowed or failed, beyond test failures
+    failures: tuple[str, ...] = ()  # the first failing tests (node ids) or steps
+    run: Mapping[str, Any] = field(default_factory=dict)  # rootdir, testpaths, plugins, xdist
+    steps: tuple[Mapping[str, Any], ...] = ()  # gate run: each command, its status and tail
     version: int = EVIDENCE_VERSION
 
     @property
@@ -52,6 +93,7 @@ class Evidence:
             "version": self.version,
             "gate": self.gate,
             "status": self.status,
+            "reasons": list(self.reasons),
             "tree": self.tree,
             "head": self.head,
             "lane": self.lane,
@@ -60,10 +102,13 @@ class Evidence:
             "duration": round(self.duration, 3),
             "exit_status": self.exit_status,
             "counts": dict(self.counts),
+            "failures": list(self.failures),
             "touched_files": list(self.touched_files),
             "packages": list(self.packages),
             "selection": dict(self.selection),
             "command": list(self.command),
+            "run": dict(self.run),
+            "steps": [dict(step) for step in self.steps],
             "tools": dict(self.tools),
         }
 
@@ -97,13 +142,18 @@ class Evidence:
                 duration=float(data.get("duration", 0.0)),
                 command=tuple(str(a) for a in data.get("command", ())),
                 tools={str(k): str(v) for k, v in data.get("tools", {}).items()},
+                reasons=tuple(str(r) for r in data.get("reasons", ())),
+                failures=tuple(str(f) for f in data.get("failures", ())),
+                run=dict(data.get("run", {})),
+                steps=tuple(dict(s) for s in data.get("steps", ())),
                 version=version,
             )
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise InputError(f"malformed evidence record: {e!r}", path=path) from None
         if record.status not in STATUSES:
             raise InputError(
-                f"evidence status must be passed or failed, not {record.status!r}", path=path
+                f"evidence status must be one of {', '.join(STATUSES)}, not {record.status!r}",
+                path=path,
             )
         return record
 

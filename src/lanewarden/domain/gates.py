@@ -8,7 +8,9 @@
 
 Configuration (``[tool.lanewarden.gates]``), per gate ``"1"``, ``"2"``, ``"3"``:
 ``commands = [...]`` replaces the defaults, ``extra = [...]`` runs after
-them; a plain list is short for ``commands``. A command is a shell command;
+them; a plain list is short for ``commands``. Any other key defines a gate of
+that name (letters, digits, ``.``, ``_``, ``-``), which must give its
+``commands``; it runs after gate 3 in ``all``. A command is a shell command;
 ``{files}`` becomes the touched files, ``{py_files}`` the touched Python
 files, ``{python}`` the running interpreter. A step that names ``{files}`` or
 ``{py_files}`` is skipped when there are none.
@@ -20,12 +22,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lanewarden.domain.evidence import GATE_NAME, GATE_NAMES, check_gate_name, gate_names
 from lanewarden.domain.registry import shell_quote
 from lanewarden.errors import InputError
 
-__all__ = ["GATE_NAMES", "Gate", "GateLadder", "Step"]
+__all__ = ["Gate", "GateLadder", "Step", "default_steps"]
 
-GATE_NAMES = ("1", "2", "3")
 _TITLES = {
     "1": "format and static checks on the touched files",
     "2": "tests of the touched packages",
@@ -76,7 +78,9 @@ def default_steps(name: str, *, ruff: str | None) -> tuple[Step, ...]:
         return (Step(f"{ruff} check {{py_files}}"), Step(f"{ruff} format --check {{py_files}}"))
     if name == "2":
         return (Step("{python} -m pytest --lw-changed --lw-gate 2"),)
-    return (Step("{python} -m pytest --lw-gate 3"),)
+    if name == "3":
+        return (Step("{python} -m pytest --lw-gate 3"),)
+    return ()
 
 
 @dataclass(frozen=True)
@@ -92,27 +96,41 @@ class GateLadder:
         ``ruff`` is how to call ruff here (None when it is not installed).
         """
         for name in table:
-            if name not in GATE_NAMES:
+            if not GATE_NAME.match(name) or name == "all":
                 raise InputError(
-                    f"unknown gate {name!r} in gates (the gates are 1, 2 and 3)", path=source
+                    f"bad gate name {name!r} in gates (letters, digits, . _ -; not 'all')",
+                    path=source,
+                )
+            if name not in GATE_NAMES and not _has_commands(table[name]):
+                raise InputError(
+                    f"gate {name!r} in gates is not 1, 2 or 3: it must give its commands",
+                    path=source,
                 )
         gates = []
-        for name in GATE_NAMES:
+        for name in gate_names(table):
             steps = default_steps(name, ruff=ruff)
             raw = table.get(name)
             if raw is not None:
                 steps = _configured(name, raw, steps, source)
-            gates.append(Gate(name=name, title=_TITLES[name], steps=steps))
+            title = _TITLES.get(name, f"configured gate {name}")
+            gates.append(Gate(name=name, title=title, steps=steps))
         return cls(tuple(gates))
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every valid gate name, in ladder order."""
+        return tuple(gate.name for gate in self.gates)
+
     def select(self, which: str) -> list[Gate]:
-        """``all`` is every gate in order; ``1``, ``2`` or ``3`` is that gate."""
+        """``all`` is every gate in order; a gate's name is that gate."""
         if which == "all":
             return list(self.gates)
-        chosen = [gate for gate in self.gates if gate.name == which]
-        if not chosen:
-            raise InputError(f"no gate {which!r}: choose 1, 2, 3 or all")
-        return chosen
+        check_gate_name(which, (*self.names, "all"), where="gate")
+        return [gate for gate in self.gates if gate.name == which]
+
+
+def _has_commands(raw: Any) -> bool:
+    return isinstance(raw, list) or (isinstance(raw, dict) and "commands" in raw)
 
 
 def _commands(key: str, raw: Any, source: str) -> tuple[Step, ...]:

@@ -278,17 +278,39 @@ def commit_violations(
 
 
 def evidence_violation(
-    ref: str, tree: str, gate: str, latest: Mapping[str, Evidence], *, fix: str
+    ref: str, tree: str, gate: str, records: Sequence[Evidence], *, fix: str
 ) -> Violation | None:
-    """None when ``tree`` has passing evidence for ``gate``; else why not, and ``fix``."""
-    record = latest.get(gate)
+    """None when ``tree`` has passing evidence for ``gate``; else why not, and ``fix``.
+
+    Only a record whose own ``tree`` is ``tree`` counts: where a record was
+    found (a folder, a note attached to a tree) proves nothing, since a note
+    or a file can be copied onto another tree. The newest such record decides.
+    """
+    own = [r for r in records if r.gate == gate]
+    matching = [r for r in own if r.tree == tree]
+    record = max(matching, key=lambda r: r.time) if matching else None
     if record is not None and record.passed:
         return None
     if record is None:
+        elsewhere = sorted((r for r in own if r.tree != tree), key=lambda r: r.time)
+        if elsewhere:
+            return Violation(
+                rule="evidence-tree-mismatch",
+                message=f"{ref}: the gate {gate} evidence found for tree {tree[:12]} was "
+                f"recorded for tree {elsewhere[-1].tree[:12]}: it proves nothing about this tree",
+                fix=fix,
+            )
         return Violation(
             rule="missing-evidence",
             message=f"{ref}: no evidence that gate {gate} passed on tree {tree[:12]}",
             fix=fix,
+        )
+    if record.status == "narrowed":
+        why = "; ".join(record.reasons) or "it ran less than the gate's suite"
+        return Violation(
+            rule="narrowed-run",
+            message=f"{ref}: gate {gate} ran narrowed on tree {tree[:12]} at {record.time} ({why})",
+            fix=f"run the gate's whole suite, without narrowing options: {fix}",
         )
     return Violation(
         rule="gate-failed",

@@ -35,6 +35,9 @@ RULES = frozenset(
         # Commit messages, pushes, approvals and the audit trail.
         "lane-mismatch",
         "audit-tampered",
+        # Gate evidence: a narrowed run, a record of another tree.
+        "narrowed-run",
+        "evidence-tree-mismatch",
     }
 )
 

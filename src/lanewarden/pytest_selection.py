@@ -1,0 +1,188 @@
+"""The selection service of the pytest plugin: which tests of the repository run.
+
+The plugin's hooks (``pytest_plugin``) call it; it reads git and the
+configuration once, on the controller, and answers per file whether a
+selected package owns it. xdist workers rebuild it from :meth:`Selector.to_json`
+so every worker deselects exactly like the controller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lanewarden.adapters.git import Repo
+    from lanewarden.domain.packages import PackageMap
+    from lanewarden.domain.scopes import Scope
+    from lanewarden.domain.selection import Selection
+
+__all__ = ["Computed", "Options", "Selector", "compute_selector"]
+
+
+@dataclass(frozen=True)
+class Options:
+    """The plugin's selection options, as given on the command line."""
+
+    changed: bool = False
+    staged: bool = False
+    since: str | None = None
+    named: tuple[str, ...] = ()
+    no_dependents: bool = False
+    gate: str | None = None
+
+    @property
+    def modes(self) -> list[str]:
+        """The selection modes given, in the words the record uses."""
+        modes = []
+        if self.changed:
+            modes.append("changed")
+        if self.staged:
+            modes.append("staged")
+        if self.since:
+            modes.append(f"since {self.since}")
+        if self.named:
+            modes.append("package " + ",".join(self.named))
+        return modes
+
+
+@dataclass
+class Selector:
+    """Which test files a selected package owns, cached per file and folder."""
+
+    root: Path
+    packages: PackageMap
+    selection: Selection
+    _selected_files: dict[str, bool] = field(default_factory=dict)
+    _relative_dirs: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """What an xdist worker needs to deselect exactly like the controller."""
+        return {
+            "root": str(self.root),
+            "packages": self.packages.to_json(),
+            "selection": self.selection.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Selector:
+        """The controller's selector, on a worker."""
+        from lanewarden.domain.packages import PackageMap
+        from lanewarden.domain.selection import Selection
+
+        return cls(
+            Path(data["root"]),
+            PackageMap.from_json(data["packages"]),
+            Selection.from_json(data["selection"]),
+        )
+
+    def is_selected(self, path: Path) -> bool:
+        """Whether a selected package owns the test file ``path``."""
+        key = str(path)
+        cached = self._selected_files.get(key)
+        if cached is None:
+            relative = self.relative(path)
+            owners = self.packages.test_owners(relative) if relative else []
+            cached = any(p.name in self.selection.selected for p in owners)
+            self._selected_files[key] = cached
+        return cached
+
+    def relative(self, path: Path) -> str | None:
+        """``path`` relative to the repository top, resolving each folder once."""
+        folder = self._relative_dirs.get(str(path.parent))
+        if folder is None:
+            try:
+                folder = path.parent.resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                folder = ""  # outside the repository: no package owns it
+            self._relative_dirs[str(path.parent)] = folder
+        if not folder:
+            return None
+        return path.name if folder == "." else f"{folder}/{path.name}"
+
+    def folder_is_unselected(self, relative: str) -> bool:
+        """Whether a folder holds only files of packages that were not selected."""
+        owners = self.packages.owners(relative)
+        if not owners or any(p.name in self.selection.selected for p in owners):
+            return False
+        inside = relative + "/"
+        return not any(
+            p.root.startswith(inside) or (p.home or "").startswith(inside)
+            for name in self.selection.selected
+            for p in self.packages.by_name.get(name, [])
+        )
+
+
+@dataclass(frozen=True)
+class Computed:
+    """The controller's view: the selector, the repository and the valid gates."""
+
+    selector: Selector
+    repo: Repo
+    gate_names: tuple[str, ...]
+
+
+def compute_selector(start: Path, options: Options) -> Computed:
+    """Read git and the configuration, and select; bad input is an InputError."""
+    from lanewarden.adapters import changes
+    from lanewarden.adapters.config import load_config
+    from lanewarden.adapters.git import Repo
+    from lanewarden.adapters.import_facts import build_graph
+    from lanewarden.domain.evidence import gate_names
+    from lanewarden.domain.packages import detect_packages
+    from lanewarden.domain.selection import Selection, select
+    from lanewarden.errors import InputError
+
+    repo = Repo.discover(start)
+    settings = load_config(repo.root)
+    changed: set[str] = set()
+    if options.changed:
+        changed.update(changes.changed_files(repo))
+    if options.staged:
+        changed.update(changes.staged_files(repo))
+    if options.since:
+        changed.update(changes.files_since(repo, options.since))
+    packages = detect_packages(
+        changes.listed_files(repo), settings.packages, settings.package_tests
+    )
+    unknown = [name for name in options.named if name not in packages.by_name]
+    if unknown:
+        known = ", ".join(packages.names) or "(none found)"
+        raise InputError(
+            f"unknown package {', '.join(map(repr, unknown))}; known packages: {known}",
+            hint="set `packages` in [tool.lanewarden] if a package was not detected",
+        )
+    modes = options.modes
+    if not modes:
+        touched = tuple(changes.changed_files(repo)) if options.gate else ()
+        selection = Selection("all", touched, full_suite="no selection option given")
+    else:
+        selection = select(
+            packages,
+            mode=" + ".join(modes),
+            changed=changed,
+            named=list(options.named),
+            triggers=_triggers(
+                settings.full_suite_triggers, settings.source, repo.state_dir / "triggers.cache"
+            )
+            if changed
+            else None,
+            dependents=not options.no_dependents,
+            graph=lambda: build_graph(
+                repo.root, packages, repo.state_dir / "import-cache" / "facts.json"
+            ),
+        )
+    selector = Selector(repo.root, packages, selection)
+    return Computed(selector, repo, gate_names(settings.gates))
+
+
+def _triggers(globs: tuple[str, ...], source: Path | None, cache: Path) -> Scope | None:
+    from lanewarden.adapters.scope_cache import cached_scope
+    from lanewarden.domain.scopes import ScopeError
+    from lanewarden.errors import InputError
+
+    try:
+        return cached_scope(cache, globs) if globs else None
+    except ScopeError as e:
+        raise InputError(f"bad value for 'full_suite_triggers': {e}", path=source) from None

@@ -35,6 +35,10 @@ RULES = frozenset(
         # Commit messages, pushes, approvals and the audit trail.
         "lane-mismatch",
         "audit-tampered",
+        # Lanes from assignment to handoff.
+        "handoff-incomplete",
+        "lane-released",
+        "wrong-worktree",
     }
 )
 

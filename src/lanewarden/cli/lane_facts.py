@@ -1,0 +1,280 @@
+"""What every lane command reads first: the lane's records, lock, commits and evidence.
+
+Also the orchestrator's fold of the workers' checkpoints and decided
+escalations into the ledger's Checkpoints and Failures sections.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from lanewarden.adapters.audit_log import AuditLog
+from lanewarden.adapters.evidence_store import read_evidence
+from lanewarden.adapters.files import atomic_write, exclusive_lock, read_text
+from lanewarden.adapters.lane_git import contains, lane_commits, lane_tip, tree_of
+from lanewarden.adapters.lane_store import LaneStore
+from lanewarden.adapters.registry_store import RegistryStore
+from lanewarden.cli.context import Context
+from lanewarden.cli.output import report
+from lanewarden.domain.evidence import Evidence, latest_by_gate
+from lanewarden.domain.lanes import (
+    Checkpoint,
+    Decision,
+    LaneFacts,
+    LaneRecord,
+    LaneState,
+    Request,
+    decisions,
+    lane_state,
+)
+from lanewarden.domain.ledger_sections import CHECKPOINTS, FAILURES, Entry, fold_entries
+from lanewarden.domain.locks import Lock, check_lock_id
+from lanewarden.domain.push_check import PushedCommit
+from lanewarden.domain.registry import LockRegistry, shell_quote
+from lanewarden.domain.scopes import Scope
+from lanewarden.domain.times import format_time
+from lanewarden.domain.violations import Violation
+from lanewarden.errors import InputError
+
+__all__ = [
+    "LaneView",
+    "fold_ledger",
+    "known_lane",
+    "lane_id_argument",
+    "read_decisions",
+    "refuse_foreign",
+    "refuse_released",
+    "view",
+]
+
+
+def lane_id_argument(text: str) -> str:
+    """A well-formed lane id (it names files), else an input error."""
+    try:
+        return check_lock_id(text)
+    except ValueError as e:
+        raise InputError(str(e).replace("lock id", "lane id")) from None
+
+
+def known_lane(store: LaneStore, lane_id: str) -> LaneRecord:
+    """The lane's record; an unknown lane is an input error with the fix."""
+    record = store.read_lane(lane_id)
+    if record is None:
+        raise InputError(
+            f"unknown lane: {lane_id} was never started with `lanewarden lane start`",
+            hint="see the lanes with `lanewarden lane list`",
+        )
+    return record
+
+
+def read_decisions(ctx: Context) -> dict[int, Decision]:
+    """Every answered request, from the audit log."""
+    return decisions([entry.body for entry in AuditLog(ctx.repo).read()])
+
+
+@dataclass(frozen=True)
+class LaneView:
+    """One lane with everything recorded about it."""
+
+    facts: LaneFacts
+    lock: Lock | None  # its live lock, None once released
+    scope: Scope | None  # its lock's scope (the last one, once released)
+    objective: str
+    commits: list[PushedCommit]
+    tree: str  # the tree of the lane's tip
+    evidence: dict[str, Evidence]  # the latest record of each gate for that tree
+
+    @property
+    def record(self) -> LaneRecord:
+        return self.facts.record
+
+    @property
+    def state(self) -> LaneState:
+        return lane_state(self.facts)
+
+    @property
+    def last_checkpoint(self) -> Checkpoint | None:
+        return self.facts.checkpoints[-1] if self.facts.checkpoints else None
+
+    def evidence_json(self) -> dict[str, Any]:
+        return {
+            "tree": self.tree,
+            "gates": {gate: record.status for gate, record in self.evidence.items()},
+        }
+
+    def evidence_text(self) -> str:
+        if not self.evidence:
+            return "no evidence"
+        return ", ".join(f"gate {g} {r.status}" for g, r in self.evidence.items())
+
+
+def view(
+    ctx: Context,
+    store: LaneStore,
+    record: LaneRecord,
+    registry: LockRegistry,
+    answered: dict[int, Decision],
+) -> LaneView:
+    """Gather the lane's facts: lock, commits, tip, records, heartbeat, evidence."""
+    lock = registry.get(record.lane_id)
+    if lock is not None and lock.start < record.started:
+        lock = None  # an older lock of that id; a reclaimed lock keeps the lane going
+    scope: Scope | None = lock.scope if lock else None
+    objective = lock.objective if lock else ""
+    if lock is None:
+        ended = [e for e in registry.history if e.lock.lock_id == record.lane_id]
+        if ended:
+            scope, objective = ended[-1].lock.scope, ended[-1].lock.objective
+    commits = lane_commits(ctx.repo, record)
+    handoffs = store.handoffs(record.lane_id)
+    tip = lane_tip(ctx.repo, record, commits)
+    if tip is None:  # the branch is gone: the lane ended where it was last handed off
+        tip = handoffs[-1].commit if handoffs else record.base
+    requests = store.requests(record.lane_id)
+    beat = RegistryStore(ctx.repo, ctx.config).heartbeats.read(lock) if lock else None
+    facts = LaneFacts(
+        record=record,
+        live=lock is not None,
+        tip=tip,
+        checkpoints=store.checkpoints(record.lane_id),
+        requests=requests,
+        decisions={n: d for n, d in answered.items() if any(r.number == n for r in requests)},
+        handoffs=handoffs,
+        heartbeat=beat[0] if beat else None,
+        tip_in_target=contains(ctx.repo, record.target, tip),
+    )
+    tree = tree_of(ctx.repo, tip)
+    return LaneView(
+        facts=facts,
+        lock=lock,
+        scope=scope,
+        objective=objective,
+        commits=commits,
+        tree=tree,
+        evidence=latest_by_gate(read_evidence(ctx.repo, tree)),
+    )
+
+
+def refuse_foreign(ctx: Context, lane_id: str, what: str, as_json: bool) -> int | None:
+    """A worker acts for its own lane only."""
+    lane = ctx.identity.lane
+    if lane is None or lane == lane_id or ctx.identity.may_write_ledger:
+        return None
+    violation = Violation(
+        rule="foreign-lock",
+        lock=lane_id,
+        message=f"lane {lane} cannot {what} for lane {lane_id}: a worker acts for its own lane",
+        fix=f"run it for your own lane (`lanewarden lane {what} {shell_quote(lane)} ...`)",
+    )
+    return report([violation], as_json=as_json, ok_text="")
+
+
+def refuse_released(lane: LaneView, what: str, as_json: bool) -> int | None:
+    """Nothing is recorded for a lane whose lock is gone."""
+    if lane.lock is not None:
+        return None
+    lane_id = lane.record.lane_id
+    violation = Violation(
+        rule="lane-released",
+        lock=lane_id,
+        message=f"lane {lane_id} is {lane.state}: its lock was released, so it takes no {what}",
+        fix="ask the orchestrator for a new lane: `lanewarden lane start NEW-ID --objective ... "
+        "--scope ...`",
+    )
+    return report([violation], as_json=as_json, ok_text="")
+
+
+# --- folding into the ledger -------------------------------------------------------
+
+
+def _code(text: str) -> str:
+    """``text`` as a Markdown code span, whatever backticks it holds."""
+    run = 1
+    while "`" * run in text:
+        run += 1
+    fence = "`" * run
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _listed(items: tuple[str, ...]) -> str:
+    return "; ".join(items) if items else "none"
+
+
+def checkpoint_entry(checkpoint: Checkpoint) -> Entry:
+    """A checkpoint as the ledger's Checkpoints section holds it (runbook §10 fields)."""
+    return Entry(
+        key=f"{checkpoint.lane_id} {checkpoint.id}",
+        lines=(
+            f"- checkpoint_id: {checkpoint.id}",
+            f"- time: {format_time(checkpoint.time)}",
+            f"- completed steps: {_listed(checkpoint.done)}",
+            f"- pending steps: {_listed(checkpoint.pending)}",
+            f"- blockers: {_listed(checkpoint.blockers)}",
+            f"- next command: {_code(checkpoint.next)}",
+        ),
+    )
+
+
+def failure_entries(checkpoint: Checkpoint) -> list[Entry]:
+    """A failure noted at a checkpoint, in the runbook's failure/remediation template."""
+    if checkpoint.failure is None:
+        return []
+    return [
+        Entry(
+            key=f"{checkpoint.lane_id} {checkpoint.id} failure",
+            lines=(
+                f"- Failure: {checkpoint.failure}",
+                f"- Impact: lane {checkpoint.lane_id} at checkpoint {checkpoint.id}",
+                "- Requested approval: none",
+                f"- Remediation: {checkpoint.remediation or 'none recorded yet'}",
+            ),
+        )
+    ]
+
+
+def request_entry(request: Request, decision: Decision) -> Entry:
+    """A decided escalation in the runbook's failure/remediation template."""
+    return Entry(
+        key=f"{request.lane_id} request {request.number}",
+        lines=tuple(f"- {line}" for line in request.failure_lines(decision)),
+    )
+
+
+def fold_ledger(ctx: Context, store: LaneStore) -> bool:
+    """Fold every checkpoint and decided escalation into the ledger; True if it changed.
+
+    Only the ledger's writer (orchestrator or integrator) folds; the ledger
+    is rewritten atomically under the same file lock as the lock table.
+    """
+    if not ctx.identity.may_write_ledger:
+        return False
+    registry_store = RegistryStore(ctx.repo, ctx.config)
+    path = registry_store.ledger_path
+    answered = read_decisions(ctx)
+    checkpoints: list[Entry] = []
+    failures: list[Entry] = []
+    for lane_id in store.lane_ids():
+        for checkpoint in store.checkpoints(lane_id):
+            checkpoints.append(checkpoint_entry(checkpoint))
+            failures += failure_entries(checkpoint)
+    for request in store.requests():
+        decision = answered.get(request.number)
+        if decision is not None:
+            failures.append(request_entry(request, decision))
+    if not path.exists():
+        return False
+    with exclusive_lock(ctx.repo.state_dir / "ledger.lock"):
+        text = read_text(path, what="execution ledger")
+        new = fold_entries(text, CHECKPOINTS, "Checkpoints", checkpoints)
+        new = fold_entries(new, FAILURES, "Failures and remediation", failures)
+        if new == text:
+            return False
+        atomic_write(path, new)
+    return True
+
+
+def time_text(at: datetime | None) -> str:
+    return format_time(at) if at else "never"

@@ -37,8 +37,11 @@ def run(args: argparse.Namespace) -> int:
         from lanewarden.cli.escalate import decide
 
         return decide(args)  # a lane's escalation: its own command and scope
-    if args.action is None or args.ref is None or args.reason is None:
-        raise InputError("approve needs --action, --ref and --reason (or --request N)")
+    if args.action is None or args.ref is None or args.reason is None or args.deny:
+        raise InputError(
+            "approve needs --action, --ref and --reason; --deny goes with --request N",
+            hint="see `lanewarden approve --help`",
+        )
     ctx = Context.load()
     role = ctx.identity.role
     if role not in APPROVERS:

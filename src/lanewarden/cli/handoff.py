@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     """Hand the lane off, or name every item still missing."""
     ctx = Context.load()
     lane_id = lane_id_argument(args.lane_id)
-    refused = refuse_foreign(ctx, lane_id, "handoff", args.json)
+    refused = refuse_foreign(ctx, lane_id, "lane handoff", args.json)
     if refused is not None:
         return refused
     store = LaneStore(ctx.repo)
@@ -97,9 +97,9 @@ def run(args: argparse.Namespace) -> int:
     last = lane.last_checkpoint
     files = sorted({path for commit in lane.commits for path in commit.paths})
     at = now()
-    handoff = store.add_handoff(
-        lane_id,
-        lambda number: Handoff(
+
+    def make(number: int) -> Handoff:
+        return Handoff(
             lane_id=lane_id,
             number=number,
             time=at,
@@ -113,10 +113,12 @@ def run(args: argparse.Namespace) -> int:
             result="pass" if evidence.passed else "fail",
             risks="; ".join(" ".join(r.split()) for r in args.risk or []) or "none",
             next=" ".join((args.next or "").split()) or "integrator apply + full wave gate",
-        ),
-    )
-    text = handoff.markdown()
-    _attach_note(ctx, handoff.commit, text)
+        )
+
+    # The note first: a handoff stored without its note would not travel with the commits.
+    text = make(0).markdown()
+    _attach_note(ctx, lane.facts.tip, text)
+    handoff = store.add_handoff(lane_id, make)
     if args.json:
         emit_json({"ok": True, "violations": [], "handoff": handoff.to_json(), "markdown": text})
     else:

@@ -181,7 +181,7 @@ def checkpoint(args: argparse.Namespace) -> int:
     next_command = args.next.strip()
     if not next_command:
         raise InputError("--next must name the next command to run", hint='--next "pytest -q"')
-    refused = refuse_foreign(ctx, lane_id, "checkpoint", args.json)
+    refused = refuse_foreign(ctx, lane_id, "lane checkpoint", args.json)
     if refused is not None:
         return refused
     store, lane = _lane(ctx, lane_id)

@@ -157,16 +157,17 @@ def view(
     )
 
 
-def refuse_foreign(ctx: Context, lane_id: str, what: str, as_json: bool) -> int | None:
-    """A worker acts for its own lane only."""
+def refuse_foreign(ctx: Context, lane_id: str, command: str, as_json: bool) -> int | None:
+    """A worker acts for its own lane only (``command``: ``lane checkpoint``, ``escalate``...)."""
     lane = ctx.identity.lane
     if lane is None or lane == lane_id or ctx.identity.may_write_ledger:
         return None
     violation = Violation(
         rule="foreign-lock",
         lock=lane_id,
-        message=f"lane {lane} cannot {what} for lane {lane_id}: a worker acts for its own lane",
-        fix=f"run it for your own lane (`lanewarden lane {what} {shell_quote(lane)} ...`)",
+        message=f"lane {lane} cannot run {command} for lane {lane_id}: a worker acts for its "
+        "own lane",
+        fix=f"run it for your own lane (`lanewarden {command} {shell_quote(lane)} ...`)",
     )
     return report([violation], as_json=as_json, ok_text="")
 

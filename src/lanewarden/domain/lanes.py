@@ -292,7 +292,6 @@ class Handoff:
     result: str
     risks: str = "none"
     next: str = "integrator apply + full wave gate"
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -342,3 +342,30 @@ def test_handoff_prints_the_record_stores_it_and_notes_the_tip(cli: Cli, ready: 
     assert cli(ready, "lane", "handoff", "L-001", "--met", "1", **worker).code == 0
     assert cli(ready, "lane", "finish", "L-001", **ORCHESTRATOR).code == 0
     assert state(cli, ready, "L-001") == "integrated"
+
+
+def test_evidence_for_an_earlier_tree_does_not_hand_off_a_later_one(cli: Cli, ready: Path) -> None:
+    start_lane(ready, "L-001", "src/app/")
+    commit_ledger(ready)
+    worker = as_worker("L-001")
+    lane_commit(ready, "L-001", "src/app/models.py")
+    assert cli(ready, "gate", "run", "2", **worker).code == 0
+    assert cli(ready, "lane", "handoff", "L-001", "--json", **worker).code == 0
+    lane_commit(ready, "L-001", "src/app/views.py")  # gate 2 never ran on this tip
+    done = cli(ready, "lane", "handoff", "L-001", "--json", **worker)
+    assert done.code == 1
+    [violation] = done.json["violations"]
+    assert violation["message"].startswith("no gate 2 evidence for the tree handed off")
+    assert state(cli, ready, "L-001") == "reopened"
+
+
+def test_paths_with_spaces_and_non_ascii_names_are_handed_off(cli: Cli, ready: Path) -> None:
+    start_lane(ready, "L-001", "src/app/")
+    commit_ledger(ready)
+    worker = as_worker("L-001")
+    lane_commit(ready, "L-001", "src/app/naïve file.py")
+    assert cli(ready, "gate", "run", "2", **worker).code == 0
+    done = cli(ready, "lane", "handoff", "L-001", "--json", **worker)
+    assert done.code == 0, done.err
+    assert done.json["handoff"]["files"] == ["src/app/naïve file.py"]
+    assert "Files: src/app/naïve file.py\n" in done.json["markdown"]

@@ -121,3 +121,22 @@ def test_twenty_workers_checkpointing_at_once_through_the_cli_lose_nothing(repo:
     assert names == [f"CP-{n:02d}.json" for n in range(1, 21)]
     steps = {json.loads((folder / name).read_text())["done"][0] for name in names}
     assert steps == {f"step {n}" for n in range(20)}
+
+
+def test_concurrent_escalations_get_distinct_numbers(repo: Path) -> None:
+    store = LaneStore(Repo.discover(repo))
+    barrier = threading.Barrier(10)
+    numbers: list[int] = []
+
+    def escalate(n: int) -> None:
+        barrier.wait()
+        made = store.add_request(lambda k: Request(k, f"L-{n:03d}", AT, "cmd", "cmd", "why"))
+        numbers.append(made.number)
+
+    threads = [threading.Thread(target=escalate, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(numbers) == list(range(1, 11))
+    assert sorted(r.lane_id for r in store.requests()) == [f"L-{n:03d}" for n in range(10)]

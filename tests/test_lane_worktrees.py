@@ -156,3 +156,21 @@ def test_handoff_runs_in_the_lanes_own_worktree(ready: Path) -> None:
     assert lane_list(ready)["L-001"] == "integrated"
     assert lanewarden(ready, "lane", "finish", "L-001", env=ORCHESTRATOR).returncode == 0
     assert lane_list(ready)["L-001"] == "integrated"
+
+
+def test_an_abandoned_lane_whose_commits_were_pruned_is_still_listed(ready: Path) -> None:
+    start_lane(ready, "L-001", "src/app/")
+    tree = ready.parent / "repo-L-001"
+    commit(tree, "src/app/models.py", "models")
+    assert lanewarden(tree, "gate", "run", "2").returncode == 0
+    assert lanewarden(tree, "lane", "handoff", "L-001").returncode == 0
+    done = lanewarden(ready, "lane", "finish", "L-001", "--force", env=ORCHESTRATOR)
+    assert done.returncode == 0, done.stderr
+    git(ready, "reflog", "expire", "--expire=now", "--all")
+    git(ready, "gc", "-q", "--prune=now")
+    done = lanewarden(ready, "lane", "list", "--json")
+    assert done.returncode == 0, done.stderr
+    [row] = json.loads(done.stdout)["lanes"]
+    assert row["state"] == "abandoned"
+    assert row["evidence"]["tree"] is None
+    assert lanewarden(ready, "lane", "resume", "L-001").returncode == 0

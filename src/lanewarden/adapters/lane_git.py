@@ -82,9 +82,10 @@ def contains(repo: Repo, branch: str, commit: str) -> bool:
     return tip is not None and is_ancestor(repo, commit, tip)
 
 
-def tree_of(repo: Repo, commit: str) -> str:
-    """The tree id of a commit."""
-    return os.fsdecode(repo.git("rev-parse", "--verify", f"{commit}^{{tree}}")).strip()
+def tree_of(repo: Repo, commit: str) -> str | None:
+    """The tree id of a commit; None when the commit is gone (a deleted branch, pruned)."""
+    out = repo.git("rev-parse", "--verify", "--quiet", f"{commit}^{{tree}}", ok_codes=(0, 1, 128))
+    return os.fsdecode(out).strip() or None
 
 
 def subject(repo: Repo, commit: str) -> str:

@@ -32,6 +32,7 @@ from lanewarden.domain.lanes import Handoff
 from lanewarden.domain.registry import shell_quote
 from lanewarden.domain.times import now
 from lanewarden.domain.violations import Violation
+from lanewarden.errors import InputError
 
 __all__ = ["NOTES_REF", "run"]
 
@@ -53,6 +54,13 @@ def run(args: argparse.Namespace) -> int:
     if refused is not None:
         return refused
     marked = marked_criteria(record.criteria, args.met or [])
+    tree = lane.tree
+    if tree is None:
+        raise InputError(
+            f"the lane's tip {lane.facts.tip[:12]} is gone (was branch {record.branch} deleted?)",
+            hint=f"recreate the branch at the lane's last commit: `git branch {record.branch} "
+            "<commit>`",
+        )
     uncommitted: list[str] = []
     if record.branch is not None:
         if ctx.branch != record.branch:
@@ -83,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     evidence = lane.evidence.get(HANDOFF_GATE)
     missing = missing_items(
         lane_id=lane_id,
-        tree=lane.tree,
+        tree=tree,
         evidence=evidence,
         scope_violations=scope_violations,
         criteria=record.criteria,
@@ -104,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
             number=number,
             time=at,
             commit=lane.facts.tip,
-            tree=lane.tree,
+            tree=tree,
             checkpoint=last.id if last else None,
             objective=lane.objective,
             files=tuple(files),

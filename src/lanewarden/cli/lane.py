@@ -345,7 +345,8 @@ def resume(args: argparse.Namespace) -> int:
     print(f"  commits since base {lane.record.base[:12]}: {len(commits)}")
     for commit in commits:
         print(f"    {commit['commit'][:12]} {commit['subject']}")
-    print(f"  evidence for tree {lane.tree[:12]}: {lane.evidence_text()}")
+    tree = lane.tree[:12] if lane.tree else "(gone)"
+    print(f"  evidence for tree {tree}: {lane.evidence_text()}")
     return 0
 
 

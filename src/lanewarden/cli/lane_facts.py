@@ -83,7 +83,7 @@ class LaneView:
     scope: Scope | None  # its lock's scope (the last one, once released)
     objective: str
     commits: list[PushedCommit]
-    tree: str  # the tree of the lane's tip
+    tree: str | None  # the tree of the lane's tip (None once that commit is gone)
     evidence: dict[str, Evidence]  # the latest record of each gate for that tree
 
     @property
@@ -153,7 +153,7 @@ def view(
         objective=objective,
         commits=commits,
         tree=tree,
-        evidence=latest_by_gate(read_evidence(ctx.repo, tree)),
+        evidence=latest_by_gate(read_evidence(ctx.repo, tree)) if tree else {},
     )
 
 

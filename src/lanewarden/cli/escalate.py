@@ -18,7 +18,6 @@ from lanewarden.adapters.audit_log import AuditLog
 from lanewarden.adapters.lane_store import LaneStore
 from lanewarden.cli.context import Context
 from lanewarden.cli.lane_facts import (
-    fold_ledger,
     known_lane,
     lane_id_argument,
     read_decisions,
@@ -26,6 +25,7 @@ from lanewarden.cli.lane_facts import (
     refuse_released,
     view,
 )
+from lanewarden.cli.lane_ledger import fold_ledger
 from lanewarden.cli.output import emit_json, report
 from lanewarden.domain.lanes import DECISION_KIND, Request
 from lanewarden.domain.registry import shell_quote

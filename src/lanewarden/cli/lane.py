@@ -1,39 +1,29 @@
-"""``lanewarden lane``: start, checkpoint, resume, list and finish a lane.
+"""``lanewarden lane``: checkpoint, resume and list lanes.
 
-The orchestrator starts and finishes lanes (it writes the ledger); a lane's
-worker checkpoints it and resumes it from its records, writing only files of
-its own in the common git dir (the ledger has one writer). ``lane brief`` and
-``lane handoff`` live in their own modules.
+A lane's worker checkpoints it and resumes it from its records, writing only
+files of its own in the common git dir (the ledger has one writer). The
+orchestrator's ``lane start`` and ``lane finish`` are in
+:mod:`lanewarden.cli.lane_lifecycle`; ``lane brief`` and ``lane handoff`` in
+their own modules.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from lanewarden.adapters.audit_log import AuditLog
 from lanewarden.adapters.lane_git import (
-    add_worktree,
-    branch_ref,
-    create_branch,
-    delete_branch,
-    remove_worktree,
     subject,
-    target_commit,
-    worktree_path,
 )
 from lanewarden.adapters.lane_store import LaneStore
 from lanewarden.adapters.registry_store import RegistryStore
 from lanewarden.cli.context import Context
 from lanewarden.cli.lane_facts import (
     LaneView,
-    fold_ledger,
+    clean_text,
     known_lane,
     lane_id_argument,
+    lane_view,
     read_decisions,
     refuse_foreign,
     refuse_released,
@@ -41,137 +31,12 @@ from lanewarden.cli.lane_facts import (
     view,
 )
 from lanewarden.cli.output import emit_json, report
-from lanewarden.domain.lanes import Checkpoint, LaneRecord
-from lanewarden.domain.registry import LockRegistry, expired_violation, shell_quote
+from lanewarden.domain.lanes import Checkpoint
+from lanewarden.domain.registry import expired_violation
 from lanewarden.domain.times import format_time, now
-from lanewarden.domain.violations import Violation
 from lanewarden.errors import InputError
 
-__all__ = ["checkpoint", "finish", "list_lanes", "resume", "start"]
-
-
-def _clean(text: str, what: str) -> str:
-    cleaned = " ".join(text.split())
-    if not cleaned:
-        raise InputError(f"{what} must not be empty")
-    return cleaned
-
-
-def _refuse_role(ctx: Context, action: str, as_json: bool) -> int | None:
-    if ctx.identity.may_write_ledger:
-        return None
-    violation = Violation(
-        rule="wrong-role",
-        message=f"a {ctx.identity.role} cannot {action} lanes: the orchestrator does, as the "
-        "ledger's one writer",
-        fix=f"ask the orchestrator, or run it as one: `LANEWARDEN_ROLE=orchestrator lanewarden "
-        f"lane {action} ...`",
-    )
-    return report([violation], as_json=as_json, ok_text="")
-
-
-def start(args: argparse.Namespace) -> int:
-    """Acquire the lane's lock and record its criteria; in worktree mode, its branch and tree."""
-    ctx = Context.load()
-    lane_id = lane_id_argument(args.lane_id)
-    refused = _refuse_role(ctx, "start", args.json)
-    if refused is not None:
-        return refused
-    store = LaneStore(ctx.repo)
-    if store.read_lane(lane_id) is not None:
-        raise InputError(
-            f"lane {lane_id} was started before (its records are kept)",
-            hint="choose another lane id; see them with `lanewarden lane list`",
-        )
-    criteria = [_clean(c, "--accept") for c in args.accept or []]
-    target = ctx.config.target_branch
-    base = target_commit(ctx.repo, target)
-    worktrees = ctx.config.mode == "worktrees"
-    path: Path | None = None
-    if worktrees:
-        path = worktree_path(ctx.repo, ctx.config.worktree_dir, lane_id)
-        if os.path.lexists(path):
-            raise InputError(
-                "the lane's worktree folder already exists",
-                path=str(path),
-                hint="remove it, or set `worktree_dir` in the configuration",
-            )
-        if ctx.repo.git("rev-parse", "--verify", "--quiet", branch_ref(lane_id), ok_codes=(0, 1)):
-            raise InputError(
-                f"branch lane/{lane_id} already exists",
-                hint=f"delete it (`git branch -D lane/{lane_id}`) or choose another lane id",
-            )
-    patterns = list(args.scope) + [
-        p if p.startswith("!") else f"!{p}" for p in args.out_of_scope or []
-    ]
-    from lanewarden.cli.lock import take_lock
-
-    lock = take_lock(
-        ctx,
-        lane_id,
-        owner=args.owner or lane_id,
-        objective=args.objective,
-        patterns=patterns,
-        ttl=args.ttl,
-        as_json=args.json,
-    )
-    if isinstance(lock, int):
-        return lock
-    record = LaneRecord(
-        lane_id=lane_id,
-        owner=lock.owner,
-        started=lock.start,
-        base=base,
-        target=target,
-        mode=ctx.config.mode,
-        criteria=tuple(criteria),
-        branch=f"lane/{lane_id}" if worktrees else None,
-        worktree=str(path) if path else None,
-    )
-    undo: list[Callable[[], None]] = []
-    try:
-        if path is not None:
-            create_branch(ctx.repo, lane_id, base)
-            undo.append(lambda: delete_branch(ctx.repo, lane_id))
-            add_worktree(ctx.repo, path, lane_id)
-            undo.append(lambda: remove_worktree(ctx.repo, path, force=True))
-        store.create_lane(record)
-    except BaseException:
-        # No half-made lane: undo every step that was done, the lock last.
-        for step in reversed(undo):
-            with contextlib.suppress(Exception):
-                step()
-        store.remove_lane(lane_id)
-        _drop_lock(ctx, lane_id)
-        raise
-    fold_ledger(ctx, store)
-    body = {
-        "lane": record.to_json(),
-        "lock": lock.to_json(lock.start, ctx.config.heartbeat_stale_after),
-    }
-    if args.json:
-        emit_json({"ok": True, **body})
-    else:
-        where = f"; worktree {path} on branch lane/{lane_id}" if path else ""
-        print(f"started lane {lane_id} for {lock.owner} from {base[:12]}{where}")
-        print(f"  brief for its worker: lanewarden lane brief {shell_quote(lane_id)}")
-    return 0
-
-
-def _drop_lock(ctx: Context, lane_id: str) -> None:
-    """Take a lock that a failed ``lane start`` acquired out of the table, without history."""
-    with RegistryStore(ctx.repo, ctx.config).transaction() as tx:
-        tx.registry = LockRegistry(
-            locks=tuple(lock for lock in tx.registry.locks if lock.lock_id != lane_id),
-            history=tx.registry.history,
-        )
-
-
-def _lane(ctx: Context, lane_id: str) -> tuple[LaneStore, LaneView]:
-    store = LaneStore(ctx.repo)
-    record = known_lane(store, lane_id)
-    registry = RegistryStore(ctx.repo, ctx.config).read()
-    return store, view(ctx, store, record, registry, read_decisions(ctx))
+__all__ = ["checkpoint", "list_lanes", "resume"]
 
 
 def checkpoint(args: argparse.Namespace) -> int:
@@ -184,7 +49,7 @@ def checkpoint(args: argparse.Namespace) -> int:
     refused = refuse_foreign(ctx, lane_id, "lane checkpoint", args.json)
     if refused is not None:
         return refused
-    store, lane = _lane(ctx, lane_id)
+    store, lane = lane_view(ctx, lane_id)
     refused = refuse_released(lane, "checkpoint", args.json)
     if refused is not None:
         return refused
@@ -203,9 +68,9 @@ def checkpoint(args: argparse.Namespace) -> int:
             lane_id=lane_id,
             number=number,
             time=at,
-            done=tuple(_clean(d, "--done") for d in args.done or []),
-            pending=tuple(_clean(p, "--pending") for p in args.pending or []),
-            blockers=tuple(_clean(b, "--blocker") for b in args.blocker or []),
+            done=tuple(clean_text(d, "--done") for d in args.done or []),
+            pending=tuple(clean_text(p, "--pending") for p in args.pending or []),
+            blockers=tuple(clean_text(b, "--blocker") for b in args.blocker or []),
             next=next_command,
             head=lane.facts.tip,
             failure=failure,
@@ -302,7 +167,7 @@ def resume(args: argparse.Namespace) -> int:
     """What a restarted worker needs: last checkpoint, failures, commits, evidence."""
     ctx = Context.load()
     lane_id = lane_id_argument(args.lane_id)
-    _, lane = _lane(ctx, lane_id)
+    _, lane = lane_view(ctx, lane_id)
     last = lane.last_checkpoint
     failures = [
         {
@@ -347,57 +212,4 @@ def resume(args: argparse.Namespace) -> int:
         print(f"    {commit['commit'][:12]} {commit['subject']}")
     tree = lane.tree[:12] if lane.tree else "(gone)"
     print(f"  evidence for tree {tree}: {lane.evidence_text()}")
-    return 0
-
-
-def finish(args: argparse.Namespace) -> int:
-    """Remove the worktree, delete the merged branch, release the lock (the orchestrator)."""
-    ctx = Context.load()
-    lane_id = lane_id_argument(args.lane_id)
-    refused = _refuse_role(ctx, "finish", args.json)
-    if refused is not None:
-        return refused
-    store, lane = _lane(ctx, lane_id)
-    refused = refuse_released(lane, "finish", args.json)
-    if refused is not None:
-        return refused
-    record = lane.record
-    unmerged = list(lane.commits) if record.branch else []
-    if unmerged and not args.force:
-        violation = Violation(
-            rule="branch-delete",
-            lock=lane_id,
-            message=f"branch {record.branch} has {len(unmerged)} commit(s) that "
-            f"{record.target} does not have (last {unmerged[-1].short})",
-            fix=f"integrate it first (`git merge {record.branch}`), or abandon the lane: "
-            f"`lanewarden lane finish {shell_quote(lane_id)} --force` (recorded in the audit log)",
-        )
-        return report([violation], as_json=args.json, ok_text="")
-    if record.worktree is not None and os.path.isdir(record.worktree):
-        remove_worktree(ctx.repo, Path(record.worktree), force=args.force)
-    if record.branch is not None:
-        if unmerged:
-            AuditLog(ctx.repo).append(
-                {
-                    "kind": "lane-abandoned",
-                    "time": format_time(now()),
-                    "lane": lane_id,
-                    "branch": record.branch,
-                    "commit": lane.facts.tip,
-                    "by": f"{ctx.identity.role} {os.environ.get('USER', '') or 'unknown'}",
-                    "reason": "lane finish --force deleted an unmerged branch",
-                }
-            )
-        if ctx.repo.git("rev-parse", "--verify", "--quiet", branch_ref(lane_id), ok_codes=(0, 1)):
-            delete_branch(ctx.repo, lane_id)
-    at = now()
-    with RegistryStore(ctx.repo, ctx.config).transaction() as tx:
-        if tx.registry.get(lane_id) is not None:
-            tx.registry = tx.registry.released(lane_id, at)
-    fold_ledger(ctx, store)
-    _, after = _lane(ctx, lane_id)
-    if args.json:
-        emit_json({"ok": True, "lane_id": lane_id, "state": after.state, "forced": bool(unmerged)})
-    else:
-        print(f"finished lane {lane_id}: {after.state}; lock released")
     return 0

@@ -1,8 +1,4 @@
-"""What every lane command reads first: the lane's records, lock, commits and evidence.
-
-Also the orchestrator's fold of the workers' checkpoints and decided
-escalations into the ledger's Checkpoints and Failures sections.
-"""
+"""What every lane command reads first: the lane's records, lock, commits and evidence."""
 
 from __future__ import annotations
 
@@ -12,7 +8,6 @@ from typing import Any
 
 from lanewarden.adapters.audit_log import AuditLog
 from lanewarden.adapters.evidence_store import read_evidence
-from lanewarden.adapters.files import atomic_write, exclusive_lock, read_text
 from lanewarden.adapters.lane_git import contains, lane_commits, lane_tip, tree_of
 from lanewarden.adapters.lane_store import LaneStore
 from lanewarden.adapters.registry_store import RegistryStore
@@ -25,11 +20,9 @@ from lanewarden.domain.lanes import (
     LaneFacts,
     LaneRecord,
     LaneState,
-    Request,
     decisions,
     lane_state,
 )
-from lanewarden.domain.ledger_sections import CHECKPOINTS, FAILURES, Entry, fold_entries
 from lanewarden.domain.locks import Lock, check_lock_id
 from lanewarden.domain.push_check import PushedCommit
 from lanewarden.domain.registry import LockRegistry, shell_quote
@@ -40,14 +33,24 @@ from lanewarden.errors import InputError
 
 __all__ = [
     "LaneView",
-    "fold_ledger",
+    "clean_text",
     "known_lane",
     "lane_id_argument",
+    "lane_view",
     "read_decisions",
     "refuse_foreign",
     "refuse_released",
+    "time_text",
     "view",
 ]
+
+
+def clean_text(text: str, what: str) -> str:
+    """``text`` on one line, spaces collapsed; empty text is an input error naming ``what``."""
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise InputError(f"{what} must not be empty")
+    return cleaned
 
 
 def lane_id_argument(text: str) -> str:
@@ -157,6 +160,14 @@ def view(
     )
 
 
+def lane_view(ctx: Context, lane_id: str) -> tuple[LaneStore, LaneView]:
+    """The lane store and the view of one known lane (an unknown one is an input error)."""
+    store = LaneStore(ctx.repo)
+    record = known_lane(store, lane_id)
+    registry = RegistryStore(ctx.repo, ctx.config).read()
+    return store, view(ctx, store, record, registry, read_decisions(ctx))
+
+
 def refuse_foreign(ctx: Context, lane_id: str, command: str, as_json: bool) -> int | None:
     """A worker acts for its own lane only (``command``: ``lane checkpoint``, ``escalate``...)."""
     lane = ctx.identity.lane
@@ -185,96 +196,6 @@ def refuse_released(lane: LaneView, what: str, as_json: bool) -> int | None:
         "--scope ...`",
     )
     return report([violation], as_json=as_json, ok_text="")
-
-
-# --- folding into the ledger -------------------------------------------------------
-
-
-def _code(text: str) -> str:
-    """``text`` as a Markdown code span, whatever backticks it holds."""
-    run = 1
-    while "`" * run in text:
-        run += 1
-    fence = "`" * run
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def _listed(items: tuple[str, ...]) -> str:
-    return "; ".join(items) if items else "none"
-
-
-def checkpoint_entry(checkpoint: Checkpoint) -> Entry:
-    """A checkpoint as the ledger's Checkpoints section holds it (runbook §10 fields)."""
-    return Entry(
-        key=f"{checkpoint.lane_id} {checkpoint.id}",
-        lines=(
-            f"- checkpoint_id: {checkpoint.id}",
-            f"- time: {format_time(checkpoint.time)}",
-            f"- completed steps: {_listed(checkpoint.done)}",
-            f"- pending steps: {_listed(checkpoint.pending)}",
-            f"- blockers: {_listed(checkpoint.blockers)}",
-            f"- next command: {_code(checkpoint.next)}",
-        ),
-    )
-
-
-def failure_entries(checkpoint: Checkpoint) -> list[Entry]:
-    """A failure noted at a checkpoint, in the runbook's failure/remediation template."""
-    if checkpoint.failure is None:
-        return []
-    return [
-        Entry(
-            key=f"{checkpoint.lane_id} {checkpoint.id} failure",
-            lines=(
-                f"- Failure: {checkpoint.failure}",
-                f"- Impact: lane {checkpoint.lane_id} at checkpoint {checkpoint.id}",
-                "- Requested approval: none",
-                f"- Remediation: {checkpoint.remediation or 'none recorded yet'}",
-            ),
-        )
-    ]
-
-
-def request_entry(request: Request, decision: Decision) -> Entry:
-    """A decided escalation in the runbook's failure/remediation template."""
-    return Entry(
-        key=f"{request.lane_id} request {request.number}",
-        lines=tuple(f"- {line}" for line in request.failure_lines(decision)),
-    )
-
-
-def fold_ledger(ctx: Context, store: LaneStore) -> bool:
-    """Fold every checkpoint and decided escalation into the ledger; True if it changed.
-
-    Only the ledger's writer (orchestrator or integrator) folds; the ledger
-    is rewritten atomically under the same file lock as the lock table.
-    """
-    if not ctx.identity.may_write_ledger:
-        return False
-    registry_store = RegistryStore(ctx.repo, ctx.config)
-    path = registry_store.ledger_path
-    answered = read_decisions(ctx)
-    checkpoints: list[Entry] = []
-    failures: list[Entry] = []
-    for lane_id in store.lane_ids():
-        for checkpoint in store.checkpoints(lane_id):
-            checkpoints.append(checkpoint_entry(checkpoint))
-            failures += failure_entries(checkpoint)
-    for request in store.requests():
-        decision = answered.get(request.number)
-        if decision is not None:
-            failures.append(request_entry(request, decision))
-    if not path.exists():
-        return False
-    with exclusive_lock(ctx.repo.state_dir / "ledger.lock"):
-        text = read_text(path, what="execution ledger")
-        new = fold_entries(text, CHECKPOINTS, "Checkpoints", checkpoints)
-        new = fold_entries(new, FAILURES, "Failures and remediation", failures)
-        if new == text:
-            return False
-        atomic_write(path, new)
-    return True
 
 
 def time_text(at: datetime | None) -> str:

@@ -173,7 +173,9 @@ def _hooks(parser: _Parser) -> None:
 
 def _lane(parser: _Parser) -> None:
     actions = _actions(parser, "lane_command")
-    start = _command(actions, "start", "lanewarden.cli.lane:start", "start a lane (orchestrator)")
+    start = _command(
+        actions, "start", "lanewarden.cli.lane_lifecycle:start", "start a lane (orchestrator)"
+    )
     start.add_argument("lane_id", metavar="ID")
     start.add_argument("--objective", required=True)
     start.add_argument(
@@ -209,7 +211,9 @@ def _lane(parser: _Parser) -> None:
     handoff.add_argument("--risk", action="append", metavar="TEXT", help="an unresolved risk")
     handoff.add_argument("--next", metavar="TEXT", help="the next step for integration")
     _command(actions, "list", "lanewarden.cli.lane:list_lanes", "every lane and its state")
-    finish = _command(actions, "finish", "lanewarden.cli.lane:finish", "end a lane (orchestrator)")
+    finish = _command(
+        actions, "finish", "lanewarden.cli.lane_lifecycle:finish", "end a lane (orchestrator)"
+    )
     finish.add_argument("lane_id", metavar="ID")
     finish.add_argument(
         "--force", action="store_true", help="delete an unmerged branch (recorded in the audit)"

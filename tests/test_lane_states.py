@@ -25,7 +25,7 @@ BASE, TIP, LATER = "b" * 40, "c" * 40, "d" * 40
 
 
 def record(mode: str = "single-branch") -> LaneRecord:
-    return LaneRecord("L-001", "agent-a", T0, BASE, "main", mode, ("criterion",))
+    return LaneRecord("L-001", T0, BASE, "main", mode, ("criterion",))
 
 
 def checkpoint(minutes: int) -> Checkpoint:

@@ -61,7 +61,7 @@ def test_a_record_is_never_replaced(repo: Path) -> None:
     second = store.add_checkpoint("L-001", checkpoint("L-001", "two"))
     assert (first.id, second.id) == ("CP-01", "CP-02")
     assert path.read_bytes() == before
-    record = LaneRecord("L-001", "a", AT, "0" * 40, "main", "single-branch", ("c",))
+    record = LaneRecord("L-001", AT, "0" * 40, "main", "single-branch", ("c",))
     store.create_lane(record)
     with pytest.raises(InputError, match="started before"):
         store.create_lane(record)

@@ -174,3 +174,34 @@ def test_an_abandoned_lane_whose_commits_were_pruned_is_still_listed(ready: Path
     assert row["state"] == "abandoned"
     assert row["evidence"]["tree"] is None
     assert lanewarden(ready, "lane", "resume", "L-001").returncode == 0
+
+
+def test_worktree_paths_with_spaces_quotes_and_non_ascii_letters(ready: Path) -> None:
+    config = ready / "lanewarden.toml"
+    config.write_text('worktree_dir = "../lanes dir/{repo} ä {lane}"\n' + config.read_text())
+    git(ready, "commit", "-qam", "worktree_dir", env=INTEGRATOR)
+    start_lane(ready, "L-001", "src/app/")
+    tree = ready.parent / "lanes dir" / "repo ä L-001"
+    name = 'src/app/my dir/naïve "q".py'
+    commit(tree, name, "quoted")
+    assert lanewarden(tree, "gate", "run", "2").returncode == 0
+    done = lanewarden(tree, "lane", "handoff", "L-001", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["handoff"]["files"] == [name]
+    assert lanewarden(ready, "lane", "finish", "L-001", "--force", env=ORCHESTRATOR).returncode == 0
+    assert not tree.exists()
+
+
+def test_start_warns_when_the_hooks_are_not_installed(repo: Path) -> None:
+    make_parallel_ready(repo)
+    config = repo / "lanewarden.toml"
+    config.write_text(config.read_text().replace("single-branch", "worktrees"))
+    git(repo, "commit", "-qam", "worktree mode", env=INTEGRATOR)
+    args = ("lane", "start", "L-001", "--objective", "o", "--scope", "src/app/")
+    done = lanewarden(repo, *args, env=ORCHESTRATOR)
+    assert done.returncode == 0, done.stderr
+    assert "no lanewarden pre-commit hook" in done.stderr
+    assert lanewarden(repo, "hooks", "install").returncode == 0
+    done = lanewarden(repo, *args[:2], "L-002", *args[3:-1], "src/lib/", env=ORCHESTRATOR)
+    assert done.returncode == 0, done.stderr
+    assert "warning" not in done.stderr

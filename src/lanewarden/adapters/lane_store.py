@@ -77,12 +77,6 @@ class LaneStore:
                 hint="choose another lane id",
             )
 
-    def remove_lane(self, lane_id: str) -> None:
-        """Undo a ``lane start`` that failed half-way (the lane has no other records)."""
-        import shutil
-
-        shutil.rmtree(self.folder(lane_id), ignore_errors=True)
-
     # --- checkpoints and handoffs ---------------------------------------------
 
     def checkpoints(self, lane_id: str) -> list[Checkpoint]:

@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     brief = Brief(
         lane_id=lane_id,
         objective=lane.objective,
-        owner=lane.lock.owner if lane.lock else record.owner,
+        owner=lane.owner,
         workspace=_workspace(record.worktree, record.branch, record.target),
         in_scope=in_scope,
         out_of_scope=tuple(carved + others + hotspots),

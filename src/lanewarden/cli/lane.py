@@ -113,7 +113,7 @@ def _lane_json(lane: LaneView) -> dict[str, Any]:
     return {
         "lane_id": record.lane_id,
         "state": lane.state,
-        "owner": lane.lock.owner if lane.lock else record.owner,
+        "owner": lane.owner,
         "objective": lane.objective,
         "mode": record.mode,
         "branch": record.branch,

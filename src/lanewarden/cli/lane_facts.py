@@ -85,6 +85,7 @@ class LaneView:
     lock: Lock | None  # its live lock, None once released
     scope: Scope | None  # its lock's scope (the last one, once released)
     objective: str
+    owner: str
     commits: list[PushedCommit]
     tree: str | None  # the tree of the lane's tip (None once that commit is gone)
     evidence: dict[str, Evidence]  # the latest record of each gate for that tree
@@ -125,11 +126,16 @@ def view(
     if lock is not None and lock.start < record.started:
         lock = None  # an older lock of that id; a reclaimed lock keeps the lane going
     scope: Scope | None = lock.scope if lock else None
-    objective = lock.objective if lock else ""
+    objective, owner = (lock.objective, lock.owner) if lock else ("", "")
     if lock is None:
-        ended = [e for e in registry.history if e.lock.lock_id == record.lane_id]
+        ended = [
+            e
+            for e in registry.history
+            if e.lock.lock_id == record.lane_id and e.lock.start >= record.started
+        ]
         if ended:
-            scope, objective = ended[-1].lock.scope, ended[-1].lock.objective
+            last = ended[-1].lock
+            scope, objective, owner = last.scope, last.objective, last.owner
     commits = lane_commits(ctx.repo, record)
     handoffs = store.handoffs(record.lane_id)
     tip = lane_tip(ctx.repo, record, commits)
@@ -154,6 +160,7 @@ def view(
         lock=lock,
         scope=scope,
         objective=objective,
+        owner=owner,
         commits=commits,
         tree=tree,
         evidence=latest_by_gate(read_evidence(ctx.repo, tree)) if tree else {},

@@ -13,10 +13,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from lanewarden.adapters.audit_log import AuditLog
+from lanewarden.adapters.git import Repo
 from lanewarden.adapters.lane_git import (
     add_worktree,
     branch_ref,
@@ -103,7 +105,6 @@ def start(args: argparse.Namespace) -> int:
         return lock
     record = LaneRecord(
         lane_id=lane_id,
-        owner=lock.owner,
         started=lock.start,
         base=base,
         target=target,
@@ -119,16 +120,17 @@ def start(args: argparse.Namespace) -> int:
             undo.append(lambda: delete_branch(ctx.repo, lane_id))
             add_worktree(ctx.repo, path, lane_id)
             undo.append(lambda: remove_worktree(ctx.repo, path, force=True))
-        store.create_lane(record)
+        store.create_lane(record)  # the last step: when it fails, it wrote nothing
     except BaseException:
         # No half-made lane: undo every step that was done, the lock last.
         for step in reversed(undo):
             with contextlib.suppress(Exception):
                 step()
-        store.remove_lane(lane_id)
         _drop_lock(ctx, lane_id)
         raise
     fold_ledger(ctx, store)
+    if path is not None:
+        _warn_without_hooks(path)
     body = {
         "lane": record.to_json(),
         "lock": lock.to_json(lock.start, ctx.config.heartbeat_stale_after),
@@ -140,6 +142,23 @@ def start(args: argparse.Namespace) -> int:
         print(f"started lane {lane_id} for {lock.owner} from {base[:12]}{where}")
         print(f"  brief for its worker: lanewarden lane brief {shell_quote(lane_id)}")
     return 0
+
+
+def _warn_without_hooks(worktree: Path) -> None:
+    """The worktree shares the repository's hooks: say so when lanewarden's are missing."""
+    out = Repo.discover(worktree).git("rev-parse", "--git-path", "hooks")
+    folder = Path(os.fsdecode(out).strip())
+    hook = folder if folder.is_absolute() else worktree / folder
+    try:
+        installed = "lanewarden" in (hook / "pre-commit").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        installed = False
+    if not installed:
+        print(
+            "lanewarden: warning: no lanewarden pre-commit hook: the lane's worktree commits "
+            "unchecked until `lanewarden hooks install`",
+            file=sys.stderr,
+        )
 
 
 def _drop_lock(ctx: Context, lane_id: str) -> None:

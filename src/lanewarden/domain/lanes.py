@@ -72,11 +72,13 @@ def _optional(raw: Any) -> str | None:
 
 @dataclass(frozen=True)
 class LaneRecord:
-    """What ``lane start`` records beside the lock: criteria, base, where the lane works."""
+    """What ``lane start`` records beside the lock: criteria, base, where the lane works.
+
+    The objective, the owner and the scope stay in the lock table only.
+    """
 
     lane_id: str
-    owner: str
-    started: datetime
+    started: datetime  # the lock's start: which lock of that id is the lane's
     base: str
     target: str
     mode: str
@@ -88,7 +90,6 @@ class LaneRecord:
         """The record as stored."""
         return {
             "lane_id": self.lane_id,
-            "owner": self.owner,
             "started": format_time(self.started),
             "base": self.base,
             "target": self.target,
@@ -103,7 +104,6 @@ class LaneRecord:
         """Read a stored record; ``ValueError``/``KeyError`` when malformed."""
         return cls(
             lane_id=str(data["lane_id"]),
-            owner=str(data["owner"]),
             started=parse_time(str(data["started"])),
             base=str(data["base"]),
             target=str(data["target"]),

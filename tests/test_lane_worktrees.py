@@ -205,3 +205,15 @@ def test_start_warns_when_the_hooks_are_not_installed(repo: Path) -> None:
     done = lanewarden(repo, *args[:2], "L-002", *args[3:-1], "src/lib/", env=ORCHESTRATOR)
     assert done.returncode == 0, done.stderr
     assert "warning" not in done.stderr
+
+
+def test_finish_cleans_up_a_lane_whose_lock_was_released_by_hand(ready: Path) -> None:
+    start_lane(ready, "L-001", "src/app/")
+    assert lanewarden(ready, "lock", "release", "L-001", env=ORCHESTRATOR).returncode == 0
+    done = lanewarden(ready, "lane", "finish", "L-001", env=ORCHESTRATOR)
+    assert done.returncode == 0, done.stderr
+    assert not (ready.parent / "repo-L-001").exists()
+    assert git(ready, "branch", "--list", "lane/*") == ""
+    done = lanewarden(ready, "lane", "finish", "L-001", "--json", env=ORCHESTRATOR)
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["violations"][0]["rule"] == "lane-released"

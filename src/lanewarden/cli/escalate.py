@@ -11,13 +11,13 @@ file is never rewritten, so the answer is recorded in one place only.
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import timedelta
 
 from lanewarden.adapters.audit_log import AuditLog
 from lanewarden.adapters.lane_store import LaneStore
 from lanewarden.cli.context import Context
 from lanewarden.cli.lane_facts import (
+    caller,
     known_lane,
     lane_id_argument,
     read_decisions,
@@ -124,7 +124,6 @@ def decide(args: argparse.Namespace) -> int:
         raise InputError(f"--ttl: {e}") from None
     at = now()
     granted = not args.deny
-    email = os.fsdecode(ctx.repo.git("config", "user.email", ok_codes=(0, 1))).strip()
     entry = AuditLog(ctx.repo).append(
         {
             "kind": DECISION_KIND,
@@ -135,7 +134,7 @@ def decide(args: argparse.Namespace) -> int:
             "command": request.command,
             "scope": request.scope,
             "reason": " ".join((args.reason or "").split()),
-            "by": f"{role} {email or os.environ.get('USER', '') or 'unknown'}",
+            "by": caller(ctx),
             "expires": format_time(at + ttl) if granted else None,
         }
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,6 +34,7 @@ from lanewarden.errors import InputError
 
 __all__ = [
     "LaneView",
+    "caller",
     "clean_text",
     "known_lane",
     "lane_id_argument",
@@ -51,6 +53,12 @@ def clean_text(text: str, what: str) -> str:
     if not cleaned:
         raise InputError(f"{what} must not be empty")
     return cleaned
+
+
+def caller(ctx: Context) -> str:
+    """Who is acting, for the audit log: the role and git's user email."""
+    email = os.fsdecode(ctx.repo.git("config", "user.email", ok_codes=(0, 1))).strip()
+    return f"{ctx.identity.role} {email or os.environ.get('USER', '') or 'unknown'}"
 
 
 def lane_id_argument(text: str) -> str:

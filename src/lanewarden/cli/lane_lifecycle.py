@@ -31,7 +31,13 @@ from lanewarden.adapters.lane_git import (
 from lanewarden.adapters.lane_store import LaneStore
 from lanewarden.adapters.registry_store import RegistryStore
 from lanewarden.cli.context import Context
-from lanewarden.cli.lane_facts import clean_text, lane_id_argument, lane_view, refuse_released
+from lanewarden.cli.lane_facts import (
+    caller,
+    clean_text,
+    lane_id_argument,
+    lane_view,
+    refuse_released,
+)
 from lanewarden.cli.lane_ledger import fold_ledger
 from lanewarden.cli.output import emit_json, report
 from lanewarden.domain.lanes import LaneRecord
@@ -178,10 +184,17 @@ def finish(args: argparse.Namespace) -> int:
     if refused is not None:
         return refused
     store, lane = lane_view(ctx, lane_id)
-    refused = refuse_released(lane, "finish", args.json)
-    if refused is not None:
-        return refused
     record = lane.record
+    has_worktree = record.worktree is not None and os.path.isdir(record.worktree)
+    has_branch = bool(
+        ctx.repo.git("rev-parse", "--verify", "--quiet", branch_ref(lane_id), ok_codes=(0, 1))
+    )
+    if not (has_worktree or has_branch):
+        # Its lock already released elsewhere (`lock release`), a lane is finished once
+        # nothing of it is left; otherwise finish cleans up what remains.
+        refused = refuse_released(lane, "finish", args.json)
+        if refused is not None:
+            return refused
     unmerged = list(lane.commits) if record.branch else []
     if unmerged and not args.force:
         violation = Violation(
@@ -193,7 +206,7 @@ def finish(args: argparse.Namespace) -> int:
             f"`lanewarden lane finish {shell_quote(lane_id)} --force` (recorded in the audit log)",
         )
         return report([violation], as_json=args.json, ok_text="")
-    if record.worktree is not None and os.path.isdir(record.worktree):
+    if has_worktree and record.worktree is not None:
         remove_worktree(ctx.repo, Path(record.worktree), force=args.force)
     if record.branch is not None:
         if unmerged:
@@ -204,16 +217,17 @@ def finish(args: argparse.Namespace) -> int:
                     "lane": lane_id,
                     "branch": record.branch,
                     "commit": lane.facts.tip,
-                    "by": f"{ctx.identity.role} {os.environ.get('USER', '') or 'unknown'}",
+                    "by": caller(ctx),
                     "reason": "lane finish --force deleted an unmerged branch",
                 }
             )
-        if ctx.repo.git("rev-parse", "--verify", "--quiet", branch_ref(lane_id), ok_codes=(0, 1)):
+        if has_branch:
             delete_branch(ctx.repo, lane_id)
     at = now()
-    with RegistryStore(ctx.repo, ctx.config).transaction() as tx:
-        if tx.registry.get(lane_id) is not None:
-            tx.registry = tx.registry.released(lane_id, at)
+    if lane.lock is not None:
+        with RegistryStore(ctx.repo, ctx.config).transaction() as tx:
+            if tx.registry.get(lane_id) is not None:
+                tx.registry = tx.registry.released(lane_id, at)
     fold_ledger(ctx, store)
     _, after = lane_view(ctx, lane_id)
     if args.json:

@@ -54,13 +54,6 @@ def run(args: argparse.Namespace) -> int:
     if refused is not None:
         return refused
     marked = marked_criteria(record.criteria, args.met or [])
-    tree = lane.tree
-    if tree is None:
-        raise InputError(
-            f"the lane's tip {lane.facts.tip[:12]} is gone (was branch {record.branch} deleted?)",
-            hint=f"recreate the branch at the lane's last commit: `git branch {record.branch} "
-            "<commit>`",
-        )
     uncommitted: list[str] = []
     if record.branch is not None:
         if ctx.branch != record.branch:
@@ -75,6 +68,13 @@ def run(args: argparse.Namespace) -> int:
             )
             return report([violation], as_json=args.json, ok_text="")
         uncommitted = changed_files(ctx.repo)
+    tree = lane.tree
+    if tree is None:
+        raise InputError(
+            f"the lane's tip {lane.facts.tip[:12]} is gone (was branch {record.branch} deleted?)",
+            hint=f"recreate the branch at the lane's last commit: `git branch {record.branch} "
+            "<commit>`",
+        )
     assert lane.scope is not None
     scope_violations = [
         violation

@@ -39,6 +39,7 @@ from lanewarden.cli.lane_facts import (
     refuse_released,
 )
 from lanewarden.cli.lane_ledger import fold_ledger
+from lanewarden.cli.lock import take_lock
 from lanewarden.cli.output import emit_json, report
 from lanewarden.domain.lanes import LaneRecord
 from lanewarden.domain.registry import LockRegistry, shell_quote
@@ -96,8 +97,6 @@ def start(args: argparse.Namespace) -> int:
     patterns = list(args.scope) + [
         p if p.startswith("!") else f"!{p}" for p in args.out_of_scope or []
     ]
-    from lanewarden.cli.lock import take_lock
-
     lock = take_lock(
         ctx,
         lane_id,

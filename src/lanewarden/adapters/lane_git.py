@@ -11,9 +11,10 @@ import os
 from pathlib import Path
 
 from lanewarden.adapters.commits import is_ancestor, list_commits, resolve_commit
-from lanewarden.adapters.git import Repo
+from lanewarden.adapters.git import Repo, split_z
 from lanewarden.domain.lanes import LaneRecord
 from lanewarden.domain.push_check import PushedCommit
+from lanewarden.domain.trailers import Trailers
 from lanewarden.errors import InputError
 
 __all__ = [
@@ -62,8 +63,45 @@ def lane_commits(repo: Repo, record: LaneRecord) -> list[PushedCommit]:
     target = resolve_commit(repo, f"refs/heads/{record.target}")
     if target is None:
         return []
-    everything = list_commits(repo, target, [f"^{record.base}"])
-    return [c for c in everything if record.lane_id in c.trailers.lanes]
+    return _trailer_commits(repo, target, record.base, record.lane_id)
+
+
+def _trailer_commits(repo: Repo, tip: str, base: str, lane_id: str) -> list[PushedCommit]:
+    """The commits since ``base`` whose ``Lane:`` trailer names the lane, oldest first.
+
+    One ``git log`` reads every commit's trailers; only the lane's own commits
+    cost a ``git diff-tree`` for their paths, however busy the target branch is.
+    """
+    out = repo.git(
+        "log",
+        "-z",
+        "--reverse",
+        "--topo-order",
+        "--format=%H%x1f%T%x1f%P%x1f%(trailers:only,unfold)",
+        tip,
+        f"^{base}",
+        "--",
+    )
+    commits = []
+    for entry in out.split(b"\0"):
+        if not entry.strip():
+            continue
+        sha, tree, parents, text = os.fsdecode(entry).strip("\n").split("\x1f", 3)
+        trailers = Trailers.parse(text)
+        if lane_id not in trailers.lanes:
+            continue
+        merge = len(parents.split()) > 1
+        paths = () if merge else tuple(_paths(repo, sha))
+        commits.append(PushedCommit(sha, tree, tuple(parents.split()), paths, trailers))
+    return commits
+
+
+def _paths(repo: Repo, sha: str) -> list[str]:
+    # Both sides of a rename; a root commit's files too.
+    out = repo.git(
+        "diff-tree", "-r", "-z", "--root", "--no-commit-id", "--no-renames", "--name-only", sha
+    )
+    return list(dict.fromkeys(split_z(out)))
 
 
 def lane_tip(repo: Repo, record: LaneRecord, commits: list[PushedCommit]) -> str | None:

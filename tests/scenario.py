@@ -120,3 +120,32 @@ class PytestRepo:
     def evidence(self) -> list[dict[str, object]]:
         folder = self.root / ".git" / "lanewarden" / "evidence"
         return [json.loads(p.read_text()) for p in sorted(folder.glob("*/gate-*.json"))]
+
+
+# --- lanes (lane start ... lane finish) ------------------------------------------------
+
+ORCHESTRATOR = {"LANEWARDEN_ROLE": "orchestrator"}
+
+
+def as_worker(lane: str) -> dict[str, str]:
+    """The environment of lane ``lane``'s worker."""
+    return {"LANEWARDEN_ROLE": "worker", "LANEWARDEN_LANE": lane}
+
+
+def configure(repo: Path, extra: str) -> None:
+    """Append TOML lines to ``lanewarden.toml`` and commit them as the integrator."""
+    config = repo / "lanewarden.toml"
+    config.write_text(config.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    git(repo, "add", "lanewarden.toml")
+    git(repo, "commit", "-qm", "configure", env={"LANEWARDEN_ROLE": "integrator"})
+
+
+def start_lane(repo: Path, lane: str, *scopes: str, accept: tuple[str, ...] = ()) -> None:
+    """As the orchestrator, ``lanewarden lane start`` with ``scopes`` and criteria."""
+    args = ["lane", "start", lane, "--objective", f"objective of {lane}"]
+    for scope in scopes:
+        args += ["--scope", scope]
+    for criterion in accept:
+        args += ["--accept", criterion]
+    done = lanewarden(repo, *args, env=ORCHESTRATOR)
+    assert done.returncode == 0, done.stdout + done.stderr

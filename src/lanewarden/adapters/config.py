@@ -67,6 +67,8 @@ class Config(NamedTuple):
     gates: Mapping[str, Any] = _NO_ENTRIES
     required_gates: Mapping[str, str] = _NO_ENTRIES
     policies: Mapping[str, Any] = _NO_ENTRIES
+    worktree_dir: str = "../{repo}-{lane}"
+    brief_template: str | None = None
 
     @property
     def source_name(self) -> str:
@@ -255,4 +257,6 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "gates": _table,
     "required_gates": _required_gates,
     "policies": _table,
+    "worktree_dir": _string,
+    "brief_template": _repo_path,
 }

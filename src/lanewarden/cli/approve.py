@@ -33,6 +33,15 @@ def full_ref(ref: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Record the approval; exit 1 for a caller who may not approve."""
+    if getattr(args, "request", None) is not None:
+        from lanewarden.cli.escalate import decide
+
+        return decide(args)  # a lane's escalation: its own command and scope
+    if args.action is None or args.ref is None or args.reason is None or args.deny:
+        raise InputError(
+            "approve needs --action, --ref and --reason; --deny goes with --request N",
+            hint="see `lanewarden approve --help`",
+        )
     ctx = Context.load()
     role = ctx.identity.role
     if role not in APPROVERS:

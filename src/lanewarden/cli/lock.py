@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from lanewarden.domain.times import format_time, now, parse_duration
 from lanewarden.domain.violations import Violation
 from lanewarden.errors import InputError
 
-__all__ = ["acquire", "check", "heartbeat", "list_locks", "reclaim", "release", "who"]
+__all__ = ["acquire", "check", "heartbeat", "list_locks", "reclaim", "release", "take_lock", "who"]
 
 
 def _ttl(text: str | None, default: timedelta) -> timedelta:
@@ -71,21 +72,54 @@ def _done(as_json: bool, text: str, body: dict[str, object]) -> int:
 
 def acquire(args: argparse.Namespace) -> int:
     ctx = Context.load()
-    lock_id = _lock_id(args.lock_id)
-    refused = _refuse_role(ctx, "acquire", args.json)
+    lock = take_lock(
+        ctx,
+        args.lock_id,
+        owner=args.owner,
+        objective=args.objective,
+        patterns=args.scope,
+        ttl=args.ttl,
+        as_json=args.json,
+    )
+    if isinstance(lock, int):
+        return lock
+    return _done(
+        args.json,
+        f"acquired {lock.lock_id} for {lock.owner} until {format_time(lock.expires)}",
+        {"lock": lock.to_json(lock.start, ctx.config.heartbeat_stale_after)},
+    )
+
+
+def take_lock(
+    ctx: Context,
+    lock_id_text: str,
+    *,
+    owner: str,
+    objective: str,
+    patterns: Sequence[str],
+    ttl: str | None,
+    as_json: bool,
+) -> Lock | int:
+    """Acquire a lock as ``lock acquire`` does; the lock, or the exit code of a refusal.
+
+    A refusal (wrong role, bootstrap check, overlapping scope) is already
+    reported when this returns; ``lane start`` acquires its lock through here.
+    """
+    lock_id = _lock_id(lock_id_text)
+    refused = _refuse_role(ctx, "acquire", as_json)
     if refused is not None:
         return refused
     try:
-        scope = Scope.parse(args.scope)
+        scope = Scope.parse(patterns)
         hotspots = Hotspots.parse(ctx.config.hotspots)
     except ScopeError as e:
         raise InputError(f"bad glob: {e}", hint="fix the pattern (gitignore syntax)") from None
-    ttl = _ttl(args.ttl, ctx.config.lock_ttl)
-    objective = " ".join(args.objective.split())
-    owner = args.owner.strip()
+    lifetime = _ttl(ttl, ctx.config.lock_ttl)
+    objective = " ".join(objective.split())
+    owner = owner.strip()
     if not owner or not objective:
         raise InputError("--owner and --objective must not be empty")
-    refusal = _bootstrap_refusal(ctx, args.json)
+    refusal = _bootstrap_refusal(ctx, as_json)
     if refusal is not None:
         return refusal
     store = RegistryStore(ctx.repo, ctx.config)
@@ -106,15 +140,11 @@ def acquire(args: argparse.Namespace) -> int:
 
         conflicts = tx.registry.acquisition_conflicts(lock_id, scope, hotspots, tracked_paths)
         if conflicts:
-            return report(conflicts, as_json=args.json, ok_text="")
+            return report(conflicts, as_json=as_json, ok_text="")
         at = now()
-        lock = Lock(lock_id, owner, scope, objective, start=at, heartbeat=at, expires=at + ttl)
+        lock = Lock(lock_id, owner, scope, objective, start=at, heartbeat=at, expires=at + lifetime)
         tx.registry = tx.registry.with_lock(lock)
-    return _done(
-        args.json,
-        f"acquired {lock_id} for {owner} until {format_time(lock.expires)}",
-        {"lock": lock.to_json(at, ctx.config.heartbeat_stale_after)},
-    )
+    return lock
 
 
 def _bootstrap_refusal(ctx: Context, as_json: bool) -> int | None:

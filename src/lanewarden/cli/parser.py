@@ -119,13 +119,17 @@ def _approve(parser: _Parser) -> None:
     _leaf(parser, "lanewarden.cli.approve")
     parser.add_argument(
         "--action",
-        required=True,
         # domain.audit.APPROVABLE, spelled out so that --help imports nothing more.
         choices=("force-push", "branch-delete", "integrator-only", "missing-evidence"),
+        help="required unless --request",
     )
-    parser.add_argument("--ref", required=True, metavar="REF", help="the ref, like main")
-    parser.add_argument("--reason", required=True, metavar="TEXT", help="why (recorded)")
+    parser.add_argument("--ref", metavar="REF", help="the ref, like main (unless --request)")
+    parser.add_argument("--reason", metavar="TEXT", help="why (recorded; unless --request)")
     parser.add_argument("--ttl", metavar="DURATION", help="lifetime (default 15m)")
+    parser.add_argument(
+        "--request", type=int, metavar="N", help="answer a lane's escalation N instead"
+    )
+    parser.add_argument("--deny", action="store_true", help="with --request: refuse it")
 
 
 def _audit(parser: _Parser) -> None:
@@ -176,6 +180,63 @@ def _hooks(parser: _Parser) -> None:
     )
 
 
+def _lane(parser: _Parser) -> None:
+    actions = _actions(parser, "lane_command")
+    start = _command(
+        actions, "start", "lanewarden.cli.lane_lifecycle:start", "start a lane (orchestrator)"
+    )
+    start.add_argument("lane_id", metavar="ID")
+    start.add_argument("--objective", required=True)
+    start.add_argument(
+        "--scope", required=True, action="append", metavar="PATTERN", help="gitignore-style glob"
+    )
+    start.add_argument(
+        "--out-of-scope", action="append", metavar="PATTERN", help="carved out of the scope"
+    )
+    start.add_argument(
+        "--accept", action="append", metavar="CRITERION", help="an acceptance criterion"
+    )
+    start.add_argument("--owner", help="who works the lane (default: the lane id)")
+    start.add_argument("--ttl", metavar="DURATION", help="lock lifetime (default: lock_ttl)")
+    brief = _command(actions, "brief", "lanewarden.cli.brief", "the worker's assignment")
+    brief.add_argument("lane_id", metavar="ID")
+    checkpoint = _command(
+        actions, "checkpoint", "lanewarden.cli.lane:checkpoint", "record checkpoint CP-NN"
+    )
+    checkpoint.add_argument("lane_id", metavar="ID")
+    checkpoint.add_argument("--done", action="append", metavar="STEP", help="a completed step")
+    checkpoint.add_argument("--pending", action="append", metavar="STEP", help="a pending step")
+    checkpoint.add_argument("--blocker", action="append", metavar="TEXT", help="a blocker")
+    checkpoint.add_argument("--next", required=True, metavar="COMMAND", help="the next command")
+    checkpoint.add_argument("--failure", metavar="SIGNATURE", help="a failure met (on retry)")
+    checkpoint.add_argument("--remediation", metavar="TEXT", help="what remedies --failure")
+    resume = _command(actions, "resume", "lanewarden.cli.lane:resume", "where the lane stands")
+    resume.add_argument("lane_id", metavar="ID")
+    handoff = _command(actions, "handoff", "lanewarden.cli.handoff", "hand the lane off")
+    handoff.add_argument("lane_id", metavar="ID")
+    handoff.add_argument(
+        "--met", action="append", metavar="CRITERION", help="a criterion met (text or number)"
+    )
+    handoff.add_argument("--risk", action="append", metavar="TEXT", help="an unresolved risk")
+    handoff.add_argument("--next", metavar="TEXT", help="the next step for integration")
+    _command(actions, "list", "lanewarden.cli.lane:list_lanes", "every lane and its state")
+    finish = _command(
+        actions, "finish", "lanewarden.cli.lane_lifecycle:finish", "end a lane (orchestrator)"
+    )
+    finish.add_argument("lane_id", metavar="ID")
+    finish.add_argument(
+        "--force", action="store_true", help="delete an unmerged branch (recorded in the audit)"
+    )
+
+
+def _escalate(parser: _Parser) -> None:
+    _leaf(parser, "lanewarden.cli.escalate")
+    parser.add_argument("lane_id", metavar="ID")
+    parser.add_argument("--command", required=True, help="the blocked command")
+    parser.add_argument("--reason", required=True, metavar="TEXT", help="why it is needed")
+    parser.add_argument("--prefix", help="the command prefix to approve (default: the command)")
+
+
 _COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "init": (
         "scaffold configuration, the policy file, the ledger and the decision register",
@@ -193,6 +254,8 @@ _COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "evidence": ("share gate evidence as git notes", _evidence),
     "gate": ("the gate ladder and its evidence", _gate),
     "hooks": ("manage installed git hooks", _hooks),
+    "lane": ("a lane from assignment to handoff", _lane),
+    "escalate": ("ask the orchestrator to approve a blocked command (worker)", _escalate),
 }
 
 

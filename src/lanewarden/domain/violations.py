@@ -38,6 +38,10 @@ RULES = frozenset(
         # Gate evidence: a narrowed run, a record of another tree.
         "narrowed-run",
         "evidence-tree-mismatch",
+        # Lanes from assignment to handoff.
+        "handoff-incomplete",
+        "lane-released",
+        "wrong-worktree",
     }
 )
 

@@ -29,8 +29,8 @@ def run(args: argparse.Namespace) -> int:
     paths = list(dict.fromkeys(p for change in changes for p in change.paths()))
     store = RegistryStore(ctx.repo, ctx.config)
     lane = trailers.lanes[0] if len(trailers.lanes) == 1 else ctx.identity.lane
-    registry = store.read_for_commit(lane)
-    violations = check_message(
+    registry, tampered = store.read_for_commit(lane)
+    violations = tampered + check_message(
         paths,
         trailers,
         identity=ctx.identity,

@@ -35,6 +35,9 @@ RULES = frozenset(
         # Commit messages, pushes, approvals and the audit trail.
         "lane-mismatch",
         "audit-tampered",
+        # The lock table edited by hand; a lock's lifetime beyond the configured maximum.
+        "ledger-tampered",
+        "ttl-too-long",
     }
 )
 

@@ -111,14 +111,14 @@ def _refusing_tampered(command: Callable[[argparse.Namespace], int]) -> Callable
     return run
 
 
-def _refuse_role(ctx: Context, action: str, as_json: bool) -> int | None:
+def _refuse_role(ctx: Context, action: str, as_json: bool, what: str = "") -> int | None:
     """Only the orchestrator (or integrator) writes the single-writer ledger."""
     if ctx.identity.may_write_ledger:
         return None
     violation = Violation(
         rule="wrong-role",
-        message=f"a {ctx.identity.role} cannot {action} locks: the ledger has one writer, "
-        "the orchestrator (runbook §6.1)",
+        message=f"a {ctx.identity.role} cannot {what or action + ' locks'}: the ledger has one "
+        "writer, the orchestrator (runbook §6.1)",
         fix=f"ask the orchestrator, or run it as one: `LANEWARDEN_ROLE=orchestrator lanewarden "
         f"lock {action} ...`",
     )
@@ -385,7 +385,7 @@ def _repo_relative(given: str, root: Path) -> str:
 def accept_edit(args: argparse.Namespace) -> int:
     """The orchestrator takes a hand edit of the lock table as the registry; audit-logged."""
     ctx = Context.load()
-    refused = _refuse_role(ctx, "accept-edit on", args.json)
+    refused = _refuse_role(ctx, "accept-edit", args.json, "accept an edit of the lock table")
     if refused is not None:
         return refused
     note = " ".join(args.note.split())

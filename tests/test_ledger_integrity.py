@@ -220,6 +220,10 @@ def test_a_write_on_a_tampered_table_is_refused_rather_than_laundered(ready: Pat
     checked = lanewarden(ready, "lock", "check", "--json")
     assert checked.returncode == 1
     assert "ledger-tampered" in [v["rule"] for v in json.loads(checked.stdout)["violations"]]
+    for args in (["lock", "list"], ["lock", "who", "docs/guide.md"]):
+        shown = lanewarden(ready, *args)
+        assert shown.returncode == 0, shown.stderr
+        assert "warning: PLAN.md: the lock table was edited outside lanewarden" in shown.stderr
 
 
 def test_only_the_orchestrator_accepts_an_edit_and_it_is_audited(ready: Path) -> None:

@@ -304,9 +304,20 @@ def reclaim(args: argparse.Namespace) -> int:
     )
 
 
+def _read_warning_tampered(store: RegistryStore) -> LockRegistry:
+    """The registry, with a warning on stderr when its table was edited outside lanewarden."""
+    registry, tampered = store.read_checked()
+    for violation in tampered:
+        print(
+            f"lanewarden: warning: {violation.path}: {violation.message}\n  fix: {violation.fix}",
+            file=sys.stderr,
+        )
+    return registry
+
+
 def list_locks(args: argparse.Namespace) -> int:
     ctx = Context.load()
-    registry = RegistryStore(ctx.repo, ctx.config).read()
+    registry = _read_warning_tampered(RegistryStore(ctx.repo, ctx.config))
     at = now()
     rows = [lock.to_json(at, ctx.config.heartbeat_stale_after) for lock in registry.locks]
     if args.all:
@@ -355,7 +366,7 @@ def check(args: argparse.Namespace) -> int:
 
 def who(args: argparse.Namespace) -> int:
     ctx = Context.load()
-    registry = RegistryStore(ctx.repo, ctx.config).read()
+    registry = _read_warning_tampered(RegistryStore(ctx.repo, ctx.config))
     root = Path(os.path.realpath(ctx.repo.root))
     rows = []
     for given in args.paths:

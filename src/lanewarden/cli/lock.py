@@ -14,7 +14,7 @@ from lanewarden.adapters.config import Config
 from lanewarden.adapters.registry_store import LedgerTampered, RegistryStore
 from lanewarden.cli.context import Context
 from lanewarden.cli.output import emit_json, report
-from lanewarden.domain.locks import Lock, check_lock_id
+from lanewarden.domain.locks import Lock, check_lock_id, lifetime_violation
 from lanewarden.domain.registry import Hotspots, LockRegistry, shell_quote
 from lanewarden.domain.scopes import Scope, ScopeError
 from lanewarden.domain.times import format_time, now, parse_duration
@@ -42,23 +42,7 @@ def _ttl(text: str | None, config: Config) -> timedelta | Violation:
             ttl, source = parse_duration(text), "--ttl"
         except (ValueError, OverflowError) as e:
             raise InputError(f"--ttl: {e}") from None
-    if ttl <= config.max_lock_ttl:
-        return ttl
-    return Violation(
-        rule="ttl-too-long",
-        message=f"{source} {ttl} is longer than max_lock_ttl ({config.max_lock_ttl}): a lock "
-        "is kept alive by heartbeats, not by a long lifetime",
-        fix=f"ask for at most {config.max_lock_ttl} (`--ttl {_duration_text(config.max_lock_ttl)}`)"
-        " and refresh it with `lanewarden lock heartbeat ID`",
-    )
-
-
-def _duration_text(duration: timedelta) -> str:
-    seconds = int(duration.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+    return lifetime_violation(ttl, config.max_lock_ttl, source) or ttl
 
 
 def _until(at: datetime, ttl: timedelta) -> datetime:

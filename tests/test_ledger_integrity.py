@@ -166,6 +166,24 @@ def test_a_lane_widening_its_own_scope_by_hand_is_refused(ready: Path) -> None:
     assert violation["path"] == "PLAN.md"
 
 
+def test_a_lane_removed_from_the_table_by_hand_is_tampering_not_an_unknown_lane(
+    ready: Path,
+) -> None:
+    plan = ready / "PLAN.md"
+    text = plan.read_text()
+    row = next(line for line in text.splitlines(keepends=True) if line.startswith("| L-002 |"))
+    plan.write_text(text.replace(row, ""))
+    write(ready, "src/lib/core.py", "changed\n")
+    git(ready, "add", "src/lib/core.py")
+    refused = commit(ready, {"LANEWARDEN_LANE": "L-002"}, lane="L-002")
+    assert refused.returncode == 1, refused.stderr
+    assert "ledger-tampered: PLAN.md: the lock table was edited outside lanewarden: " in (
+        refused.stderr
+    )
+    assert "removed L-002" in refused.stderr
+    assert "unknown lane" not in refused.stderr
+
+
 def test_the_commit_msg_hook_refuses_a_tampered_table_too(ready: Path) -> None:
     write(ready, "src/app/models.py", "changed\n")
     git(ready, "add", "src/app/models.py")

@@ -34,8 +34,10 @@ def run(args: argparse.Namespace) -> int:
         )
     store = RegistryStore(ctx.repo, ctx.config)
     registry, tampered = store.read_for_commit(ctx.identity.lane)
+    if tampered:  # an untrusted table judges nothing
+        return report(tampered, as_json=args.json, ok_text="", extra={"paths": len(paths)})
     if ctx.config.ledger in paths and not ctx.identity.may_write_ledger:
-        tampered += store.staged_ledger_violations()
+        tampered = store.staged_ledger_violations()
     try:
         hotspots = cached_hotspots(ctx.repo.state_dir / "hotspots.cache", ctx.config.hotspots)
     except ScopeError as e:

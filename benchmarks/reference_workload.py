@@ -97,6 +97,11 @@ def build(repo: Path) -> None:
     changed = git(repo, "hash-object", "-w", "--stdin", stdin=b"print('changed')\n")
     staged = [f"100644 {changed}\tpkg000/src/mod{j // 50:02}/file{j}.py" for j in range(STAGED)]
     git(repo, "update-index", "--index-info", stdin=("\n".join(staged) + "\n").encode())
+    # The table was written here, not by lanewarden: the orchestrator accepts it once.
+    subprocess.run(
+        [sys.executable, "-m", "lanewarden", "lock", "accept-edit", "--note", "workload"],
+        cwd=repo, env={**ENV, "LANEWARDEN_ROLE": "orchestrator"}, capture_output=True, check=True,
+    )  # fmt: skip
     worker = {**ENV, "LANEWARDEN_LANE": "L-000", "LANEWARDEN_ROLE": "worker"}
     subprocess.run(
         [sys.executable, "-m", "lanewarden", "lock", "heartbeat", "L-000"],

@@ -48,8 +48,12 @@ def make_parallel_ready(repo: Path) -> None:
     git(repo, "commit", "-qm", "parallel-ready", env={"LANEWARDEN_ROLE": "integrator"})
 
 
-def set_lock_rows(repo: Path, rows: list[str]) -> None:
-    """Replace the lock table's rows by hand, as a person editing PLAN.md would."""
+def set_lock_rows(repo: Path, rows: list[str], *, accept: bool = True) -> None:
+    """Replace the lock table's rows by hand, as a person editing PLAN.md would.
+
+    With ``accept``, the orchestrator then accepts the edit (`lock accept-edit`),
+    so the hooks take the new table as the registry rather than as tampering.
+    """
     plan = repo / "PLAN.md"
     text = plan.read_text()
     start = text.index("| lock_id | owner | scope |")
@@ -57,6 +61,11 @@ def set_lock_rows(repo: Path, rows: list[str]) -> None:
     plan.write_text(
         text[:start] + LEDGER_HEADER + "".join(r + "\n" for r in rows) + text[end + 1 :]
     )
+    if accept:
+        done = lanewarden(
+            repo, "lock", "accept-edit", "--note", "test", env={"LANEWARDEN_ROLE": "orchestrator"}
+        )
+        assert done.returncode in (0, 2), done.stdout + done.stderr
 
 
 TWO_LANES = (("L-001", "src/app/"), ("L-002", "src/lib/"))

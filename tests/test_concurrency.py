@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import git
-from scenario import make_parallel_ready
+from scenario import lanewarden, make_parallel_ready
 
 ORCH = {"LANEWARDEN_ROLE": "orchestrator"}
 
@@ -79,6 +79,9 @@ def test_ten_disjoint_acquires_all_land(ready: Path) -> None:
     ]
     assert finish(processes) == [0] * 10
     assert sorted(lock["lock_id"] for lock in locks(ready)) == [f"L-{i:03}" for i in range(10)]
+    # The record of the table lanewarden wrote is the last write's: no false ledger-tampered.
+    checked = lanewarden(ready, "lock", "check")
+    assert checked.returncode == 0, checked.stderr
     assert not [line for line in git(ready, "status", "--porcelain").splitlines() if "??" in line]
 
 
@@ -170,6 +173,8 @@ def test_eight_workers_heartbeating_four_times_lose_nothing(ready: Path) -> None
         hours = _hours_between(str(lock["start"]), str(lock["expires"]))
         assert hours > 3.9, lock
     assert no_temporary_files(ready)
+    checked = lanewarden(ready, "lock", "check")
+    assert checked.returncode == 0, checked.stderr
 
 
 def _hours_between(start: str, end: str) -> float:

@@ -180,7 +180,7 @@ def test_heartbeat_of_another_lane_or_an_expired_lock_is_refused(cli: Cli, ready
     other = cli(ready, "lock", "heartbeat", "L-001", "--json", LANEWARDEN_LANE="L-002")
     assert other.code == 1
     set_lock_rows(ready, [f"| L-009 | a | `src/x/` | o | {OLD} | {OLD} | 2020-01-01T01:00:00Z |"])
-    expired = cli(ready, "lock", "heartbeat", "L-009", "--json")
+    expired = cli(ready, "lock", "heartbeat", "L-009", "--json", LANEWARDEN_LANE="L-009")
     assert expired.code == 1
     assert expired.json["violations"][0]["rule"] == "lock-expired"
     assert cli(ready, "lock", "heartbeat", "L-404").code == 2

@@ -8,7 +8,6 @@ naming the key and the file.
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from collections.abc import Callable, Mapping
 from datetime import timedelta
@@ -62,6 +61,7 @@ class Config(NamedTuple):
     full_suite_triggers: tuple[str, ...] = DEFAULT_FULL_SUITE_TRIGGERS
     lock_ttl: timedelta = timedelta(hours=1)
     heartbeat_stale_after: timedelta = timedelta(minutes=30)
+    max_lock_ttl: timedelta = timedelta(hours=24)
     protected_branches: tuple[str, ...] = ()
     autonomous: bool = False
     gates: Mapping[str, Any] = _NO_ENTRIES
@@ -108,27 +108,17 @@ def _stamp(path: Path) -> list[Any]:
 
 
 def _cached_table(cache: Path, path: Path) -> Any:
-    import marshal
+    from lanewarden.adapters import marshal_cache
 
-    try:
-        with open(cache, "rb") as f:
-            key, table = marshal.loads(f.read())
-        return table if key == _stamp(path) else _MISSING
-    except (OSError, EOFError, ValueError, TypeError):
-        return _MISSING
+    table = marshal_cache.load(cache, _stamp(path))
+    return _MISSING if table is marshal_cache.MISSING else table
 
 
 def _store_table(cache: Path, path: Path, table: Mapping[str, Any] | None) -> None:
-    import marshal
+    from lanewarden.adapters import marshal_cache
 
-    from lanewarden.adapters.files import atomic_write
-
-    try:
-        data = marshal.dumps((_stamp(path), None if table is None else dict(table)))
-    except ValueError:
-        return  # a TOML date or time: not marshal data, so read the file each time
-    with contextlib.suppress(OSError):  # a read-only git dir only loses the speed-up
-        atomic_write(cache, data)
+    # A TOML date or time is not marshal data: such a file is read each time.
+    marshal_cache.store(cache, _stamp(path), None if table is None else dict(table))
 
 
 def _read_table(path: Path) -> Mapping[str, Any] | None:
@@ -252,6 +242,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "full_suite_triggers": _strings,
     "lock_ttl": _duration,
     "heartbeat_stale_after": _duration,
+    "max_lock_ttl": _duration,
     "protected_branches": _strings,
     "autonomous": _boolean,
     "gates": _table,

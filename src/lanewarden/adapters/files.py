@@ -33,9 +33,15 @@ def exclusive_lock(lock_path: Path) -> Iterator[None]:
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:
-    """Replace ``path`` with ``data`` in one rename; keeps the file's mode."""
+    """Replace ``path`` with ``data`` in one rename; keeps the file's mode.
+
+    A symlink stays a link: the file it points to (at the end of a chain of
+    links, relative or absolute) is the one replaced, in its own folder.
+    """
     import tempfile  # costs the hook's read-only path ~5 ms, so only writers pay
 
+    if os.path.islink(path):
+        path = Path(os.path.realpath(path))
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         mode = path.stat().st_mode & 0o7777

@@ -13,6 +13,7 @@ heartbeats into the ledger's table the next time it writes the ledger.
 from __future__ import annotations
 
 import contextlib
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -46,20 +47,28 @@ class HeartbeatStore:
         atomic_write(self._file(lock.lock_id), json.dumps(record, indent=2) + "\n")
 
     def read(self, lock: Lock) -> tuple[datetime, datetime] | None:
-        """The heartbeat and expiry recorded for ``lock``, if any still applies."""
+        """The heartbeat and expiry recorded for ``lock``, if any still applies.
+
+        A heartbeat file that cannot be read as one is no heartbeat: the
+        ledger's own columns stand, and a warning names the file.
+        """
+        path = self._file(lock.lock_id)
         try:
-            text = self._file(lock.lock_id).read_text(encoding="utf-8")
-        except (OSError, ValueError):
-            return None  # no (readable) heartbeat: the ledger's own column stands
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            _warn(path, f"cannot read it: {e.strerror}")
+            return None
         import json  # only when there is a heartbeat to read
 
         try:
-            record = json.loads(text)
+            record = json.loads(data)
             if record["owner"] != lock.owner or parse_time(record["start"]) != lock.start:
-                return None
+                return None  # written for an earlier owner of this lock id
             return parse_time(record["heartbeat"]), parse_time(record["expires"])
-        except (ValueError, KeyError, TypeError):
-            # An unreadable heartbeat is no heartbeat: the ledger's column stands.
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as e:
+            _warn(path, f"{type(e).__name__}: {e}")
             return None
 
     def read_all(self, locks: tuple[Lock, ...]) -> dict[str, tuple[datetime, datetime]]:
@@ -74,3 +83,12 @@ class HeartbeatStore:
     def remove(self, lock_id: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self._file(lock_id).unlink()
+
+
+def _warn(path: Path, why: str) -> None:
+    print(
+        f"lanewarden: warning: {path}: not a heartbeat ({why}); ignored, the ledger's "
+        "heartbeat column stands (the lock's worker rewrites it with `lanewarden lock "
+        "heartbeat`)",
+        file=sys.stderr,
+    )

@@ -3,58 +3,62 @@
 Parsing the ledger needs markdown-it-py and compiling scopes needs pathspec;
 importing the two alone costs more than the hook's whole time budget. The
 cache holds the lock table with every pattern already translated to a regex,
-in :mod:`marshal` format (no import cost), keyed by the ledger's identity and
-change stamps (inode, size, mtime and ctime in nanoseconds) and lanewarden's
-version. Any write of the ledger, by lanewarden or by hand, changes the key.
+in :mod:`marshal` format (no import cost), keyed by lanewarden's version and
+the change stamps (inode, size, mtime and ctime in nanoseconds) of the ledger
+and of the digest lanewarden keeps of its own last write. Any write of either
+file, by lanewarden or by hand, changes the key. Only a table that matched the
+digest is stored, so a warm hook has nothing left to verify.
 """
 
 from __future__ import annotations
 
-import marshal
 import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from lanewarden import __version__
-from lanewarden.adapters.files import atomic_write
+from lanewarden.adapters import marshal_cache
 from lanewarden.domain.locks import Lock
-from lanewarden.domain.scopes import Scope
+from lanewarden.domain.scopes import Scope, ScopeError
 
-__all__ = ["load_locks", "save_locks"]
+__all__ = ["ledger_key", "load_locks", "save_locks"]
 
-_FORMAT = 2
-
-
-def _key(ledger: Path) -> list[Any]:
-    stat = os.stat(ledger)
-    return [
-        _FORMAT,
-        __version__,
-        str(ledger),
-        stat.st_ino,
-        stat.st_size,
-        stat.st_mtime_ns,
-        stat.st_ctime_ns,
-    ]
+_FORMAT = 3
 
 
-def load_locks(cache: Path, ledger: Path) -> tuple[Lock, ...] | None:
-    """The cached lock table of ``ledger``, or None when the cache is missing or old."""
+def _stamp(path: Path) -> list[int] | None:
     try:
-        key = _key(ledger)
-        with open(cache, "rb") as f:
-            # One read: marshal.load(f) reads the file piece by piece, ~5x slower here.
-            data = marshal.loads(f.read())
-        if data["key"] != key:
-            return None
-        return tuple(_lock(row) for row in data["locks"])
-    except (OSError, EOFError, ValueError, TypeError, KeyError):  # ScopeError too
+        stat = os.stat(path)
+    except OSError:
         return None
+    return [stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
 
 
-def save_locks(cache: Path, ledger: Path, key: list[Any], locks: tuple[Lock, ...]) -> None:
-    """Store ``locks`` as the compiled table of ``ledger`` read at stamp ``key``."""
+def ledger_key(ledger: Path, digest: Path) -> list[Any] | None:
+    """The stamp to store with a table read from ``ledger`` (taken before reading it).
+
+    None when the ledger cannot be seen (nothing is cached for it).
+    """
+    stamp = _stamp(ledger)
+    if stamp is None:
+        return None
+    return [_FORMAT, __version__, str(ledger), stamp, _stamp(digest)]
+
+
+def load_locks(cache: Path, key: list[Any]) -> tuple[Lock, ...] | None:
+    """The cached lock table stored under ``key``, or None when there is none."""
+    rows = marshal_cache.load(cache, key)
+    if rows is marshal_cache.MISSING:
+        return None
+    try:
+        return tuple(_lock(row) for row in rows)
+    except (ValueError, TypeError, OverflowError, OSError, ScopeError):
+        return None  # a damaged cache: read the ledger again
+
+
+def save_locks(cache: Path, key: list[Any], locks: tuple[Lock, ...]) -> None:
+    """Store ``locks`` as the verified table read at stamp ``key`` (a failed write is skipped)."""
     rows = [
         [
             lock.lock_id,
@@ -68,12 +72,7 @@ def save_locks(cache: Path, ledger: Path, key: list[Any], locks: tuple[Lock, ...
         ]
         for lock in locks
     ]
-    atomic_write(cache, marshal.dumps({"key": key, "locks": rows}))
-
-
-def ledger_key(ledger: Path) -> list[Any]:
-    """The stamp to store with a table parsed from ``ledger`` (taken before reading it)."""
-    return _key(ledger)
+    marshal_cache.store(cache, key, rows)
 
 
 def _lock(row: list[Any]) -> Lock:

@@ -18,16 +18,23 @@ from lanewarden.adapters.config import Config
 from lanewarden.adapters.files import atomic_write, exclusive_lock, read_text
 from lanewarden.adapters.git import Repo
 from lanewarden.adapters.heartbeats import HeartbeatStore
+from lanewarden.adapters.ledger_digest import LedgerDigest
 from lanewarden.adapters.registry_cache import ledger_key, load_locks, save_locks
 from lanewarden.domain.locks import Lock, ReleasedLock
-from lanewarden.domain.registry import LockRegistry
+from lanewarden.domain.registry import LockRegistry, shell_quote
+from lanewarden.domain.violations import Violation
 from lanewarden.errors import InputError
 
 if TYPE_CHECKING:
     # Parsing Markdown is for a stale cache and for writes, never the hook's warm path.
     from lanewarden.domain.ledger import HistoryRecord, Ledger, LockRecord
 
-__all__ = ["RegistryStore", "Transaction"]
+__all__ = ["NO_TABLE", "LedgerTampered", "RegistryStore", "Transaction"]
+
+NO_TABLE = (
+    "expected a table with columns "
+    "lock_id | owner | scope | objective | start | heartbeat | expires"
+)
 
 
 class Transaction:
@@ -48,6 +55,7 @@ class RegistryStore:
         self.ledger_path = repo.main_worktree() / config.ledger
         self.heartbeats = HeartbeatStore(repo.state_dir / "heartbeats")
         self._write_lock = repo.state_dir / "ledger.lock"
+        self.digest = LedgerDigest(repo.state_dir / "ledger.digest")
 
     def display_path(self) -> str:
         """The ledger's path as a user sees it from this work tree."""
@@ -57,6 +65,7 @@ class RegistryStore:
             return str(self.ledger_path)
 
     def _parse(self) -> Ledger:
+        """The working-tree ledger; one without a lock table is bad input, never no locks."""
         if not self.ledger_path.exists():
             raise InputError(
                 "execution ledger not found",
@@ -66,7 +75,16 @@ class RegistryStore:
         from lanewarden.domain.ledger import Ledger
 
         text = read_text(self.ledger_path, what="execution ledger")
-        return Ledger.parse(text, Path(self.display_path()))
+        ledger = Ledger.parse(text, Path(self.display_path()))
+        if not ledger.has_lock_table:
+            raise InputError(
+                f"no lock table found: {NO_TABLE}",
+                path=self.display_path(),
+                hint="restore the lock table (`git diff -- "
+                f"{shell_quote(self.display_path())}` shows what changed), or run "
+                "`lanewarden init` to add an empty one",
+            )
+        return ledger
 
     def _registry(self, ledger: Ledger) -> LockRegistry:
         where = Path(self.display_path())
@@ -84,42 +102,93 @@ class RegistryStore:
             seen.add(lock.lock_id)
         return LockRegistry(locks=locks, history=history)
 
-    def read_for_commit(self, lane: str | None) -> LockRegistry:
-        """The lock table (no history) for the hook, from the compiled cache when fresh.
+    def _tampering(self, ledger: Ledger) -> list[Violation]:
+        from lanewarden.domain.tampering import table_rows, tamper_violation
 
-        Only the committing lane's heartbeat matters to its own check: other locks
-        claim their scopes whatever their status.
+        found = tamper_violation(
+            self.digest.recorded(), table_rows(ledger.locks), self.display_path()
+        )
+        return [] if found is None else [found]
+
+    def read_for_commit(self, lane: str | None) -> tuple[LockRegistry, list[Violation]]:
+        """The lock table (no history) for a hook, and ``ledger-tampered`` if it was hand-edited.
+
+        The table comes from the compiled cache when fresh; only a table that
+        matched lanewarden's record is cached, so a warm read has nothing to
+        verify. Only the committing lane's heartbeat matters to its own check:
+        other locks claim their scopes whatever their status.
         """
         cache = self.repo.state_dir / "registry.cache"
-        locks = load_locks(cache, self.ledger_path)
+        key = ledger_key(self.ledger_path, self.digest.path)
+        locks = load_locks(cache, key) if key is not None else None
+        tampered: list[Violation] = []
         if locks is None:
-            key = ledger_key(self.ledger_path) if self.ledger_path.exists() else None
-            locks = self._registry(self._parse()).locks
-            if key is not None:
-                save_locks(cache, self.ledger_path, key, locks)
+            ledger = self._parse()
+            locks = self._registry(ledger).locks
+            tampered = self._tampering(ledger)
+            if key is not None and not tampered:
+                save_locks(cache, key, locks)
         registry = LockRegistry(locks=locks)
         lock = registry.get(lane) if lane else None
         beat = self.heartbeats.read(lock) if lock else None
-        return registry.with_heartbeats({lock.lock_id: beat}) if lock and beat else registry
+        if lock and beat:
+            registry = registry.with_heartbeats({lock.lock_id: beat})
+        return registry, tampered
 
     def read(self) -> LockRegistry:
         """The registry with the workers' latest heartbeats folded in."""
         registry = self._registry(self._parse())
         return registry.with_heartbeats(self.heartbeats.read_all(registry.locks))
 
+    def read_checked(self) -> tuple[LockRegistry, list[Violation]]:
+        """:meth:`read`, and ``ledger-tampered`` if the table was edited outside lanewarden."""
+        ledger = self._parse()
+        registry = self._registry(ledger)
+        registry = registry.with_heartbeats(self.heartbeats.read_all(registry.locks))
+        return registry, self._tampering(ledger)
+
+    def staged_ledger_violations(self) -> list[Violation]:
+        """The staged ledger (this work tree's index) if its lock table is not the registry's."""
+        from lanewarden.domain.ledger import Ledger
+        from lanewarden.domain.tampering import staged_ledger_violation, table_rows
+
+        name = self.config.ledger
+        staged = None
+        staged_text = self._staged_text(name)
+        if staged_text is not None:
+            try:
+                parsed = Ledger.parse(staged_text, Path(f":{name}"))
+            except InputError:
+                parsed = None  # a table lanewarden cannot read is no table it wrote
+            if parsed is not None and parsed.has_lock_table:
+                staged = table_rows(parsed.locks)
+        found = staged_ledger_violation(staged, table_rows(self._parse().locks), name)
+        return [] if found is None else [found]
+
+    def _staged_text(self, name: str) -> str | None:
+        """The index's copy of ``name`` (None when the index has none, as after `git rm`)."""
+        import os
+
+        out = self.repo.git("ls-files", "-s", "-z", "--", f":(literal){name}")
+        entries = [entry for entry in out.split(b"\0") if entry]
+        if not entries:
+            return None
+        blob = os.fsdecode(entries[0].split(b" ")[1])
+        return self.repo.git("cat-file", "blob", blob).decode("utf-8", errors="replace")
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        """Edit the registry under the ledger's write lock; written if changed."""
+        """Edit the registry under the ledger's write lock; written if changed.
+
+        Raises :class:`LedgerTampered` when the table is not the one lanewarden
+        last wrote: writing it would pass a hand edit off as lanewarden's own.
+        """
         with exclusive_lock(self._write_lock):
             ledger = self._parse()
-            if not ledger.has_lock_table:
-                raise InputError(
-                    "the execution ledger has no lock table",
-                    path=self.display_path(),
-                    hint="run `lanewarden init`, or add the runbook's lock table "
-                    "(| lock_id | owner | scope | objective | start | heartbeat | expires |)",
-                )
             parsed = self._registry(ledger)
+            tampered = self._tampering(ledger)
+            if tampered:
+                raise LedgerTampered(tampered)
             current = parsed.with_heartbeats(self.heartbeats.read_all(parsed.locks))
             tx = Transaction(registry=current, ledger=ledger, original=parsed)
             yield tx
@@ -130,12 +199,43 @@ class RegistryStore:
                 _history_records(tx.registry, parsed, ledger),
             )
             atomic_write(self.ledger_path, text)
+            self._record(text)
             # Heartbeat files of locks still in the table stay: a worker may write
             # one between our read and now, and removing it would lose that beat.
             live = {lock.lock_id for lock in tx.registry.locks}
             for lock in parsed.locks:
                 if lock.lock_id not in live:
                     self.heartbeats.remove(lock.lock_id)
+
+    def _record(self, text: str) -> str:
+        """Record the lock table of ``text`` (the ledger as written) as lanewarden's own."""
+        from lanewarden.domain.ledger import Ledger
+        from lanewarden.domain.tampering import table_rows
+
+        # Read back as the hooks will read it, so what is compared is what was written.
+        written = Ledger.parse(text, Path(self.display_path()))
+        return self.digest.record(table_rows(written.locks))
+
+    def accept_edit(self) -> tuple[list[str], str] | None:
+        """Record the table as it stands; the changes accepted and its digest (None: none)."""
+        from lanewarden.domain.tampering import table_changes, table_rows
+
+        with exclusive_lock(self._write_lock):
+            ledger = self._parse()
+            self._registry(ledger)  # a table the hooks cannot read is not accepted
+            if not self._tampering(ledger):
+                return None
+            rows = table_rows(ledger.locks)
+            changes = table_changes(self.digest.recorded() or [], rows)
+            return changes, self._record(ledger.text)
+
+
+class LedgerTampered(Exception):
+    """The lock table differs from lanewarden's record of its last write."""
+
+    def __init__(self, violations: list[Violation]) -> None:
+        super().__init__(violations[0].message)
+        self.violations = violations
 
 
 def _lock_records(registry: LockRegistry, parsed: LockRegistry, ledger: Ledger) -> list[LockRecord]:

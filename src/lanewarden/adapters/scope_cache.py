@@ -5,13 +5,11 @@ The pytest plugin keeps its full-suite triggers here, the pre-commit hook its ho
 
 from __future__ import annotations
 
-import contextlib
-import marshal
 from collections.abc import Sequence
 from pathlib import Path
 
 from lanewarden import __version__
-from lanewarden.adapters.files import atomic_write
+from lanewarden.adapters import marshal_cache
 from lanewarden.domain.registry import Hotspots
 from lanewarden.domain.scopes import Scope, ScopeError
 
@@ -21,16 +19,14 @@ __all__ = ["cached_hotspots", "cached_scope", "cached_scopes"]
 def cached_scopes(cache: Path, scopes: Sequence[Sequence[str]]) -> list[Scope]:
     """``Scope.parse`` of each of ``scopes``, read from ``cache`` when it holds these very ones."""
     key = [__version__, [list(texts) for texts in scopes]]
-    try:
-        with open(cache, "rb") as f:
-            stored_key, data = marshal.loads(f.read())
-        if stored_key == key:
+    data = marshal_cache.load(cache, key)
+    if data is not marshal_cache.MISSING:
+        try:
             return [Scope.from_cache(item) for item in data]
-    except (OSError, EOFError, ValueError, TypeError, ScopeError):
-        pass  # no cache, an old one, or a damaged one: parse again
+        except (ValueError, TypeError, ScopeError):
+            pass  # a damaged cache: parse again
     parsed = [Scope.parse(texts) for texts in scopes]
-    with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-        atomic_write(cache, marshal.dumps([key, [scope.to_cache() for scope in parsed]]))
+    marshal_cache.store(cache, key, [scope.to_cache() for scope in parsed])
     return parsed
 
 

@@ -29,7 +29,9 @@ def run(args: argparse.Namespace) -> int:
     paths = list(dict.fromkeys(p for change in changes for p in change.paths()))
     store = RegistryStore(ctx.repo, ctx.config)
     lane = trailers.lanes[0] if len(trailers.lanes) == 1 else ctx.identity.lane
-    registry = store.read_for_commit(lane)
+    registry, tampered = store.read_for_commit(lane)
+    if tampered:  # an untrusted table judges nothing
+        return report(tampered, as_json=args.json, ok_text="")
     violations = check_message(
         paths,
         trailers,

@@ -3,32 +3,57 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from lanewarden.adapters.registry_store import RegistryStore
+from lanewarden.adapters.config import Config
+from lanewarden.adapters.registry_store import LedgerTampered, RegistryStore
 from lanewarden.cli.context import Context
 from lanewarden.cli.output import emit_json, report
-from lanewarden.domain.locks import Lock, check_lock_id
-from lanewarden.domain.registry import Hotspots, shell_quote
+from lanewarden.domain.locks import Lock, check_lock_id, lifetime_violation
+from lanewarden.domain.registry import Hotspots, LockRegistry, shell_quote
 from lanewarden.domain.scopes import Scope, ScopeError
 from lanewarden.domain.times import format_time, now, parse_duration
 from lanewarden.domain.violations import Violation
 from lanewarden.errors import InputError
 
-__all__ = ["acquire", "check", "heartbeat", "list_locks", "reclaim", "release", "take_lock", "who"]
+__all__ = [
+    "accept_edit",
+    "acquire",
+    "check",
+    "heartbeat",
+    "list_locks",
+    "reclaim",
+    "release",
+    "take_lock",
+    "who",
+]
 
 
-def _ttl(text: str | None, default: timedelta) -> timedelta:
+def _ttl(text: str | None, config: Config) -> timedelta | Violation:
+    """The lifetime asked for (``lock_ttl`` by default), or why it is refused."""
     if text is None:
-        return default
+        ttl, source = config.lock_ttl, f"lock_ttl in {config.source_name}"
+    else:
+        try:
+            ttl, source = parse_duration(text), "--ttl"
+        except (ValueError, OverflowError) as e:
+            raise InputError(f"--ttl: {e}") from None
+    return lifetime_violation(ttl, config.max_lock_ttl, source) or ttl
+
+
+def _until(at: datetime, ttl: timedelta) -> datetime:
     try:
-        return parse_duration(text)
-    except ValueError as e:
-        raise InputError(f"--ttl: {e}") from None
+        return at + ttl
+    except OverflowError:
+        raise InputError(
+            f"a lifetime of {ttl} ends after the year 9999",
+            hint="ask for a shorter --ttl, or lower max_lock_ttl",
+        ) from None
 
 
 def _lock_id(text: str) -> str:
@@ -38,24 +63,47 @@ def _lock_id(text: str) -> str:
         raise InputError(str(e)) from None
 
 
-def _known(store: RegistryStore, lock_id: str, lock: Lock | None) -> Lock:
-    if lock is None:
+def _known(store: RegistryStore, lock_id: str, registry: LockRegistry) -> Lock:
+    lock = registry.get(lock_id)
+    if lock is not None:
+        return lock
+    ended = next((e for e in reversed(registry.history) if e.lock.lock_id == lock_id), None)
+    if ended is not None:
         raise InputError(
-            f"unknown lane: no lock {lock_id!r} in the lock table",
+            f"lock {lock_id!r} is already {ended.outcome} (at {format_time(ended.ended)}): it is "
+            "in the lock history, no longer in the lock table",
             path=store.display_path(),
-            hint="see the locks with `lanewarden lock list`",
+            hint="nothing to do; `lanewarden lock list --all` shows the history, and "
+            f"`lanewarden lock acquire {shell_quote(lock_id)} ...` starts a new lock",
         )
-    return lock
+    raise InputError(
+        f"unknown lane: no lock {lock_id!r} in the lock table",
+        path=store.display_path(),
+        hint="see the locks with `lanewarden lock list`",
+    )
 
 
-def _refuse_role(ctx: Context, action: str, as_json: bool) -> int | None:
+def _refusing_tampered(command: Callable[[argparse.Namespace], int]) -> Callable[..., int]:
+    """Run a command that writes the ledger; a hand-edited table refuses it (exit 1)."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except LedgerTampered as e:
+            return report(e.violations, as_json=args.json, ok_text="")
+
+    return run
+
+
+def _refuse_role(ctx: Context, action: str, as_json: bool, what: str = "") -> int | None:
     """Only the orchestrator (or integrator) writes the single-writer ledger."""
     if ctx.identity.may_write_ledger:
         return None
     violation = Violation(
         rule="wrong-role",
-        message=f"a {ctx.identity.role} cannot {action} locks: the ledger has one writer, "
-        "the orchestrator (runbook §6.1)",
+        message=f"a {ctx.identity.role} cannot {what or action + ' locks'}: the ledger has one "
+        "writer, the orchestrator (runbook §6.1)",
         fix=f"ask the orchestrator, or run it as one: `LANEWARDEN_ROLE=orchestrator lanewarden "
         f"lock {action} ...`",
     )
@@ -70,6 +118,7 @@ def _done(as_json: bool, text: str, body: dict[str, object]) -> int:
     return 0
 
 
+@_refusing_tampered
 def acquire(args: argparse.Namespace) -> int:
     ctx = Context.load()
     lock = take_lock(
@@ -114,15 +163,19 @@ def take_lock(
         hotspots = Hotspots.parse(ctx.config.hotspots)
     except ScopeError as e:
         raise InputError(f"bad glob: {e}", hint="fix the pattern (gitignore syntax)") from None
-    lifetime = _ttl(ttl, ctx.config.lock_ttl)
+    lifetime = _ttl(ttl, ctx.config)
+    if isinstance(lifetime, Violation):
+        return report([lifetime], as_json=as_json, ok_text="")
     objective = " ".join(objective.split())
     owner = owner.strip()
     if not owner or not objective:
         raise InputError("--owner and --objective must not be empty")
+    store = RegistryStore(ctx.repo, ctx.config)
+    if store.ledger_path.exists():
+        store.read()  # a ledger without a lock table is bad input before it is a policy gap
     refusal = _bootstrap_refusal(ctx, as_json)
     if refusal is not None:
         return refusal
-    store = RegistryStore(ctx.repo, ctx.config)
     with store.transaction() as tx:
         if tx.registry.get(lock_id) is not None:
             raise InputError(
@@ -142,7 +195,8 @@ def take_lock(
         if conflicts:
             return report(conflicts, as_json=as_json, ok_text="")
         at = now()
-        lock = Lock(lock_id, owner, scope, objective, start=at, heartbeat=at, expires=at + lifetime)
+        expires = _until(at, lifetime)
+        lock = Lock(lock_id, owner, scope, objective, start=at, heartbeat=at, expires=expires)
         tx.registry = tx.registry.with_lock(lock)
     return lock
 
@@ -172,22 +226,29 @@ def heartbeat(args: argparse.Namespace) -> int:
     ctx = Context.load()
     lock_id = _lock_id(args.lock_id)
     store = RegistryStore(ctx.repo, ctx.config)
-    lock = _known(store, lock_id, store.read().get(lock_id))
+    lock = _known(store, lock_id, store.read())
     lane = ctx.identity.lane
-    if lane is not None and lane != lock_id and not ctx.identity.may_write_ledger:
+    if lane != lock_id and not ctx.identity.may_write_ledger:
+        whose = f"lane {lane}" if lane else "a worker with no lane"
         violation = Violation(
             rule="foreign-lock",
             lock=lock_id,
-            message=f"lane {lane} cannot heartbeat lock {lock_id}: a worker refreshes its own lock",
-            fix=f"`lanewarden lock heartbeat {shell_quote(lane)}`",
+            message=f"{whose} cannot heartbeat lock {lock_id}: a worker refreshes only its "
+            "own lane's lock",
+            fix=f"`lanewarden lock heartbeat {shell_quote(lane)}`"
+            if lane
+            else f"run it in lane {lock_id}'s own session (LANEWARDEN_LANE={lock_id})",
         )
         return report([violation], as_json=args.json, ok_text="")
+    ttl = _ttl(args.ttl, ctx.config)
+    if isinstance(ttl, Violation):
+        return report([ttl], as_json=args.json, ok_text="")
     at = now()
     if lock.status(at, ctx.config.heartbeat_stale_after) == "expired":
         from lanewarden.domain.registry import expired_violation
 
         return report([expired_violation(lock)], as_json=args.json, ok_text="")
-    expires = at + _ttl(args.ttl, ctx.config.lock_ttl)
+    expires = _until(at, ttl)
     store.heartbeats.write(lock, at, max(expires, lock.expires))
     lock = lock.refreshed(at, expires)
     return _done(
@@ -197,6 +258,7 @@ def heartbeat(args: argparse.Namespace) -> int:
     )
 
 
+@_refusing_tampered
 def release(args: argparse.Namespace) -> int:
     ctx = Context.load()
     lock_id = _lock_id(args.lock_id)
@@ -206,7 +268,7 @@ def release(args: argparse.Namespace) -> int:
     store = RegistryStore(ctx.repo, ctx.config)
     at = now()
     with store.transaction() as tx:
-        _known(store, lock_id, tx.registry.get(lock_id))
+        _known(store, lock_id, tx.registry)
         tx.registry = tx.registry.released(lock_id, at)
     return _done(
         args.json,
@@ -215,6 +277,7 @@ def release(args: argparse.Namespace) -> int:
     )
 
 
+@_refusing_tampered
 def reclaim(args: argparse.Namespace) -> int:
     ctx = Context.load()
     lock_id = _lock_id(args.lock_id)
@@ -225,12 +288,15 @@ def reclaim(args: argparse.Namespace) -> int:
     owner = args.owner.strip()
     if not note or not owner:
         raise InputError("--note and --owner must not be empty: a reclaim records why")
-    ttl = _ttl(args.ttl, ctx.config.lock_ttl)
+    ttl = _ttl(args.ttl, ctx.config)
+    if isinstance(ttl, Violation):
+        return report([ttl], as_json=args.json, ok_text="")
     store = RegistryStore(ctx.repo, ctx.config)
     at = now()
+    _until(at, ttl)
     stale_after = ctx.config.heartbeat_stale_after
     with store.transaction() as tx:
-        lock = _known(store, lock_id, tx.registry.get(lock_id))
+        lock = _known(store, lock_id, tx.registry)
         status = lock.status(at, stale_after)
         if status == "active":
             violation = Violation(
@@ -252,9 +318,20 @@ def reclaim(args: argparse.Namespace) -> int:
     )
 
 
+def _read_warning_tampered(store: RegistryStore) -> LockRegistry:
+    """The registry, with a warning on stderr when its table was edited outside lanewarden."""
+    registry, tampered = store.read_checked()
+    for violation in tampered:
+        print(
+            f"lanewarden: warning: {violation.path}: {violation.message}\n  fix: {violation.fix}",
+            file=sys.stderr,
+        )
+    return registry
+
+
 def list_locks(args: argparse.Namespace) -> int:
     ctx = Context.load()
-    registry = RegistryStore(ctx.repo, ctx.config).read()
+    registry = _read_warning_tampered(RegistryStore(ctx.repo, ctx.config))
     at = now()
     rows = [lock.to_json(at, ctx.config.heartbeat_stale_after) for lock in registry.locks]
     if args.all:
@@ -277,7 +354,7 @@ def check(args: argparse.Namespace) -> int:
     ctx = Context.load()
     store = RegistryStore(ctx.repo, ctx.config)
     try:
-        registry = store.read()
+        registry, tampered = store.read_checked()
     except InputError as error:
         if not error.message.startswith("malformed"):
             raise
@@ -290,7 +367,7 @@ def check(args: argparse.Namespace) -> int:
         hotspots = Hotspots.parse(ctx.config.hotspots)
     except ScopeError as e:
         raise InputError(f"bad glob in hotspots: {e}", path=ctx.config.source_name) from None
-    violations = registry.health(
+    violations = tampered + registry.health(
         ctx.repo.tracked_paths(), hotspots, now(), ctx.config.heartbeat_stale_after
     )
     return report(
@@ -303,7 +380,7 @@ def check(args: argparse.Namespace) -> int:
 
 def who(args: argparse.Namespace) -> int:
     ctx = Context.load()
-    registry = RegistryStore(ctx.repo, ctx.config).read()
+    registry = _read_warning_tampered(RegistryStore(ctx.repo, ctx.config))
     root = Path(os.path.realpath(ctx.repo.root))
     rows = []
     for given in args.paths:
@@ -328,3 +405,43 @@ def _repo_relative(given: str, root: Path) -> str:
     if text == ".":
         raise InputError("name a path inside the repository, not its top", path=given)
     return text
+
+
+def accept_edit(args: argparse.Namespace) -> int:
+    """The orchestrator takes a hand edit of the lock table as the registry; audit-logged."""
+    ctx = Context.load()
+    refused = _refuse_role(ctx, "accept-edit", args.json, "accept an edit of the lock table")
+    if refused is not None:
+        return refused
+    note = " ".join(args.note.split())
+    if not note:
+        raise InputError("--note must say why the edit is accepted")
+    store = RegistryStore(ctx.repo, ctx.config)
+    accepted = store.accept_edit()
+    if accepted is None:
+        return _done(
+            args.json,
+            "nothing to accept: the lock table is the one lanewarden last wrote",
+            {"accepted": False, "changes": []},
+        )
+    changes, digest = accepted
+    from lanewarden.adapters.audit_log import AuditLog
+
+    AuditLog(ctx.repo).append(
+        {
+            "kind": "ledger-edit-accepted",
+            "time": format_time(now()),
+            "by": ctx.identity.role,
+            "ledger": store.display_path(),
+            "note": note,
+            "changes": changes,
+            "sha256": digest,
+        }
+    )
+    lines = "".join(f"\n  {change}" for change in changes)
+    return _done(
+        args.json,
+        f"accepted the hand edit of the lock table in {store.display_path()} "
+        f"(recorded in the audit log):{lines}",
+        {"accepted": True, "changes": changes, "sha256": digest},
+    )

@@ -79,6 +79,13 @@ def _lock(parser: _Parser) -> None:
     _command(actions, "check", "lanewarden.cli.lock:check", "check registry health")
     who = _command(actions, "who", "lanewarden.cli.lock:who", "which lock owns each path")
     who.add_argument("paths", nargs="+", metavar="PATH")
+    accept = _command(
+        actions,
+        "accept-edit",
+        "lanewarden.cli.lock:accept_edit",
+        "accept a hand edit of the lock table (recorded in the audit log)",
+    )
+    accept.add_argument("--note", required=True, help="why the edit is accepted (recorded)")
 
 
 def _hook(parser: _Parser) -> None:

@@ -33,7 +33,11 @@ def run(args: argparse.Namespace) -> int:
             [], as_json=args.json, ok_text="lanewarden: nothing staged", extra={"paths": 0}
         )
     store = RegistryStore(ctx.repo, ctx.config)
-    registry = store.read_for_commit(ctx.identity.lane)
+    registry, tampered = store.read_for_commit(ctx.identity.lane)
+    if tampered:  # an untrusted table judges nothing
+        return report(tampered, as_json=args.json, ok_text="", extra={"paths": len(paths)})
+    if ctx.config.ledger in paths and not ctx.identity.may_write_ledger:
+        tampered = store.staged_ledger_violations()
     try:
         hotspots = cached_hotspots(ctx.repo.state_dir / "hotspots.cache", ctx.config.hotspots)
     except ScopeError as e:
@@ -44,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         hotspots=hotspots,
         stale_after=ctx.config.heartbeat_stale_after,
     )
-    violations = check_staged_change(
+    violations = tampered + check_staged_change(
         paths,
         identity=ctx.identity,
         branch=ctx.branch,

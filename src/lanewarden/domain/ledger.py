@@ -37,6 +37,7 @@ OUTCOMES = ("released", "reclaimed")
 
 _LINE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|$)")
 _REQUIRED = ("lock_id", "owner", "scope")
+_BOM = "\ufeff"
 _INIT_HINT = (
     "run `lanewarden init` to add an empty lock table (a table inside a list, a quote "
     "or a code block does not count)"
@@ -104,8 +105,11 @@ class Ledger:
         outcome other than ``released``/``reclaimed``, or a second lock or
         history table.
         """
-        lines = [content for content, _ in _split_lines(text)]
-        tables = _find_tables(text, lines, path)
+        # A byte order mark (at the top, or where a file was pasted in) is no text of
+        # its line: it would hide the table. Lines keep their numbers without it.
+        pairs = [(content.lstrip(_BOM), eol) for content, eol in _split_lines(text)]
+        lines = [content for content, _ in pairs]
+        tables = _find_tables("".join(c + e for c, e in pairs), lines, path)
         lock_table, lock_rows = tables.get(LOCK_COLUMNS, (None, []))
         history_table, history_rows = tables.get(HISTORY_COLUMNS, (None, []))
         locks = tuple(LockRecord(**f) for f in _read_rows(lines, lock_rows, LOCK_COLUMNS, path))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from lanewarden.domain.scopes import Scope, ScopeError
 from lanewarden.domain.times import format_time, parse_time
+from lanewarden.domain.violations import Violation
 from lanewarden.errors import InputError
 
 if TYPE_CHECKING:
@@ -23,7 +24,15 @@ if TYPE_CHECKING:
     # The hook reads locks from a compiled cache and never needs the Markdown side.
     from lanewarden.domain.ledger import HistoryRecord, LockRecord
 
-__all__ = ["LOCK_ID", "Lock", "LockStatus", "ReleasedLock", "check_lock_id"]
+__all__ = [
+    "LOCK_ID",
+    "Lock",
+    "LockStatus",
+    "ReleasedLock",
+    "check_lock_id",
+    "duration_text",
+    "lifetime_violation",
+]
 
 LockStatus = Literal["active", "stale", "expired", "released"]
 
@@ -38,6 +47,32 @@ def check_lock_id(lock_id: str) -> str:
             f"bad lock id {lock_id!r}: use letters, digits, '.', '_' or '-' (like L-001)"
         )
     return lock_id
+
+
+def lifetime_violation(ttl: timedelta, maximum: timedelta, source: str) -> Violation | None:
+    """``ttl-too-long`` when a lock's lifetime ``ttl`` (asked for by ``source``) passes ``maximum``.
+
+    A lock stays alive through its worker's heartbeats; a long lifetime would keep
+    a lane's scope claimed long after the worker stopped.
+    """
+    if ttl <= maximum:
+        return None
+    return Violation(
+        rule="ttl-too-long",
+        message=f"{source} {ttl} is longer than max_lock_ttl ({maximum}): a lock is kept "
+        "alive by heartbeats, not by a long lifetime",
+        fix=f"ask for at most {maximum} (`--ttl {duration_text(maximum)}`) and refresh the "
+        "lock with `lanewarden lock heartbeat ID`",
+    )
+
+
+def duration_text(duration: timedelta) -> str:
+    """``duration`` as a duration string lanewarden reads: ``1d``, ``90m``, ``45s``."""
+    seconds = int(duration.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 class Lock(NamedTuple):

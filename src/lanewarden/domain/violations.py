@@ -42,6 +42,9 @@ RULES = frozenset(
         "handoff-incomplete",
         "lane-released",
         "wrong-worktree",
+        # The lock table edited by hand; a lock's lifetime beyond the configured maximum.
+        "ledger-tampered",
+        "ttl-too-long",
     }
 )
 

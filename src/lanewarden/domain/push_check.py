@@ -147,6 +147,11 @@ class PushedCommit:
         """The abbreviated commit id, for messages."""
         return self.sha[:12]
 
+    @property
+    def is_merge(self) -> bool:
+        """A merge: its paths are its own change, not what its parents bring."""
+        return len(self.parents) > 1
+
 
 def ref_violations(
     update: RefUpdate, *, identity: Identity, policy: PushPolicy, fast_forward: bool
@@ -240,8 +245,17 @@ def attribution_violations(trailers: Trailers, *, where: str = "") -> list[Viola
 def commit_violations(
     commit: PushedCommit, registry: LockRegistry, *, autonomous: bool
 ) -> list[Violation]:
-    """Every rule a pushed commit breaks (empty: it may go)."""
-    where = f"commit {commit.short}: "
+    """Every rule a pushed commit breaks (empty: it may go).
+
+    A merge is judged like any commit on its own change: the paths where its
+    tree differs from the merge git makes of its parents (conflict resolutions
+    included). Its trailer names the lane that change belongs to.
+    """
+    where = (
+        f"merge {commit.short} (its own change, beyond what git merges): "
+        if commit.is_merge
+        else f"commit {commit.short}: "
+    )
     violations = attribution_violations(commit.trailers, where=where) if autonomous else []
     lanes = commit.trailers.lanes
     if len(lanes) > 1:
@@ -272,9 +286,24 @@ def commit_violations(
             )
         )
         return violations
-    return violations + lane_path_violations(
+    found = lane_path_violations(
         commit.paths, lane=lane, scope=scope, registry=registry, staged=False, where=where
     )
+    return violations + ([_merge_violation(v) for v in found] if commit.is_merge else found)
+
+
+def _merge_violation(violation: Violation) -> Violation:
+    """A merge's own change out of its lane's scope: redo the merge, do not trim a commit."""
+    fix = (
+        "redo the merge without changes of its own (resolve conflicts only inside the lane's "
+        "scope; `git merge --abort`, then `git merge` again), and make any other change in a "
+        "commit of the lane that owns the path"
+    )
+    if violation.rule == "out-of-scope":
+        return Violation(
+            "merge-out-of-scope", violation.message, violation.path, violation.lock, fix
+        )
+    return Violation(violation.rule, violation.message, violation.path, violation.lock, fix)
 
 
 def evidence_violation(

@@ -35,6 +35,8 @@ RULES = frozenset(
         # Commit messages, pushes, approvals and the audit trail.
         "lane-mismatch",
         "audit-tampered",
+        # A merge's own change (beyond the merge git makes of its parents).
+        "merge-out-of-scope",
     }
 )
 

@@ -128,9 +128,7 @@ def test_a_conflict_resolution_is_the_merges_own_change(lanes: Path) -> None:
     write(repo, "src/lib/core.py", "L-002 work\n")  # resolved as L-002 had it
     git(repo, "add", "-A")
     merge = commit_as(repo, "L-001", "merge, conflict resolved")
-    assert merge_own_paths(Repo.discover(repo), merge, _parents(repo, merge)) == [
-        "src/lib/core.py"
-    ]
+    assert merge_own_paths(Repo.discover(repo), merge, _parents(repo, merge)) == ["src/lib/core.py"]
     code, found = verify(repo, "origin/main..HEAD")
     assert code == 1
     assert ("merge-out-of-scope", "src/lib/core.py") in found

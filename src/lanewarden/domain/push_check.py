@@ -280,8 +280,8 @@ def commit_violations(
                 lock=lane,
                 message=f"{where}names lane {lane}, which the target branch's lock registry "
                 f"does not know (locks: {known})",
-                fix="the orchestrator commits the lane's lock to the target branch first "
-                "(scopes come from there; `git fetch` if it is there already), or correct "
+                fix="the orchestrator commits the lane's lock and pushes it to the target branch "
+                "first (scopes come from there; `git fetch` if it is there already), or correct "
                 "the trailer",
             )
         )

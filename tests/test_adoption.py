@@ -300,3 +300,34 @@ def test_deleting_the_configuration_does_not_end_judgement(existing: Path) -> No
     assert body["judged"] == 2
     assert body["before_adoption"] == 0
     assert [v["rule"] for v in body["violations"]] == ["missing-trailer"]
+
+
+def test_adoption_through_pyproject_counts_only_a_lanewarden_table(repo: Path) -> None:
+    from lanewarden.adapters.adoption import Adoption
+    from lanewarden.adapters.git import Repo
+
+    write(repo, "pyproject.toml", '[project]\nname = "x"\ndependencies = ["lanewarden>=0.1"]\n')
+    git(repo, "add", "-A")
+    commit(repo, "depend on lanewarden")
+    mentioned = git(repo, "rev-parse", "HEAD").strip()
+    write(repo, "PLAN.md", "# Plan\n\nNo lock table here.\n")
+    git(repo, "add", "-A")
+    commit(repo, "a plan of our own")
+    planned = git(repo, "rev-parse", "HEAD").strip()
+    config = repo / "pyproject.toml"
+    config.write_text(config.read_text() + '\n[tool.lanewarden]\nmode = "worktrees"\n')
+    git(repo, "add", "-A")
+    commit(repo, "adopt through pyproject")
+    adopted = git(repo, "rev-parse", "HEAD").strip()
+    config.write_text(config.read_text().split("[tool.lanewarden]")[0])
+    git(repo, "add", "-A")
+    commit(repo, "drop the table again")
+    dropped = git(repo, "rev-parse", "HEAD").strip()
+    adoption = Adoption(Repo.discover(repo), "PLAN.md")
+    assert [adoption.adopted(c) for c in (mentioned, planned, adopted, dropped)] == [
+        False,
+        False,
+        True,
+        True,
+    ]
+    assert not adoption.holds(dropped)

@@ -133,6 +133,14 @@ def lane_branch(lane: str, path: str) -> Callable[[Path], str]:
     return steps
 
 
+def second_push_of_a_lane_branch(repo: Path) -> str:
+    lane_branch("L-002", "src/lib/core.py")(repo)
+    publish(repo, "lane/L-002")
+    change(repo, "notes/free.txt", "unlocked\n", "L-002")
+    change(repo, "src/app/views.py", "not mine\n", "L-002")
+    return "lane/L-002"
+
+
 def adoption_and_lane_commit_together(repo: Path) -> str:
     adopt(repo)
     change(repo, "src/app/models.py", "L-001 work\n", "L-001")
@@ -226,6 +234,19 @@ SCENARIOS: dict[str, tuple[Callable[[Path], str], Verdict]] = {
     "first push of a lane branch, out of scope": (
         lane_branch("L-001", "src/lib/core.py"),
         (1, frozenset({("out-of-scope", "src/lib/core.py"), ("foreign-lock", "src/lib/core.py")})),
+    ),
+    "second push of a lane branch, one commit out of scope": (
+        second_push_of_a_lane_branch,
+        (
+            1,
+            frozenset(
+                {
+                    ("out-of-scope", "notes/free.txt"),
+                    ("out-of-scope", "src/app/views.py"),
+                    ("foreign-lock", "src/app/views.py"),
+                }
+            ),
+        ),
     ),
     "a commit without a trailer on a locked path": (
         no_trailer_on_a_locked_path,

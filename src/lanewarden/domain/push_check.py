@@ -4,8 +4,9 @@ Per updated branch: deleting or rewriting a protected branch needs an
 approval (``branch-delete``, ``force-push``); in single-branch mode only the
 integrator updates the target branch (``integrator-only``); every pushed
 commit's changed paths are inside the scope of the lane its ``Lane:`` trailer
-names (``out-of-scope``, ``foreign-lock``), and a commit without the trailer
-touches no locked path (``missing-trailer``); the tip's tree has passing
+names (``out-of-scope``, ``foreign-lock``; for a merge, its own change beyond
+the merge git makes of its parents: ``merge-out-of-scope``), and a commit
+without the trailer touches no locked path (``missing-trailer``); the tip's tree has passing
 evidence for the branch's required gate (``missing-evidence``,
 ``gate-failed``). Lock scopes come from the registry of the target branch as
 the remote has it, never from the pushed commits. ``verify --range`` runs the

@@ -151,17 +151,21 @@ def _target(ctx: Context, remote: str | None, updates: list[RefUpdate]) -> _Targ
 
     The pushed commits never supply them; ``verify`` reads the same from the
     base of its range. The target's old tip in this push is the remote's own
-    word, so it comes before the remote-tracking branch. With no view of the
-    target (a first push) there is no registry: a commit may then name no lane.
+    word, so it comes before the remote-tracking branch; without either, the
+    remote's old tip of another pushed branch. With no view of the remote at
+    all (a first push) there is no registry: a commit may then name no lane.
     """
     target_ref = BRANCH_PREFIX + ctx.config.target_branch
-    candidates = [
-        u.remote_sha
+    known = [
+        u
         for u in updates
-        if u.remote_ref == target_ref and not u.creating and object_exists(ctx.repo, u.remote_sha)
+        if u.branch is not None and not u.creating and object_exists(ctx.repo, u.remote_sha)
     ]
+    candidates = [u.remote_sha for u in known if u.remote_ref == target_ref]
     if _remote_is_named(ctx, remote):
         candidates.append(f"refs/remotes/{remote}/{ctx.config.target_branch}")
+    # Last, the remote's old tip of a pushed branch: what `verify --range OLD..NEW` reads.
+    candidates += [u.remote_sha for u in known if u.remote_ref != target_ref]
     for rev in candidates:
         commit = resolve_commit(ctx.repo, rev)
         if commit is None:

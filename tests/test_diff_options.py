@@ -96,6 +96,8 @@ def test_the_plugins_change_lists_see_a_hidden_submodule_bump(repo: Path, tmp_pa
     git(repo, "config", "-f", ".gitmodules", "submodule.vendor.ignore", "all")
     git(repo, "config", "diff.ignoreSubmodules", "all")
     git(repo, "config", "diff.relative", "true")
+    git(repo, "config", "status.showUntrackedFiles", "no")
+    git(repo, "config", "status.renames", "true")
     git(repo, "commit", "-q", "-am", "vendor")
     git(repo, "switch", "-q", "-c", "feature")
     bump(repo / "vendor")
@@ -103,6 +105,12 @@ def test_the_plugins_change_lists_see_a_hidden_submodule_bump(repo: Path, tmp_pa
     found = Repo.discover(repo)
     assert changes.staged_files(found) == ["vendor"]
     assert changes.changed_files(found) == ["vendor"]
+    git(repo, "mv", "README.md", "READ ME.md")
+    write(repo, "untracked.py", "u\n")
+    assert changes.changed_files(found) == ["READ ME.md", "README.md", "untracked.py", "vendor"]
+    (repo / "untracked.py").unlink()
+    git(repo, "reset", "-q", "--hard")  # the submodule's checkout stays bumped
+    git(repo, "add", "vendor")
     git(repo, "commit", "-q", "--allow-empty", "-m", "bump")
     assert changes.files_since(found, "main") == ["vendor"]
 

@@ -352,3 +352,23 @@ def test_adoption_through_pyproject_counts_only_a_lanewarden_table(repo: Path) -
         True,
     ]
     assert not adoption.holds(dropped)
+
+
+def test_attributes_do_not_hide_the_adoption(repo: Path) -> None:
+    from lanewarden.adapters.adoption import Adoption
+    from lanewarden.adapters.git import Repo
+
+    write(repo, ".gitattributes", "pyproject.toml -diff\nPLAN.md binary\nlanewarden.toml -diff\n")
+    git(repo, "add", "-A")
+    commit(repo, "attributes")
+    git(repo, "config", "log.follow", "true")
+    write(repo, "pyproject.toml", '[tool.lanewarden]\nmode = "worktrees"\n')
+    git(repo, "add", "-A")
+    commit(repo, "adopt through pyproject")
+    adopted = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "rm", "-q", "pyproject.toml")
+    commit(repo, "and drop it")
+    dropped = git(repo, "rev-parse", "HEAD").strip()
+    adoption = Adoption(Repo.discover(repo), "PLAN.md")
+    assert adoption.candidates([dropped]) == [dropped, adopted]
+    assert adoption.adopted(dropped)

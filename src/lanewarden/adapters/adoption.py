@@ -38,6 +38,8 @@ __all__ = ["Adoption", "CommitRange", "new_commits"]
 # the marker files in a way these words appear in (a lanewarden.toml counts
 # even empty, so it is listed without this filter).
 _MARKER_WORDS = "lanewarden|lock_id"
+# One path must not turn into --follow, whatever log.follow says.
+_PINNED_LOG = (*PINNED_CONFIG, "-c", "log.follow=false")
 
 
 class Adoption:
@@ -86,10 +88,19 @@ class Adoption:
         Newest first. Merges are compared with each parent, so a merge that
         brings the configuration in, or adds it itself, is among them.
         """
-        common = ("log", "-m", "--full-history", "--no-ext-diff", "--no-textconv", "--format=%H")
-        named = self._repo.git(*PINNED_CONFIG, *common, *revs, "--", CONFIG_FILES[0])
+        # --text: a `-diff` or `binary` attribute must not hide a file from -G.
+        common = (
+            *_PINNED_LOG,
+            "log",
+            "-m",
+            "--full-history",
+            "--text",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--format=%H",
+        )
+        named = self._repo.git(*common, *revs, "--", CONFIG_FILES[0])
         worded = self._repo.git(
-            *PINNED_CONFIG,
             *common,
             "-G",
             _MARKER_WORDS,

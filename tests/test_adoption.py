@@ -198,6 +198,16 @@ def old_branch_merged_after_adoption(repo: Path) -> str:
     return "main"
 
 
+def orphan_merged_after_adoption(repo: Path) -> str:
+    """A root commit made after adoption has no adoption in its ancestry: still judged."""
+    adopted_and_published(repo)
+    git(repo, "switch", "-q", "--orphan", "elsewhere")  # an empty index and work tree
+    change(repo, "src/lib/orphan.py", "from nowhere\n", "L-001")
+    git(repo, "switch", "-q", "main")
+    git(repo, "merge", "-q", "--no-verify", "--allow-unrelated-histories", "elsewhere", "-m", "m")
+    return "main"
+
+
 def old_commit_rebased_after_adoption(repo: Path) -> str:
     adopted_and_published(repo)
     git(repo, "cherry-pick", "old", env=INTEGRATOR)
@@ -261,9 +271,18 @@ SCENARIOS: dict[str, tuple[Callable[[Path], str], Verdict]] = {
         (2, frozenset()),
     ),
     "the lock table garbled on the remote": (lock_table_garbled_on_the_remote, (2, frozenset())),
-    "a branch from before adoption merged after it": (
+    "a branch forked before adoption, merged after it": (
         old_branch_merged_after_adoption,
-        (0, frozenset()),
+        (1, frozenset({("missing-trailer", "src/lib/old.py")})),
+    ),
+    "an unrelated history merged after adoption": (
+        orphan_merged_after_adoption,
+        (
+            1,
+            frozenset(
+                {("out-of-scope", "src/lib/orphan.py"), ("foreign-lock", "src/lib/orphan.py")}
+            ),
+        ),
     ),
     "a commit from before adoption rebased after it": (
         old_commit_rebased_after_adoption,

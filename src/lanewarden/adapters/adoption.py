@@ -8,8 +8,9 @@ were made without lanewarden's rules and are not judged. A commit that
 deletes the configuration or the ledger later still descends from the
 adoption commit, so it and everything after it are judged.
 
-The pre-push hook and ``verify`` both call :func:`new_commits`, so they judge
-the same commits of the same range.
+That matters only while the target branch has not adopted lanewarden: once
+it has, every new commit is judged (:func:`new_commits`). The pre-push hook
+and ``verify`` both call it, so they judge the same commits of the same range.
 """
 
 from __future__ import annotations
@@ -141,12 +142,20 @@ class CommitRange(NamedTuple):
         return len(self.judged) + len(self.before_adoption)
 
 
-def new_commits(repo: Repo, tip: str, exclude: Sequence[str], ledger: str) -> CommitRange:
+def new_commits(
+    repo: Repo, tip: str, exclude: Sequence[str], ledger: str, *, base_adopted: bool
+) -> CommitRange:
     """Commits reachable from ``tip`` and not from ``exclude``, oldest first, split at adoption.
 
-    Only the commits made since adoption have their paths read and are judged.
+    Once the base (the target branch as the remote has it) has adopted
+    lanewarden, every new commit is judged: a branch forked before adoption,
+    or a history with no common root, arrives under the rules like any other
+    (otherwise forking from an old commit would walk around them). Before
+    that, commits whose ancestry never held the configuration or a lock table
+    are not judged. Only judged commits have their paths read.
     """
-    revs = [tip, *exclude]
     headers = log_headers(repo, tip, exclude)
-    after, before = Adoption(repo, ledger).split(headers, revs)
+    if base_adopted:
+        return CommitRange(judged=with_paths(repo, headers), before_adoption=[])
+    after, before = Adoption(repo, ledger).split(headers, [tip, *exclude])
     return CommitRange(judged=with_paths(repo, after), before_adoption=[h.sha for h in before])

@@ -29,7 +29,7 @@ from lanewarden.adapters.commits import (
 from lanewarden.adapters.notes import all_evidence
 from lanewarden.cli.context import Context
 from lanewarden.cli.output import report
-from lanewarden.cli.push_range import base_registry, check_range, push_policy
+from lanewarden.cli.push_range import Base, base_registry, check_range, push_policy
 from lanewarden.domain.audit import APPROVABLE, Approval, find_approval
 from lanewarden.domain.evidence import latest_by_gate
 from lanewarden.domain.push_check import (
@@ -40,7 +40,7 @@ from lanewarden.domain.push_check import (
     parse_push_lines,
     ref_violations,
 )
-from lanewarden.domain.registry import LockRegistry, shell_quote
+from lanewarden.domain.registry import shell_quote
 from lanewarden.domain.times import format_time, now
 from lanewarden.domain.violations import Violation
 from lanewarden.errors import InputError
@@ -141,7 +141,7 @@ class _Target(NamedTuple):
 
     source: str  # what it was read from, for the JSON report
     commit: str | None
-    registry: LockRegistry
+    base: Base
     ledger: str
     autonomous: bool
 
@@ -171,10 +171,11 @@ def _target(ctx: Context, remote: str | None, updates: list[RefUpdate]) -> _Targ
         if commit is None:
             continue
         config = config_at(ctx.repo, commit)
-        registry = base_registry(ctx.repo, commit, config.ledger)
-        return _Target(rev, commit, registry, config.ledger, config.autonomous)
+        base = base_registry(ctx.repo, commit, config.ledger)
+        return _Target(rev, commit, base, config.ledger, config.autonomous)
     config = ctx.config
-    return _Target("(none)", None, LockRegistry(), config.ledger, config.autonomous)
+    no_base = base_registry(ctx.repo, None, config.ledger)
+    return _Target("(none)", None, no_base, config.ledger, config.autonomous)
 
 
 def _check(
@@ -203,7 +204,7 @@ def _check(
         ctx.repo,
         tip=update.local_sha,
         exclude=exclude,
-        registry=target.registry,
+        base=target.base,
         ledger=target.ledger,
         autonomous=target.autonomous,
     )

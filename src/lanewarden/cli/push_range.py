@@ -20,7 +20,7 @@ from lanewarden.domain.registry import LockRegistry
 from lanewarden.domain.violations import Violation
 from lanewarden.errors import InputError
 
-__all__ = ["RangeCheck", "base_registry", "check_range", "push_policy"]
+__all__ = ["Base", "RangeCheck", "base_registry", "check_range", "push_policy"]
 
 
 def push_policy(config: Config) -> PushPolicy:
@@ -34,7 +34,15 @@ def push_policy(config: Config) -> PushPolicy:
     )
 
 
-def base_registry(repo: Repo, base: str | None, ledger: str) -> LockRegistry:
+class Base(NamedTuple):
+    """What a range is judged by: the registry committed in its base, and whether that
+    base had adopted lanewarden."""
+
+    registry: LockRegistry
+    adopted: bool
+
+
+def base_registry(repo: Repo, base: str | None, ledger: str) -> Base:
     """The lock registry a range is judged by: the one committed in its ``base``.
 
     No base, or a base from before adoption, has no locks. A base after
@@ -42,7 +50,7 @@ def base_registry(repo: Repo, base: str | None, ledger: str) -> LockRegistry:
     garbled ledger never reads as "no locks".
     """
     if base is None or not Adoption(repo, ledger).adopted(base):
-        return LockRegistry()
+        return Base(LockRegistry(), adopted=False)
     registry = registry_at(repo, base, ledger)
     if registry is None:
         raise InputError(
@@ -52,7 +60,7 @@ def base_registry(repo: Repo, base: str | None, ledger: str) -> LockRegistry:
             hint=f"restore it on the target branch (`git checkout <last good commit> -- {ledger}` "
             "and commit), or point `ledger` in the configuration at it",
         )
-    return registry
+    return Base(registry, adopted=True)
 
 
 class RangeCheck(NamedTuple):
@@ -67,13 +75,13 @@ def check_range(
     *,
     tip: str,
     exclude: Sequence[str],
-    registry: LockRegistry,
+    base: Base,
     ledger: str,
     autonomous: bool,
 ) -> RangeCheck:
-    """Judge every commit reachable from ``tip`` and not from ``exclude``, since adoption."""
-    commits = new_commits(repo, tip, exclude, ledger)
+    """Judge the commits reachable from ``tip`` and not from ``exclude`` (:func:`new_commits`)."""
+    commits = new_commits(repo, tip, exclude, ledger, base_adopted=base.adopted)
     violations: list[Violation] = []
     for commit in commits.judged:
-        violations += commit_violations(commit, registry, autonomous=autonomous)
+        violations += commit_violations(commit, base.registry, autonomous=autonomous)
     return RangeCheck(commits, violations)

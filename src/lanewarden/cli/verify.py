@@ -72,12 +72,11 @@ def run(args: argparse.Namespace) -> int:
     config = config_at(repo, base)
     warn_if_autonomous(config)
     policy = push_policy(config)
-    registry = base_registry(repo, base, config.ledger)
     checked = check_range(
         repo,
         tip=tip,
         exclude=[f"^{base}"],
-        registry=registry,
+        base=base_registry(repo, base, config.ledger),
         ledger=config.ledger,
         autonomous=policy.autonomous,
     )

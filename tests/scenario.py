@@ -158,3 +158,30 @@ def start_lane(repo: Path, lane: str, *scopes: str, accept: tuple[str, ...] = ()
         args += ["--accept", criterion]
     done = lanewarden(repo, *args, env=ORCHESTRATOR)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def make_pushable(repo: Path, remote: Path) -> None:
+    """Hooks installed, L-001 and L-002 committed on main, main pushed to the bare ``remote``.
+
+    ``repo`` already has a commit; it becomes parallel-ready here.
+    """
+    make_parallel_ready(repo)
+    done = lanewarden(repo, "hooks", "install")
+    assert done.returncode == 0, done.stderr
+    acquire_two_lanes(repo)
+    git(remote.parent, "init", "-q", "--bare", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "push", "-q", "--no-verify", "origin", "main")
+
+
+def record_evidence(repo: Path, rev: str, gate: str) -> None:
+    """Passing evidence for ``gate`` on ``rev``'s tree, as `lanewarden gate run` records it."""
+    from lanewarden.adapters.evidence_store import write_evidence
+    from lanewarden.adapters.git import Repo
+    from lanewarden.domain.evidence import Evidence
+
+    tree = git(repo, "rev-parse", f"{rev}^{{tree}}").strip()
+    write_evidence(
+        Repo.discover(repo),
+        Evidence(gate=gate, status="passed", tree=tree, time="2026-11-28T10:00:00.000000Z"),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -430,3 +431,45 @@ def test_a_bad_required_gates_value_names_the_key(repo: Path) -> None:
     assert done.returncode == 2
     assert "required_gates" in done.stderr
     assert "lanewarden.toml" in done.stderr
+
+
+def test_the_evidence_fix_for_a_pushed_revision_is_a_command_that_works(
+    pushable: tuple[Path, Path],
+) -> None:
+    repo, _ = pushable
+    lane_branch(repo, "L-001", "src/app/models.py", WORKER_L1)
+    git(repo, "switch", "-q", "lane/L-001")
+    write(repo, "src/app/views.py", "second\n")
+    git(repo, "add", "-A")
+    commit(repo, "second", env=WORKER_L1, lane="L-001")
+    git(repo, "switch", "-q", "main")
+    refused = push(repo, "lane/L-001~1:refs/heads/lane/L-001", env=WORKER_L1)
+    assert refused.returncode != 0
+    switch = next(part for part in refused.stderr.split("`") if part.startswith("git switch "))
+    assert "--detach" in switch
+    done = run_git(repo, *shlex.split(switch)[1:])
+    assert done.returncode == 0, done.stderr
+    assert git(repo, "rev-parse", "HEAD").strip() == git(repo, "rev-parse", "lane/L-001~1").strip()
+
+
+def test_a_push_by_url_reads_the_registry_of_the_branchs_old_tip(
+    pushable: tuple[Path, Path],
+) -> None:
+    repo, remote = pushable
+    lane_branch(repo, "L-001", "src/app/models.py", WORKER_L1)
+    record(repo, "lane/L-001", "2")
+    assert push(repo, "lane/L-001", env=WORKER_L1).returncode == 0
+    git(repo, "switch", "-q", "lane/L-001")
+    write(repo, "src/app/views.py", "more\n")
+    git(repo, "add", "-A")
+    commit(repo, "more", env=WORKER_L1, lane="L-001")
+    record(repo, "lane/L-001", "2")
+    by_url = run_git(repo, "push", str(remote), "lane/L-001", env=WORKER_L1)
+    assert by_url.returncode == 0, by_url.stderr  # no remote-tracking branch, same registry
+    write(repo, "src/lib/core.py", "not mine\n")
+    git(repo, "add", "-A")
+    done = run_git(repo, "commit", "-q", "--no-verify", "-m", "x", "--trailer", "Lane: L-001")
+    assert done.returncode == 0
+    record(repo, "lane/L-001", "2")
+    refused = run_git(repo, "push", str(remote), "lane/L-001", env=WORKER_L1)
+    assert "out-of-scope: src/lib/core.py" in refused.stderr

@@ -159,3 +159,40 @@ def test_require_evidence_reads_notes_fetched_from_the_remote(
     assert done.returncode == 0, done.stdout + done.stderr
     other_gate = lanewarden(ci, "verify", "--range", span, "--require-evidence", "--gate", "2")
     assert other_gate.returncode == 1
+
+
+def test_a_byte_order_mark_before_the_lock_table_is_ignored(repo: Path) -> None:
+    make_parallel_ready(repo)
+    (repo / "PLAN.md").write_text(
+        "\ufeff| lock_id | owner | scope | objective | start | heartbeat | expires |\n"
+        "|---|---|---|---|---|---|---|\n"
+        "| L-001 | a | `src/app/` | o | 2026-11-28T09:00:00Z | 2026-11-28T09:00:00Z "
+        "| 2099-01-01T00:00:00Z |\n",
+        encoding="utf-8",
+    )
+    git(repo, "add", "-A")
+    commit(repo, "a ledger saved with a byte-order mark")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    write(repo, "src/lib/core.py", "sneaky\n")
+    git(repo, "add", "-A")
+    commit(repo, "sneaky", "--no-verify", "--trailer", "Lane: L-001")
+    done = lanewarden(repo, "verify", "--range", f"{base}..HEAD", "--json")
+    assert done.returncode == 1, done.stderr
+    assert [v["rule"] for v in json.loads(done.stdout)["violations"]] == ["out-of-scope"]
+
+
+def test_a_base_whose_ledger_lost_its_lock_table_is_exit_2(repo: Path) -> None:
+    make_parallel_ready(repo)
+    acquire_lock(repo, "L-001", "src/app/")
+    plan = repo / "PLAN.md"
+    plan.write_text(plan.read_text().replace("| lock_id |", "| lock-id |"))
+    git(repo, "add", "-A")
+    commit(repo, "a renamed column")
+    write(repo, "src/lib/core.py", "anything\n")
+    git(repo, "add", "-A")
+    commit(repo, "anything", "--no-verify")
+    done = lanewarden(repo, "verify", "--range", "HEAD~1..HEAD")
+    assert done.returncode == 2
+    assert "no lock table found" in done.stderr
+    assert "PLAN.md" in done.stderr
+    assert "Traceback" not in done.stderr

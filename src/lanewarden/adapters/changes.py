@@ -31,6 +31,20 @@ __all__ = [
 
 _EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
+# Changed paths as git lists them whatever the repository's configuration says:
+# submodule bumps included (`ignore = all` in .gitmodules or .git/config hides
+# them otherwise), both sides of renames, no external diff or text conversion,
+# paths from the top of the work tree.
+_NAMES_ARGS = (
+    "--name-only",
+    "-z",
+    "--no-renames",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--ignore-submodules=none",
+    "--no-relative",
+)
+
 
 def head_commit(repo: Repo) -> str | None:
     """The commit HEAD points at, or None on an unborn branch."""
@@ -61,7 +75,7 @@ def changed_files(repo: Repo) -> list[str]:
 def staged_files(repo: Repo) -> list[str]:
     """Files the index changes against HEAD (both sides of renames)."""
     base = head_commit(repo) or _EMPTY_TREE
-    out = repo.git("diff", "--cached", "--name-only", "-z", "--no-renames", "--no-ext-diff", base)
+    out = repo.git("diff", "--cached", *_NAMES_ARGS, base)
     return sorted(set(split_z(out)))
 
 
@@ -82,7 +96,7 @@ def files_since(repo: Repo, ref: str) -> list[str]:
     base = os.fsdecode(out).strip()
     if not base:
         raise InputError(f"HEAD and {ref!r} have no common ancestor")
-    diff = repo.git("diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", base)
+    diff = repo.git("diff", *_NAMES_ARGS, base)
     untracked = repo.git("ls-files", "-z", "--others", "--exclude-standard", "--full-name")
     return sorted(set(split_z(diff)) | set(split_z(untracked)))
 

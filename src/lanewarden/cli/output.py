@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TextIO
 
 from lanewarden.domain.violations import Violation
 
-__all__ = ["emit_json", "report"]
+__all__ = ["emit_json", "print_violations", "report"]
 
 
 def emit_json(body: Mapping[str, Any]) -> None:
@@ -32,9 +32,14 @@ def report(
     elif ok:
         print(ok_text)
     else:
-        for violation in violations:
-            where = f" {violation.path}:" if violation.path else ""
-            print(f"lanewarden: {violation.rule}:{where} {violation.message}", file=sys.stderr)
-            if violation.fix:
-                print(f"  fix: {violation.fix}", file=sys.stderr)
+        print_violations(violations, stream=sys.stderr)
     return 0 if ok else 1
+
+
+def print_violations(violations: Sequence[Violation], *, stream: TextIO) -> None:
+    """One line per violation (rule, path, message), then its fix, indented."""
+    for violation in violations:
+        where = f" {violation.path}:" if violation.path else ""
+        print(f"lanewarden: {violation.rule}:{where} {violation.message}", file=stream)
+        if violation.fix:
+            print(f"  fix: {violation.fix}", file=stream)

@@ -16,36 +16,35 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from lanewarden.adapters.audit_log import AuditLog
 from lanewarden.adapters.commits import (
+    config_at,
     is_ancestor,
-    list_commits,
     object_exists,
-    registry_at,
     resolve_commit,
     zero_id,
 )
 from lanewarden.adapters.notes import all_evidence
-from lanewarden.adapters.registry_store import RegistryStore
 from lanewarden.cli.context import Context
 from lanewarden.cli.output import report
+from lanewarden.cli.push_range import Base, base_registry, check_range, push_policy
 from lanewarden.domain.audit import APPROVABLE, Approval, AuditEntry, approvals, find_approval
 from lanewarden.domain.push_check import (
     BRANCH_PREFIX,
     PushPolicy,
     RefUpdate,
-    commit_violations,
     evidence_violation,
     parse_push_lines,
     ref_violations,
 )
-from lanewarden.domain.registry import LockRegistry, shell_quote
+from lanewarden.domain.registry import shell_quote
 from lanewarden.domain.times import format_time, now
 from lanewarden.domain.violations import Violation
 from lanewarden.errors import InputError
 
-__all__ = ["RefResult", "framework_update", "policy_of", "run"]
+__all__ = ["RefResult", "framework_update", "run"]
 
 
 @dataclass
@@ -54,6 +53,7 @@ class RefResult:
 
     update: RefUpdate
     commits: int = 0
+    before_adoption: int = 0
     violations: list[Violation] = field(default_factory=list)
     waived: list[Approval] = field(default_factory=list)
 
@@ -65,20 +65,10 @@ class RefResult:
             "local_id": self.update.local_sha,
             "remote_id": self.update.remote_sha,
             "commits": self.commits,
+            "before_adoption": self.before_adoption,
             "ok": not self.violations,
             "approvals_used": [a.id for a in self.waived],
         }
-
-
-def policy_of(ctx: Context) -> PushPolicy:
-    """The push rules as configured."""
-    return PushPolicy(
-        mode=ctx.config.mode,
-        target_branch=ctx.config.target_branch,
-        protected=ctx.config.protected_branches,
-        autonomous=ctx.config.autonomous,
-        required_gates=ctx.config.required_gates,
-    )
 
 
 def framework_update(ctx: Context, env: Mapping[str, str], zero: str) -> RefUpdate | None:
@@ -119,19 +109,22 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         updates = parse_push_lines(sys.stdin.buffer.read().decode("utf-8", "replace"), zero)
-    policy = policy_of(ctx)
-    base, base_commit, registry = _target_registry(ctx, remote, updates)
-    results = [_check(ctx, u, policy, registry, remote, base_commit) for u in updates]
+    policy = push_policy(ctx.config)
+    target = _target(ctx, remote, updates)
+    results = [_check(ctx, u, policy, target, remote) for u in updates]
     _apply_approvals(ctx, results)
     violations = [v for result in results for v in result.violations]
     if not violations:
         _consume(ctx, results)
     commits = sum(r.commits for r in results)
+    before = sum(r.before_adoption for r in results)
+    skipped = f", {before} from before adoption not judged" if before else ""
     return report(
         violations,
         as_json=args.json,
-        ok_text=f"lanewarden: push checked ({len(results)} ref(s), {commits} new commit(s))",
-        extra={"refs": [r.to_json() for r in results], "registry": base},
+        ok_text=f"lanewarden: push checked ({len(results)} ref(s), {commits} new commit(s)"
+        f"{skipped})",
+        extra={"refs": [r.to_json() for r in results], "registry": target.source},
     )
 
 
@@ -142,43 +135,50 @@ def _remote_is_named(ctx: Context, remote: str | None) -> bool:
     return remote in os.fsdecode(out).split()
 
 
-def _target_registry(
-    ctx: Context, remote: str | None, updates: list[RefUpdate]
-) -> tuple[str, str | None, LockRegistry]:
-    """Where the target branch's registry came from, its commit, and the registry.
+class _Target(NamedTuple):
+    """The target branch as the remote has it: the base every pushed commit is judged on."""
 
-    The pushed commits never supply it. Without a remote view of the target
-    (a first push), the orchestrator's registry in the main work tree is used.
+    source: str  # what it was read from, for the JSON report
+    commit: str | None
+    base: Base
+    ledger: str
+    autonomous: bool
+
+
+def _target(ctx: Context, remote: str | None, updates: list[RefUpdate]) -> _Target:
+    """The remote's target branch, its registry and the commit rules' configuration.
+
+    The pushed commits never supply them; ``verify`` reads the same from the
+    base of its range. The target's old tip in this push is the remote's own
+    word, so it comes before the remote-tracking branch; without either, the
+    remote's old tip of another pushed branch. With no view of the remote at
+    all (a first push) there is no registry: a commit may then name no lane.
     """
     target_ref = BRANCH_PREFIX + ctx.config.target_branch
-    candidates = []
+    known = [
+        u
+        for u in updates
+        if u.branch is not None and not u.creating and object_exists(ctx.repo, u.remote_sha)
+    ]
+    candidates = [u.remote_sha for u in known if u.remote_ref == target_ref]
     if _remote_is_named(ctx, remote):
         candidates.append(f"refs/remotes/{remote}/{ctx.config.target_branch}")
-    candidates += [
-        u.remote_sha
-        for u in updates
-        if u.remote_ref == target_ref and not u.creating and object_exists(ctx.repo, u.remote_sha)
-    ]
+    # Last, the remote's old tip of a pushed branch: what `verify --range OLD..NEW` reads.
+    candidates += [u.remote_sha for u in known if u.remote_ref != target_ref]
     for rev in candidates:
         commit = resolve_commit(ctx.repo, rev)
         if commit is None:
             continue
-        registry = registry_at(ctx.repo, commit, ctx.config.ledger)
-        if registry is not None:
-            return rev, commit, registry
-    store = RegistryStore(ctx.repo, ctx.config)
-    if store.ledger_path.exists():
-        return store.display_path(), None, store.read()
-    return "(none)", None, LockRegistry()
+        config = config_at(ctx.repo, commit)
+        base = base_registry(ctx.repo, commit, config.ledger)
+        return _Target(rev, commit, base, config.ledger, config.autonomous)
+    config = ctx.config
+    no_base = base_registry(ctx.repo, None, config.ledger)
+    return _Target("(none)", None, no_base, config.ledger, config.autonomous)
 
 
 def _check(
-    ctx: Context,
-    update: RefUpdate,
-    policy: PushPolicy,
-    registry: LockRegistry,
-    remote: str | None,
-    base_commit: str | None,
+    ctx: Context, update: RefUpdate, policy: PushPolicy, target: _Target, remote: str | None
 ) -> RefResult:
     result = RefResult(update)
     if update.branch is None:
@@ -195,14 +195,21 @@ def _check(
     if update.deleting:
         return result
     exclude = [f"^{update.remote_sha}"] if known_remote else []
-    if base_commit is not None:
-        exclude.append(f"^{base_commit}")
+    if target.commit is not None:
+        exclude.append(f"^{target.commit}")
     if _remote_is_named(ctx, remote):
         exclude += ["--not", f"--remotes={remote}"]
-    commits = list_commits(ctx.repo, update.local_sha, exclude)
-    result.commits = len(commits)
-    for commit in commits:
-        result.violations += commit_violations(commit, registry, autonomous=policy.autonomous)
+    checked = check_range(
+        ctx.repo,
+        tip=update.local_sha,
+        exclude=exclude,
+        base=target.base,
+        ledger=target.ledger,
+        autonomous=target.autonomous,
+    )
+    result.commits = checked.commits.total
+    result.before_adoption = len(checked.commits.before_adoption)
+    result.violations += checked.violations
     gate = policy.required_gate(update.branch)
     if gate:
         tree = os.fsdecode(ctx.repo.git("rev-parse", f"{update.local_sha}^{{tree}}")).strip()
@@ -224,8 +231,8 @@ def _record_command(ctx: Context, update: RefUpdate, gate: str, tree: str) -> st
         return f"record it: {command} (with a clean work tree), then push again"
     name = update.local_ref.removeprefix(BRANCH_PREFIX)
     return (
-        f"record it on that tree: `git switch {shell_quote(name)}` and {command} (with a clean "
-        "work tree), or `lanewarden evidence fetch` if it was recorded elsewhere"
+        f"record it on that tree: `git switch --detach {shell_quote(name)}` and {command} "
+        "(with a clean work tree), or `lanewarden evidence fetch` if it was recorded elsewhere"
     )
 
 

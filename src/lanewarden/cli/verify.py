@@ -17,20 +17,17 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from lanewarden.adapters.commits import config_at, is_shallow, list_commits, registry_at
+from lanewarden.adapters.adoption import CommitRange
+from lanewarden.adapters.commits import config_at, is_shallow
 from lanewarden.adapters.commits import resolve_commit as resolve
 from lanewarden.adapters.git import Repo
 from lanewarden.adapters.notes import all_evidence
 from lanewarden.cli.autonomy import warn_if_autonomous
-from lanewarden.cli.output import emit_json
+from lanewarden.cli.output import emit_json, print_violations
+from lanewarden.cli.push_range import base_registry, check_range, push_policy
 from lanewarden.domain.evidence import check_gate_name, gate_names
-from lanewarden.domain.push_check import (
-    BRANCH_PREFIX,
-    PushPolicy,
-    commit_violations,
-    evidence_violation,
-)
-from lanewarden.domain.registry import LockRegistry, shell_quote
+from lanewarden.domain.push_check import BRANCH_PREFIX, PushPolicy, evidence_violation
+from lanewarden.domain.registry import shell_quote
 from lanewarden.domain.violations import Violation
 from lanewarden.errors import InputError
 
@@ -74,25 +71,26 @@ def run(args: argparse.Namespace) -> int:
     base, tip = _resolve(repo, base_rev, "base"), _resolve(repo, tip_rev, "tip")
     config = config_at(repo, base)
     warn_if_autonomous(config)
-    registry = registry_at(repo, base, config.ledger) or LockRegistry()
-    policy = PushPolicy(
-        mode=config.mode,
-        target_branch=config.target_branch,
-        protected=config.protected_branches,
-        autonomous=config.autonomous,
-        required_gates=config.required_gates,
+    policy = push_policy(config)
+    checked = check_range(
+        repo,
+        tip=tip,
+        exclude=[f"^{base}"],
+        base=base_registry(repo, base, config.ledger),
+        ledger=config.ledger,
+        autonomous=policy.autonomous,
     )
-    commits = list_commits(repo, tip, [f"^{base}"])
-    violations: list[Violation] = []
-    for commit in commits:
-        violations += commit_violations(commit, registry, autonomous=policy.autonomous)
+    violations = list(checked.violations)
+    commits = checked.commits
     if args.require_evidence:
         violations += _evidence(repo, policy, tip, tip_rev, args.gate)
     body = {
         "ok": not violations,
         "violations": [v.to_json() for v in violations],
         "range": {"base": base, "tip": tip},
-        "commits": len(commits),
+        "commits": commits.total,
+        "judged": len(commits.judged),
+        "before_adoption": len(commits.before_adoption),
     }
     output = "json" if args.json else args.format
     if output == "json":
@@ -100,9 +98,9 @@ def run(args: argparse.Namespace) -> int:
     elif output == "github":
         for violation in violations:
             print(github_annotation(violation))
-        _text(violations, len(commits), args.range, stream=sys.stderr)
+        _text(violations, commits, args.range, stream=sys.stderr)
     else:
-        _text(violations, len(commits), args.range, stream=sys.stdout)
+        _text(violations, commits, args.range, stream=sys.stdout)
     return 0 if not violations else 1
 
 
@@ -123,16 +121,15 @@ def _evidence(
     return [found] if found else []
 
 
-def _text(violations: Sequence[Violation], commits: int, span: str, *, stream: TextIO) -> None:
-    out = stream
-    if not violations:
-        print(f"lanewarden: {span}: {commits} commit(s) verified", file=out)
+def _text(
+    violations: Sequence[Violation], commits: CommitRange, span: str, *, stream: TextIO
+) -> None:
+    if violations:
+        print_violations(violations, stream=stream)
         return
-    for violation in violations:
-        where = f" {violation.path}:" if violation.path else ""
-        print(f"lanewarden: {violation.rule}:{where} {violation.message}", file=out)
-        if violation.fix:
-            print(f"  fix: {violation.fix}", file=out)
+    before = len(commits.before_adoption)
+    skipped = f" ({before} from before adoption, not judged)" if before else ""
+    print(f"lanewarden: {span}: {len(commits.judged)} commit(s) verified{skipped}", file=stream)
 
 
 def _escape(text: str, *, property_value: bool = False) -> str:

@@ -4,8 +4,9 @@ Per updated branch: deleting or rewriting a protected branch needs an
 approval (``branch-delete``, ``force-push``); in single-branch mode only the
 integrator updates the target branch (``integrator-only``); every pushed
 commit's changed paths are inside the scope of the lane its ``Lane:`` trailer
-names (``out-of-scope``, ``foreign-lock``), and a commit without the trailer
-touches no locked path (``missing-trailer``); the tip's tree has passing
+names (``out-of-scope``, ``foreign-lock``; for a merge, its own change beyond
+the merge git makes of its parents: ``merge-out-of-scope``), and a commit
+without the trailer touches no locked path (``missing-trailer``); the tip's tree has passing
 evidence for the branch's required gate (``missing-evidence``,
 ``gate-failed``). Lock scopes come from the registry of the target branch as
 the remote has it, never from the pushed commits. ``verify --range`` runs the
@@ -147,6 +148,11 @@ class PushedCommit:
         """The abbreviated commit id, for messages."""
         return self.sha[:12]
 
+    @property
+    def is_merge(self) -> bool:
+        """A merge: its paths are its own change, not what its parents bring."""
+        return len(self.parents) > 1
+
 
 def ref_violations(
     update: RefUpdate, *, identity: Identity, policy: PushPolicy, fast_forward: bool
@@ -240,8 +246,17 @@ def attribution_violations(trailers: Trailers, *, where: str = "") -> list[Viola
 def commit_violations(
     commit: PushedCommit, registry: LockRegistry, *, autonomous: bool
 ) -> list[Violation]:
-    """Every rule a pushed commit breaks (empty: it may go)."""
-    where = f"commit {commit.short}: "
+    """Every rule a pushed commit breaks (empty: it may go).
+
+    A merge is judged like any commit on its own change: the paths where its
+    tree differs from the merge git makes of its parents (conflict resolutions
+    included). Its trailer names the lane that change belongs to.
+    """
+    where = (
+        f"merge {commit.short} (its own change, beyond what git merges): "
+        if commit.is_merge
+        else f"commit {commit.short}: "
+    )
     violations = attribution_violations(commit.trailers, where=where) if autonomous else []
     lanes = commit.trailers.lanes
     if len(lanes) > 1:
@@ -266,15 +281,30 @@ def commit_violations(
                 lock=lane,
                 message=f"{where}names lane {lane}, which the target branch's lock registry "
                 f"does not know (locks: {known})",
-                fix="the orchestrator commits the lane's lock to the target branch first "
-                "(scopes come from there; `git fetch` if it is there already), or correct "
+                fix="the orchestrator commits the lane's lock and pushes it to the target branch "
+                "first (scopes come from there; `git fetch` if it is there already), or correct "
                 "the trailer",
             )
         )
         return violations
-    return violations + lane_path_violations(
+    found = lane_path_violations(
         commit.paths, lane=lane, scope=scope, registry=registry, staged=False, where=where
     )
+    return violations + ([_merge_violation(v) for v in found] if commit.is_merge else found)
+
+
+def _merge_violation(violation: Violation) -> Violation:
+    """A merge's own change out of its lane's scope: redo the merge, do not trim a commit."""
+    fix = (
+        "redo the merge without changes of its own (resolve conflicts only inside the lane's "
+        "scope; `git merge --abort`, then `git merge` again), and make any other change in a "
+        "commit of the lane that owns the path"
+    )
+    if violation.rule == "out-of-scope":
+        return Violation(
+            "merge-out-of-scope", violation.message, violation.path, violation.lock, fix
+        )
+    return Violation(violation.rule, violation.message, violation.path, violation.lock, fix)
 
 
 def evidence_violation(

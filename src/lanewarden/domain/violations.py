@@ -45,6 +45,8 @@ RULES = frozenset(
         # The lock table edited by hand; a lock's lifetime beyond the configured maximum.
         "ledger-tampered",
         "ttl-too-long",
+        # A merge's own change (beyond the merge git makes of its parents).
+        "merge-out-of-scope",
     }
 )
 

@@ -24,12 +24,14 @@ from __future__ import annotations
 import argparse
 import os
 
-from lanewarden.adapters.commit_change import amended_parents, own_change
 from lanewarden.adapters.commit_command import invoking_git_amends
-from lanewarden.cli.commit_rules import check_own_change, paths_of
-from lanewarden.cli.context import Context
-from lanewarden.cli.output import emit_json, report
-from lanewarden.domain.violations import Violation
+
+# Git runs this hook for every commit, cherry-pick and rebase step: the check's
+# modules are imported only for the amends and merges it judges.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from lanewarden.adapters.git import Repo
+    from lanewarden.domain.violations import Violation
 
 __all__ = ["run"]
 
@@ -40,19 +42,33 @@ def run(args: argparse.Namespace) -> int:
     source = args.source or os.environ.get("PRE_COMMIT_COMMIT_MSG_SOURCE", "")
     commit = args.commit or os.environ.get("PRE_COMMIT_COMMIT_OBJECT_NAME", "")
     if source == "merge":  # a merge being committed: MERGE_HEAD is there by now
+        from lanewarden.cli.context import Context
         from lanewarden.cli.premergecommit import check_merge
 
         return check_merge(Context.load(), as_json=args.json)
     amend = invoking_git_amends()
-    ctx: Context | None = None
-    if amend is None:
-        ctx = Context.load()
-        amend = source == "commit" and _is_head(ctx, commit)
+    repo = None
+    if amend is None:  # no command line to read: git's arguments, `commit HEAD`
+        from lanewarden.adapters.git import Repo
+
+        repo = Repo.discover() if source == "commit" and commit else None
+        amend = repo is not None and _is_head(repo, commit)
     if not amend:
         if args.json:
+            from lanewarden.cli.output import emit_json
+
             emit_json({"ok": True, "violations": [], "amend": False})
         return 0
-    ctx = ctx or Context.load()
+    return _check_amend(repo, as_json=args.json)
+
+
+def _check_amend(repo: Repo | None, *, as_json: bool) -> int:
+    from lanewarden.adapters.commit_change import amended_parents, own_change
+    from lanewarden.cli.commit_rules import check_own_change, paths_of
+    from lanewarden.cli.context import Context
+    from lanewarden.cli.output import report
+
+    ctx = Context.load(repo)
     paths = paths_of(own_change(ctx.repo, amended_parents(ctx.repo)))
     staged = set(paths_of(ctx.repo.staged_changes()))
     violations = [
@@ -63,17 +79,17 @@ def run(args: argparse.Namespace) -> int:
     where = f"inside {lane}'s scope" if lane else "in no lock's scope"
     return report(
         violations,
-        as_json=args.json,
+        as_json=as_json,
         ok_text=f"lanewarden: the amended commit changes {len(paths)} path(s), {where}",
         extra={"paths": len(paths), "amend": True, "lane": lane, "role": ctx.identity.role},
     )
 
 
-def _is_head(ctx: Context, commit: str) -> bool:
-    if not commit or commit.startswith("-"):
+def _is_head(repo: Repo, commit: str) -> bool:
+    if commit.startswith("-"):
         return False
     ids = [
-        ctx.repo.git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", ok_codes=(0, 1))
+        repo.git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", ok_codes=(0, 1))
         for rev in ("HEAD", commit)
     ]
     return bool(ids[0].strip()) and ids[0] == ids[1]
@@ -81,6 +97,8 @@ def _is_head(ctx: Context, commit: str) -> bool:
 
 def _from_amended_commit(violation: Violation) -> Violation:
     """A path the amended commit changed (not the index): unstaging cannot fix it."""
+    from lanewarden.domain.violations import Violation
+
     return Violation(
         violation.rule,
         f"{violation.message}; the commit being amended (HEAD) changes it, so the amended "

@@ -70,6 +70,16 @@ def test_a_worker_merging_onto_the_target_branch_is_refused(lanes: Path) -> None
     assert head(lanes) == before
 
 
+def test_no_verify_does_not_skip_the_merge_check(lanes: Path) -> None:
+    # `git merge --no-verify` skips pre-merge-commit and commit-msg, not prepare-commit-msg.
+    before = head(lanes)
+    args = ("merge", "--no-verify", "--no-ff", "-m", MERGE_L1, "lane/L-001")
+    done = run_git(lanes, *args, env=WORKER_L1)
+    assert done.returncode != 0, done.stdout
+    assert "integrator-only" in done.stderr
+    assert head(lanes) == before
+
+
 def test_the_integrator_merging_a_lane_branch_as_that_lane_passes(lanes: Path) -> None:
     done = run_git(lanes, "merge", "--no-ff", "-m", MERGE_L1, "lane/L-001", env=INTEGRATOR_L1)
     assert done.returncode == 0, done.stderr

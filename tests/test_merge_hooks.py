@@ -93,6 +93,7 @@ def test_a_merge_that_drops_another_lanes_work_is_that_lanes_change(lanes: Path)
     assert done.returncode != 0, done.stdout
     assert "foreign-lock: src/lib/core.py" in done.stderr
     assert "changed by the merge itself" in done.stderr
+    assert "merge as the lane that owns it (LANEWARDEN_LANE=L-002)" in done.stderr
     assert head(lanes) == before
 
 
@@ -136,3 +137,23 @@ def test_the_merge_hook_outside_a_merge_has_only_the_branch_rule(lanes: Path) ->
     refused = lanewarden(lanes, "hook", "pre-merge-commit", "--json", env=WORKER_L1)
     assert refused.returncode == 1
     assert [v["rule"] for v in json.loads(refused.stdout)["violations"]] == ["integrator-only"]
+
+
+def test_a_conflict_resolved_as_git_left_it_is_still_the_merges_own_change(lanes: Path) -> None:
+    # lane/L-001 deletes views.py, main changes it: git leaves main's version in the
+    # tree; keeping it decides the conflict, which only L-001 may do.
+    lane_commit(lanes, "lane/L-001", "src/app/views.py", "", WORKER_L1)
+    git(lanes, "rm", "-q", "src/app/views.py")
+    assert run_git(lanes, "commit", "-qm", "drop\n\nLane: L-001", env=WORKER_L1).returncode == 0
+    lane_commit(lanes, "main", "src/app/views.py", "main's views\n", INTEGRATOR_L1)
+    integrator_l2 = {"LANEWARDEN_ROLE": "integrator", "LANEWARDEN_LANE": "L-002"}
+    stopped = run_git(lanes, "merge", "-m", "m\n\nLane: L-002", "lane/L-001", env=integrator_l2)
+    assert "CONFLICT (modify/delete)" in stopped.stdout
+    git(lanes, "add", "src/app/views.py")
+    checked = lanewarden(lanes, "hook", "pre-commit", "--json", env=integrator_l2)
+    assert checked.returncode == 1
+    assert ("foreign-lock", "src/app/views.py") in {
+        (v["rule"], v["path"]) for v in json.loads(checked.stdout)["violations"]
+    }
+    done = lanewarden(lanes, "hook", "pre-commit", "--json", env=INTEGRATOR_L1)
+    assert done.returncode == 0, done.stdout

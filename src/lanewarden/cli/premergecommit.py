@@ -31,6 +31,8 @@ from lanewarden.adapters.git import Change
 from lanewarden.cli.commit_rules import check_own_change, paths_of
 from lanewarden.cli.context import Context
 from lanewarden.cli.output import report
+from lanewarden.domain.registry import shell_quote
+from lanewarden.domain.violations import Violation
 
 __all__ = ["check_merge", "run"]
 
@@ -56,10 +58,7 @@ def check_merge(ctx: Context, *, as_json: bool) -> int:
 def _check(ctx: Context, changes: Sequence[Change] | None, *, as_json: bool) -> int:
     """``changes``: the merge's own change; None when it cannot be known yet."""
     paths = paths_of(changes or ())
-    violations = [
-        v.with_message(f"{v.message} (changed by the merge itself)") if v.path else v
-        for v in check_own_change(ctx, paths)
-    ]
+    violations = [_merge_violation(v) for v in check_own_change(ctx, paths)]
     lane = ctx.identity.lane
     where = f"inside {lane}'s scope" if lane else "in no lock's scope"
     ok_text = (
@@ -77,4 +76,29 @@ def _check(ctx: Context, changes: Sequence[Change] | None, *, as_json: bool) -> 
             "lane": lane,
             "role": ctx.identity.role,
         },
+    )
+
+
+def _merge_violation(violation: Violation) -> Violation:
+    """A path of the merge's own change: unstaging it would not undo the merge's part."""
+    if violation.path is None or violation.rule not in ("out-of-scope", "foreign-lock"):
+        return violation
+    if violation.rule == "foreign-lock" and violation.lock:
+        fix = (
+            f"merge as the lane that owns it (LANEWARDEN_LANE={shell_quote(violation.lock)}), "
+            "or `git merge --abort` and merge again, resolving conflicts only inside your "
+            "lane's scope"
+        )
+    else:
+        fix = (
+            "`git merge --abort` and merge again without changes of its own outside the "
+            "lane's scope (resolve conflicts only inside it); other changes go in a commit of "
+            "the lane that owns the path"
+        )
+    return Violation(
+        violation.rule,
+        f"{violation.message} (changed by the merge itself)",
+        path=violation.path,
+        lock=violation.lock,
+        fix=fix,
     )

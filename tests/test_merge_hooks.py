@@ -19,6 +19,7 @@ from scenario import acquire_two_lanes, lanewarden, make_parallel_ready
 
 WORKER_L1 = {"LANEWARDEN_ROLE": "worker", "LANEWARDEN_LANE": "L-001"}
 WORKER_L2 = {"LANEWARDEN_ROLE": "worker", "LANEWARDEN_LANE": "L-002"}
+INTEGRATOR = {"LANEWARDEN_ROLE": "integrator"}
 INTEGRATOR_L1 = {"LANEWARDEN_ROLE": "integrator", "LANEWARDEN_LANE": "L-001"}
 MERGE_L1 = "merge lane/L-001\n\nLane: L-001"
 
@@ -157,3 +158,19 @@ def test_a_conflict_resolved_as_git_left_it_is_still_the_merges_own_change(lanes
     }
     done = lanewarden(lanes, "hook", "pre-commit", "--json", env=INTEGRATOR_L1)
     assert done.returncode == 0, done.stdout
+
+
+def test_amending_a_merge_judges_its_own_change_not_what_it_merged(lanes: Path) -> None:
+    done = run_git(lanes, "merge", "--no-ff", "-m", MERGE_L1, "lane/L-001", env=INTEGRATOR_L1)
+    assert done.returncode == 0, done.stderr
+    reworded = run_git(
+        lanes, "commit", "--amend", "-m", "merge, reworded\n\nLane: L-001", env=INTEGRATOR
+    )
+    # The merged paths are L-001's own commits' change, not the merge's: the
+    # integrator, with no lane, may reword it.
+    assert reworded.returncode == 0, reworded.stderr
+    write(lanes, "src/lib/core.py", "slipped into the merge\n")
+    git(lanes, "add", "-A")
+    refused = run_git(lanes, "commit", "--amend", "--no-verify", "--no-edit", env=INTEGRATOR_L1)
+    assert refused.returncode != 0
+    assert "foreign-lock: src/lib/core.py" in refused.stderr

@@ -164,3 +164,96 @@ def test_pre_push_hook(hook_repo: tuple[Path, Path], target: Path) -> None:
     )
     done = try_repo(hook_repo, target, "lanewarden-pre-push", *args, env=WORKER_L1)
     assert done.returncode == 0, done.stdout
+
+
+@pytest.fixture
+def two_lanes(target: Path) -> Path:
+    """``target`` with L-002 on ``src/lib/``, whose commit is HEAD of branch ``work``."""
+    acquire_lock(target, "L-002", "src/lib/")
+    git(target, "add", "PLAN.md")
+    git(target, "commit", "-qm", "locks", env=INTEGRATOR)
+    git(target, "switch", "-q", "-c", "work")
+    write(target, "src/lib/core.py", "L-002's work\n")
+    git(target, "add", "-A")
+    git(target, "commit", "-qm", "lib\n\nLane: L-002", "--no-verify")
+    return target
+
+
+def test_prepare_commit_msg_hook(hook_repo: tuple[Path, Path], two_lanes: Path) -> None:
+    message = two_lanes / ".git" / "COMMIT_EDITMSG"
+    message.write_text("mine\n\nLane: L-001\n")
+    stage = ("--hook-stage", "prepare-commit-msg", "--commit-msg-filename", str(message))
+    # Not run by git: the hook goes by git's arguments, `commit HEAD` for an amend.
+    amend = (*stage, "--prepare-commit-message-source", "commit", "--commit-object-name", "HEAD")
+    refused = try_repo(hook_repo, two_lanes, "lanewarden-prepare-commit-msg", *amend, env=WORKER_L1)
+    assert refused.returncode == 1, refused.stdout
+    assert "foreign-lock: src/lib/core.py" in refused.stdout
+    plain = (*stage, "--prepare-commit-message-source", "message")
+    done = try_repo(hook_repo, two_lanes, "lanewarden-prepare-commit-msg", *plain, env=WORKER_L1)
+    assert done.returncode == 0, done.stdout
+
+
+def test_pre_merge_commit_hook(hook_repo: tuple[Path, Path], two_lanes: Path) -> None:
+    git(two_lanes, "switch", "-q", "main")
+    git(two_lanes, "merge", "-q", "--no-ff", "--no-commit", "work", env=INTEGRATOR)
+    args = ("--hook-stage", "pre-merge-commit")
+    worker = {"LANEWARDEN_ROLE": "worker", "LANEWARDEN_LANE": "L-002"}
+    refused = try_repo(hook_repo, two_lanes, "lanewarden-pre-merge-commit", *args, env=worker)
+    assert refused.returncode == 1, refused.stdout
+    assert "integrator-only" in refused.stdout
+    integrator = {"LANEWARDEN_ROLE": "integrator", "LANEWARDEN_LANE": "L-002"}
+    done = try_repo(hook_repo, two_lanes, "lanewarden-pre-merge-commit", *args, env=integrator)
+    assert done.returncode == 0, done.stdout
+
+
+def test_installed_by_the_framework_the_hooks_see_amends_and_merges(
+    hook_repo: tuple[Path, Path], two_lanes: Path
+) -> None:
+    snapshot, home = hook_repo
+    rev = git(snapshot, "rev-parse", "HEAD").strip()
+    (two_lanes / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {snapshot}\n    rev: {rev}\n    hooks:\n"
+        "      - id: lanewarden-prepare-commit-msg\n"
+        "      - id: lanewarden-pre-merge-commit\n"
+    )
+    framework = {**os.environ, "PRE_COMMIT_HOME": str(home)}
+    subprocess.run(
+        [
+            *PRE_COMMIT,
+            "install",
+            "--hook-type",
+            "prepare-commit-msg",
+            "--hook-type",
+            "pre-merge-commit",
+        ],
+        cwd=two_lanes,
+        env=framework,
+        check=True,
+        capture_output=True,
+    )
+
+    def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", *args],
+            cwd=two_lanes,
+            capture_output=True,
+            text=True,
+            env={**framework, **env},
+            check=False,
+        )
+
+    # `--amend -m` gets the same hook arguments as a plain commit: the framework's
+    # hook reads git's command line through the framework's own process.
+    relabel = run("commit", "--amend", "-m", "mine\n\nLane: L-001", env=WORKER_L1)
+    assert relabel.returncode != 0, relabel.stdout
+    assert "foreign-lock: src/lib/core.py" in relabel.stdout + relabel.stderr
+    assert "Lane: L-002" in git(two_lanes, "log", "-1", "--format=%B")
+    git(two_lanes, "switch", "-q", "main")
+    worker = {"LANEWARDEN_ROLE": "worker", "LANEWARDEN_LANE": "L-002"}
+    merge = run("merge", "--no-ff", "-m", "m", "-m", "Lane: L-002", "work", env=worker)
+    assert merge.returncode != 0
+    assert "integrator-only" in merge.stdout + merge.stderr
+    git(two_lanes, "merge", "--abort")
+    integrator = {"LANEWARDEN_ROLE": "integrator", "LANEWARDEN_LANE": "L-002"}
+    done = run("merge", "--no-ff", "-m", "m", "-m", "Lane: L-002", "work", env=integrator)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -91,6 +91,21 @@ def _lock(parser: _Parser) -> None:
 def _hook(parser: _Parser) -> None:
     hooks = _actions(parser, "hook_command", "HOOK")
     _command(hooks, "pre-commit", "lanewarden.cli.precommit", "check the staged change")
+    prepare = _command(
+        hooks,
+        "prepare-commit-msg",
+        "lanewarden.cli.preparecommitmsg",
+        "check an amend: the new commit's change includes the amended commit's paths",
+    )
+    prepare.add_argument("file", metavar="FILE", help="the commit message file git passes")
+    prepare.add_argument("source", nargs="?", metavar="SOURCE", help="message, commit, merge...")
+    prepare.add_argument("commit", nargs="?", metavar="COMMIT", help="the commit of SOURCE commit")
+    _command(
+        hooks,
+        "pre-merge-commit",
+        "lanewarden.cli.premergecommit",
+        "check a merge's own change (what it changes beyond git's automatic merge)",
+    )
     commit_msg = _command(
         hooks,
         "commit-msg",
@@ -177,9 +192,7 @@ def _gate(parser: _Parser) -> None:
 
 def _hooks(parser: _Parser) -> None:
     actions = _actions(parser, "hooks_command")
-    install = _command(
-        actions, "install", "lanewarden.cli.install", "install lanewarden's git hooks"
-    )
+    install = _command(actions, "install", "lanewarden.cli.hooks", "install lanewarden's git hooks")
     install.add_argument(
         "--use-hooks-path",
         action="store_true",

@@ -28,6 +28,11 @@ def run(args: argparse.Namespace) -> int:
     ctx = Context.load(git.repo())
     changes = git.staged_changes(ctx.repo)
     paths = list(dict.fromkeys(path for change in changes for path in change.paths()))
+    if (ctx.repo.git_dir / "MERGE_HEAD").exists():
+        # Concluding a merge: judged on the merge's own change, as pre-merge-commit does.
+        from lanewarden.cli.premergecommit import check_merge
+
+        return check_merge(ctx, as_json=args.json)
     if not paths:
         return report(
             [], as_json=args.json, ok_text="lanewarden: nothing staged", extra={"paths": 0}

@@ -25,7 +25,7 @@ from lanewarden.domain.registry import (
 from lanewarden.domain.violations import Violation
 from lanewarden.errors import InputError
 
-__all__ = ["CommitPolicy", "check_staged_change"]
+__all__ = ["CommitPolicy", "branch_violations", "check_staged_change"]
 
 
 class CommitPolicy(NamedTuple):
@@ -85,6 +85,13 @@ def check_staged_change(
                 )
             )
     return violations
+
+
+def branch_violations(
+    identity: Identity, branch: str | None, policy: CommitPolicy
+) -> list[Violation]:
+    """``integrator-only`` for any commit on ``branch``, even one that changes no path."""
+    return _branch_rule(identity, branch, policy)
 
 
 def _branch_rule(identity: Identity, branch: str | None, policy: CommitPolicy) -> list[Violation]:

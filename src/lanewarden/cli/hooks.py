@@ -24,7 +24,7 @@ from lanewarden.errors import InputError
 
 __all__ = ["HOOKS", "hook_script", "run"]
 
-HOOKS = ("pre-commit", "commit-msg", "pre-push")
+HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "pre-merge-commit", "pre-push")
 # Hooks that git feeds on stdin: the input is captured once and given to each.
 STDIN_HOOKS = ("pre-push",)
 MARKER = "# installed by lanewarden"

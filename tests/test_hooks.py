@@ -1,4 +1,4 @@
-"""``lanewarden hooks install``: chaining, worktrees, core.hooksPath."""
+"""``lanewarden hooks install`` and the plain scripts: chaining, worktrees, core.hooksPath."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from conftest import Cli, git, write
+from scenario import acquire_two_lanes, make_parallel_ready
 
 
 def hooks_dir(repo: Path) -> Path:
@@ -60,10 +61,13 @@ def test_works_from_a_linked_worktree(cli: Cli, repo: Path, tmp_path: Path) -> N
     assert not (linked / "pre-commit").exists()
 
 
-def test_installs_all_three_hooks(cli: Cli, repo: Path) -> None:
+ALL_HOOKS = ["pre-commit", "prepare-commit-msg", "commit-msg", "pre-merge-commit", "pre-push"]
+
+
+def test_installs_every_hook(cli: Cli, repo: Path) -> None:
     done = cli(repo, "hooks", "install", "--json")
-    assert [row["hook"] for row in done.json["hooks"]] == ["pre-commit", "commit-msg", "pre-push"]
-    for name in ("pre-commit", "commit-msg", "pre-push"):
+    assert [row["hook"] for row in done.json["hooks"]] == ALL_HOOKS
+    for name in ALL_HOOKS:
         hook = hooks_dir(repo) / name
         assert os.access(hook, os.X_OK)
         assert f"lanewarden hook {name}" in hook.read_text()
@@ -96,8 +100,9 @@ def test_pre_push_feeds_gits_input_to_the_chained_hook_and_to_lanewarden(
 
 def test_the_plain_hook_scripts_work_through_core_hooks_path(repo: Path, tmp_path: Path) -> None:
     scripts = Path(__file__).resolve().parents[1] / "hooks"
-    for name in ("pre-commit", "commit-msg", "pre-push"):
+    for name in ALL_HOOKS:
         assert os.access(scripts / name, os.X_OK), name
+        assert f"lanewarden hook {name} " in (scripts / name).read_text(), name
     git(repo, "config", "core.hooksPath", str(scripts))
     env = {
         **os.environ,
@@ -131,3 +136,32 @@ def test_the_plain_hook_scripts_work_through_core_hooks_path(repo: Path, tmp_pat
     # No ledger yet: the pre-commit script ran lanewarden, which says how to start.
     assert done.returncode != 0
     assert "execution ledger not found" in done.stderr
+
+
+def test_the_plain_scripts_check_amends_and_merges(repo: Path) -> None:
+    scripts = Path(__file__).resolve().parents[1] / "hooks"
+    make_parallel_ready(repo)
+    acquire_two_lanes(repo)
+    git(repo, "config", "core.hooksPath", str(scripts))
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+
+    def run(*args: str, lane: str, role: str = "worker") -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PATH": path, "LANEWARDEN_ROLE": role, "LANEWARDEN_LANE": lane}
+        return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, env=env)
+
+    git(repo, "switch", "-q", "-c", "lane/L-002")
+    write(repo, "src/lib/core.py", "L-002\n")
+    git(repo, "add", "-A")
+    assert run("commit", "-qm", "lib\n\nLane: L-002", lane="L-002").returncode == 0
+    relabel = run("commit", "--amend", "--no-verify", "-m", "mine\n\nLane: L-001", lane="L-001")
+    assert relabel.returncode != 0
+    assert "foreign-lock: src/lib/core.py" in relabel.stderr
+    git(repo, "switch", "-q", "main")
+    merge = run("merge", "--no-ff", "-m", "m\n\nLane: L-002", "lane/L-002", lane="L-002")
+    assert merge.returncode != 0
+    assert "integrator-only" in merge.stderr
+    git(repo, "merge", "--abort", check=False)
+    done = run(
+        "merge", "--no-ff", "-m", "m\n\nLane: L-002", "lane/L-002", lane="L-002", role="integrator"
+    )
+    assert done.returncode == 0, done.stderr

@@ -1,0 +1,59 @@
+"""The pre-commit check's rules, applied to the change a commit makes of its own.
+
+An amend (prepare-commit-msg) and a merge (pre-merge-commit, or pre-commit
+while ``MERGE_HEAD`` exists) make a commit whose change is not the index
+against HEAD; their hooks work out that change and judge it here, with the
+same registry, configuration and rules as the pre-commit hook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lanewarden.adapters.git import Change
+from lanewarden.adapters.registry_store import RegistryStore
+from lanewarden.adapters.scope_cache import cached_hotspots
+from lanewarden.cli.context import Context
+from lanewarden.domain.commit_check import CommitPolicy, branch_violations, check_staged_change
+from lanewarden.domain.scopes import ScopeError
+from lanewarden.domain.times import now
+from lanewarden.domain.violations import Violation
+from lanewarden.errors import InputError
+
+__all__ = ["check_own_change", "paths_of"]
+
+
+def paths_of(changes: Sequence[Change]) -> list[str]:
+    """Every path the changes touch, both sides of renames, each once."""
+    return list(dict.fromkeys(path for change in changes for path in change.paths()))
+
+
+def check_own_change(ctx: Context, paths: Sequence[str]) -> list[Violation]:
+    """The pre-commit rules for a commit whose own change is ``paths``, as the caller.
+
+    A commit on the target branch is one even when it changes no path of its
+    own (a clean merge): the single-branch ``integrator-only`` rule still applies.
+    """
+    store = RegistryStore(ctx.repo, ctx.config)
+    registry = store.read_for_commit(ctx.identity.lane)
+    try:
+        hotspots = cached_hotspots(ctx.repo.state_dir / "hotspots.cache", ctx.config.hotspots)
+    except ScopeError as e:
+        raise InputError(f"bad glob in hotspots: {e}", path=ctx.config.source_name) from None
+    policy = CommitPolicy(
+        mode=ctx.config.mode,
+        target_branch=ctx.config.target_branch,
+        hotspots=hotspots,
+        stale_after=ctx.config.heartbeat_stale_after,
+    )
+    if not paths:
+        return branch_violations(ctx.identity, ctx.branch, policy)
+    return check_staged_change(
+        paths,
+        identity=ctx.identity,
+        branch=ctx.branch,
+        registry=registry,
+        policy=policy,
+        at=now(),
+        ledger=store.display_path(),
+    )

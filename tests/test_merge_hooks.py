@@ -114,7 +114,7 @@ def test_a_conflicted_merge_is_judged_on_its_resolution(lanes: Path) -> None:
     assert body["merge"] is True
     assert body["paths"] == 2  # the resolution and the extra edit; views.py is the lane's
     assert {(v["rule"], v["path"]) for v in body["violations"]} == {
-        ("out-of-scope", "src/lib/core.py"),
+        ("merge-out-of-scope", "src/lib/core.py"),
         ("foreign-lock", "src/lib/core.py"),
     }
     refused = run_git(lanes, "commit", "--no-edit", env=INTEGRATOR_L1)

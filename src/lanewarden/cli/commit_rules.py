@@ -1,9 +1,10 @@
 """The pre-commit check's rules, applied to the change a commit makes of its own.
 
-An amend (prepare-commit-msg) and a merge (pre-merge-commit, or pre-commit
-while ``MERGE_HEAD`` exists) make a commit whose change is not the index
-against HEAD; their hooks work out that change and judge it here, with the
-same registry, configuration and rules as the pre-commit hook.
+The pre-commit hook judges the index against HEAD here. An amend
+(prepare-commit-msg) and a merge (pre-merge-commit, or pre-commit while
+``MERGE_HEAD`` exists) make a commit whose change is not the index against
+HEAD; their hooks work out that change and judge it here too, with the same
+registry, configuration and rules.
 """
 
 from __future__ import annotations
@@ -31,11 +32,18 @@ def paths_of(changes: Sequence[Change]) -> list[str]:
 def check_own_change(ctx: Context, paths: Sequence[str]) -> list[Violation]:
     """The pre-commit rules for a commit whose own change is ``paths``, as the caller.
 
-    A commit on the target branch is one even when it changes no path of its
-    own (a clean merge): the single-branch ``integrator-only`` rule still applies.
+    A hand-edited lock table judges nothing (``ledger-tampered``), and a worker's
+    staged ledger must carry the registry's table. A commit on the target branch
+    is one even when it changes no path of its own (a clean merge): the
+    single-branch ``integrator-only`` rule still applies.
     """
     store = RegistryStore(ctx.repo, ctx.config)
-    registry = store.read_for_commit(ctx.identity.lane)
+    registry, tampered = store.read_for_commit(ctx.identity.lane)
+    if tampered:  # an untrusted table judges nothing
+        return tampered
+    violations = []
+    if ctx.config.ledger in paths and not ctx.identity.may_write_ledger:
+        violations += store.staged_ledger_violations()
     try:
         hotspots = cached_hotspots(ctx.repo.state_dir / "hotspots.cache", ctx.config.hotspots)
     except ScopeError as e:
@@ -48,7 +56,7 @@ def check_own_change(ctx: Context, paths: Sequence[str]) -> list[Violation]:
     )
     if not paths:
         return branch_violations(ctx.identity, ctx.branch, policy)
-    return check_staged_change(
+    return violations + check_staged_change(
         paths,
         identity=ctx.identity,
         branch=ctx.branch,

@@ -95,8 +95,10 @@ def _merge_violation(violation: Violation) -> Violation:
             "lane's scope (resolve conflicts only inside it); other changes go in a commit of "
             "the lane that owns the path"
         )
+    # The push check's rule id for the same breach, so both name it alike.
+    rule = "merge-out-of-scope" if violation.rule == "out-of-scope" else violation.rule
     return Violation(
-        violation.rule,
+        rule,
         f"{violation.message} (changed by the merge itself)",
         path=violation.path,
         lock=violation.lock,

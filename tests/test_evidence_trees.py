@@ -18,6 +18,7 @@ from lanewarden.adapters.evidence_store import evidence_dir, write_evidence
 from lanewarden.adapters.git import Repo
 from lanewarden.adapters.notes import NOTES_REF
 from lanewarden.domain.evidence import Evidence
+from lanewarden.domain.ledger import new_ledger_text
 from scenario import lanewarden
 
 INTEGRATOR = {"LANEWARDEN_ROLE": "integrator"}
@@ -27,6 +28,7 @@ INTEGRATOR = {"LANEWARDEN_ROLE": "integrator"}
 def two_trees(repo: Path, tmp_path: Path) -> tuple[Path, Path, str, str, str]:
     """A remote with base → C1 (tree T1) → C2 (tree T2); gate 3 recorded and shared for T1."""
     write(repo, "lanewarden.toml", '[gates]\n3 = ["echo whole suite"]\n')
+    write(repo, "PLAN.md", new_ledger_text())  # adopted: the ledger goes with the configuration
     write(repo, "src/a.py", "x = 1\n")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "C1")

@@ -220,6 +220,9 @@ def test_verify_refuses_exactly_the_ranges_the_model_refuses(
     repo: Path, tmp_path: Path, cli: Cli
 ) -> None:
     make_pushable(repo, tmp_path / "remote.git")
+    # Agents that take every shortcut: no commit-time hook runs (--no-verify alone leaves
+    # prepare-commit-msg, which judges merges and amends), so verify alone must catch them.
+    git(repo, "config", "core.hooksPath", "/dev/null")
     seen: Counter[str] = Counter()
     for seed in range(EXAMPLES):
         copy = tmp_path / f"seed-{seed}"

@@ -47,6 +47,8 @@ def test_lanewarden_toml_wins(tmp_path: Path) -> None:
         ('policy_file = "/etc/AGENTS.md"', "bad value for 'policy_file'"),
         ("autonomous = 1", "bad value for 'autonomous'"),
         ("decision_registers = []", "bad value for 'decision_registers'"),
+        ('lock_ttl = "99999999999d"', "bad value for 'lock_ttl'.*at most 10 years"),
+        ('heartbeat_stale_after = "3651d"', "bad value for 'heartbeat_stale_after'"),
     ],
 )
 def test_bad_keys_and_values_name_key_and_file(tmp_path: Path, body: str, words: str) -> None:
@@ -54,6 +56,19 @@ def test_bad_keys_and_values_name_key_and_file(tmp_path: Path, body: str, words:
     with pytest.raises(InputError, match=words) as caught:
         load_config(tmp_path)
     assert caught.value.path == str(tmp_path / "lanewarden.toml")
+
+
+def test_a_file_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
+    (tmp_path / "lanewarden.toml").write_bytes(b'mode = "single-branch"\n# caf\xe9\n')
+    with pytest.raises(InputError, match="not valid UTF-8") as caught:
+        load_config(tmp_path)
+    assert caught.value.where() == f"{tmp_path / 'lanewarden.toml'}:2"
+
+
+def test_toml_nested_too_deeply(tmp_path: Path) -> None:
+    (tmp_path / "lanewarden.toml").write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(InputError, match="not valid TOML"):
+        load_config(tmp_path)
 
 
 def test_invalid_toml(tmp_path: Path) -> None:

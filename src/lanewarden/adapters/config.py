@@ -139,6 +139,15 @@ def _read_table(path: Path) -> Mapping[str, Any] | None:
             document = tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"not valid TOML: {e}", path=path) from None
+    except UnicodeDecodeError as e:  # tomllib decodes the whole file first
+        raise InputError(
+            f"not valid UTF-8 (byte {e.object[e.start]:#04x}): TOML files are UTF-8",
+            path=path,
+            line=e.object[: e.start].count(b"\n") + 1,
+            hint="save the file as UTF-8",
+        ) from None
+    except RecursionError:
+        raise InputError("not valid TOML: nested too deeply", path=path) from None
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", path=path) from None
     if path.name == "lanewarden.toml":

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import git, write
 from scenario import acquire_two_lanes, lanewarden, make_parallel_ready
 
@@ -47,3 +49,71 @@ def test_a_reader_that_went_away_is_no_traceback(repo: Path) -> None:
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert "Exception ignored" not in done.stderr
+
+
+def _run_with_handler(
+    tmp_path: Path, body: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real entry point with a command whose handler is ``body`` (a bug stand-in)."""
+    (tmp_path / "buggy_command.py").write_text(f"def run(args):\n    {body}\n")
+    script = (
+        "import sys\n"
+        "from lanewarden.cli import main\n"
+        "main._FAST_PATHS[tuple(sys.argv[1:])] = 'buggy_command'\n"
+        "main.entry()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(tmp_path), **(env or {})},
+        check=False,
+    )
+
+
+def test_an_unexpected_error_is_exit_3_in_one_line(tmp_path: Path) -> None:
+    done = _run_with_handler(tmp_path, "raise ValueError('boom')", "lock", "list")
+    assert done.returncode == 3  # never 1: a crash must not look like a refusal
+    assert "Traceback" not in done.stderr
+    [line] = done.stderr.splitlines()
+    assert "`lanewarden lock list`" in line
+    assert "ValueError: boom" in line
+    assert "report" in line
+    assert "LANEWARDEN_DEBUG=1" in line
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    done = _run_with_handler(
+        tmp_path, "raise ValueError('boom')", "lock", "list", env={"LANEWARDEN_DEBUG": "1"}
+    )
+    assert done.returncode == 3
+    assert "Traceback" in done.stderr
+    assert 'buggy_command.py", line 2, in run' in done.stderr
+
+
+def test_an_unexpected_error_with_json_is_one_object(tmp_path: Path) -> None:
+    done = _run_with_handler(tmp_path, "raise KeyError('k')", "lock", "list", "--json")
+    assert done.returncode == 3
+    body = json.loads(done.stdout)
+    assert body["ok"] is False
+    assert body["error"]["exception"] == "KeyError"
+    assert body["error"]["command"] == "lock list"
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("extra", [(), ("--json",)])
+def test_ctrl_c_is_exit_130_without_a_traceback(tmp_path: Path, extra: tuple[str, ...]) -> None:
+    done = _run_with_handler(tmp_path, "raise KeyboardInterrupt", "lock", "list", *extra)
+    assert done.returncode == 130
+    assert "Traceback" not in done.stderr
+    assert "interrupted" in done.stderr
+    if extra:
+        assert json.loads(done.stdout) == {"ok": False, "error": {"message": "interrupted"}}
+
+
+def test_the_hook_fast_path_keeps_its_exit_code_on_a_crash(tmp_path: Path) -> None:
+    done = _run_with_handler(tmp_path, "raise OSError(5, 'I/O error')", "hook", "pre-commit")
+    assert done.returncode == 3
+    assert "`lanewarden hook pre-commit`" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,9 +1,12 @@
-"""The command line's entry point: parse, dispatch, turn input errors into exit 2.
+"""The command line's entry point: parse, dispatch, and give every ending its exit code.
 
 Each subcommand module exposes a plain ``run(args) -> int`` (or a named
-function) and is imported only when its command runs.
-:class:`~lanewarden.errors.InputError` becomes a message and exit code 2 here,
-and only here.
+function) and is imported only when its command runs. Exit codes mean one
+thing each: 0 done or passed, 1 refused by policy (returned by the command),
+2 bad input (:class:`~lanewarden.errors.InputError`, turned into a message
+here and only here), 3 an unexpected error (a bug: one line, no traceback
+unless ``LANEWARDEN_DEBUG=1``), 130 interrupted (Ctrl-C). A crash never
+looks like a refusal.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 
 from lanewarden.errors import InputError
@@ -33,21 +36,56 @@ _FAST_PATHS = {
     ("hook", "pre-commit", "--json"): "lanewarden.cli.precommit",
 }
 
+EXIT_INTERNAL_ERROR = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+DEBUG_VARIABLE = "LANEWARDEN_DEBUG"
+
+# Arguments that name files or git objects: any bytes the system allows pass
+# through (decoded with surrogate escapes, as os.fsdecode does). Every other
+# argument is text lanewarden stores or compares, so it must be valid UTF-8.
+_BYTES_ALLOWED = frozenset({"paths", "file", "directory", "remote", "url", "rev", "range"})
+
 
 def parse_arguments(argv: Sequence[str]) -> argparse.Namespace | SimpleNamespace:
-    """The parsed command line (argparse exits 2 on a usage error)."""
+    """The parsed command line (argparse exits 2 on a usage error).
+
+    Text that is not valid UTF-8 (it reaches Python as surrogate escapes) is an
+    :class:`InputError` naming the option, unless the argument is a path.
+    """
     handler = _FAST_PATHS.get(tuple(argv))
     if handler is not None:
-        return SimpleNamespace(handler=handler, json="--json" in argv, directory=None)
+        command, action = argv[0], argv[1]  # like the parser's: command, hook_command
+        return SimpleNamespace(
+            handler=handler,
+            json="--json" in argv,
+            directory=None,
+            command=command,
+            **{f"{command}_command": action},
+        )
     from lanewarden.cli.parser import build_parser
 
-    return build_parser(argv).parse_args(argv)
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    for dest, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            if dest not in _BYTES_ALLOWED and isinstance(item, str) and not _is_utf8(item):
+                raise InputError(
+                    f"{_argument_name(parser, dest)}: not valid UTF-8 ({os.fsencode(item)!r})",
+                    hint="pass the text as UTF-8",
+                )
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command and return its exit code (0 ok, 1 refused, 2 bad input)."""
-    args = parse_arguments(sys.argv[1:] if argv is None else argv)
+    """Run one command; its exit code: 0 ok, 1 refused, 2 bad input, 3 a bug, 130 Ctrl-C."""
+    argv = sys.argv[1:] if argv is None else argv
+    as_json = "--json" in argv
+    args: argparse.Namespace | SimpleNamespace | None = None
     try:
+        _check_environment()
+        args = parse_arguments(argv)
+        as_json = bool(getattr(args, "json", False))
         if args.directory:
             try:
                 os.chdir(args.directory)
@@ -58,13 +96,98 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = getattr(module, function or "run")(args)
         return code
     except InputError as error:
-        _report_error(error, as_json=getattr(args, "json", False))
+        _report_error(error, as_json=as_json)
         return 2
     except BrokenPipeError:
         # The reader went away (`lanewarden lock list | head -1`). Point stdout at
         # /dev/null so the final flush at exit cannot fail a second time.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except KeyboardInterrupt:
+        _report_ending("interrupted", as_json=as_json, error={"message": "interrupted"})
+        return EXIT_INTERRUPTED
+    except Exception as error:  # the last resort: a bug must not look like a refusal
+        return _report_crash(error, command=_command_name(args, argv), as_json=as_json)
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_environment() -> None:
+    """Refuse a ``LANEWARDEN_*`` variable whose value is not valid UTF-8 text."""
+    for name, value in os.environ.items():
+        if name.startswith("LANEWARDEN_") and not _is_utf8(value):
+            raise InputError(
+                f"environment variable {name}: not valid UTF-8 ({os.fsencode(value)!r})",
+                hint=f"set {name} to UTF-8 text, or unset it",
+            )
+
+
+def _argument_name(parser: argparse.ArgumentParser, dest: str) -> str:
+    """How the command line spells the argument stored in ``dest``: --owner, or ID."""
+    import argparse
+
+    pending = [parser]
+    while pending:
+        for action in pending.pop()._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                pending.extend(action.choices.values())
+            elif action.dest == dest:
+                if action.option_strings:
+                    return max(action.option_strings, key=len)
+                return str(action.metavar or dest)
+    return dest
+
+
+def _command_name(args: argparse.Namespace | SimpleNamespace | None, argv: Sequence[str]) -> str:
+    """The command that ran, like ``lock acquire`` (its words, without options)."""
+    command = getattr(args, "command", None)
+    if command is None:
+        return " ".join(word for word in argv if not word.startswith("-"))[:60] or "lanewarden"
+    action = getattr(args, f"{command}_command", None)
+    return f"{command} {action}" if action else str(command)
+
+
+def _report_crash(error: Exception, *, command: str, as_json: bool) -> int:
+    """Say in one line that ``command`` failed with ``error``, a bug to report; exit 3."""
+    debug = os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
+    if debug:
+        import traceback
+
+        traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
+    kind = type(error).__name__
+    how = "" if debug else f"; {DEBUG_VARIABLE}=1 shows the traceback"
+    text = (
+        f"lanewarden: internal error in `lanewarden {command}`: {kind}: {error} "
+        f"(a bug: please report it{how})"
+    )
+    body = {
+        "message": f"internal error: {kind}: {error}",
+        "command": command,
+        "exception": kind,
+        "path": None,
+        "line": None,
+        "fix": f"report this bug, with the output of {DEBUG_VARIABLE}=1 lanewarden {command}",
+    }
+    _report_ending(text.replace("\n", " "), as_json=as_json, error=body)
+    return EXIT_INTERNAL_ERROR
+
+
+def _report_ending(text: str, *, as_json: bool, error: Mapping[str, object]) -> None:
+    """The last words of a command that did not finish: stderr, and JSON when asked."""
+    try:
+        if as_json:
+            import json
+
+            print(json.dumps({"ok": False, "error": error}))
+        print(text, file=sys.stderr)
+    except OSError:
+        pass  # nobody is listening any more: the exit code still tells
 
 
 def _report_error(error: InputError, *, as_json: bool) -> None:
@@ -87,10 +210,25 @@ def _report_error(error: InputError, *, as_json: bool) -> None:
 def entry() -> None:
     """Console-script entry point."""
     argv = sys.argv[1:]
+    _print_any_path()
     code = main(argv)
     if tuple(argv) in _FAST_PATHS:
         _exit_at_once(code)
     raise SystemExit(code)
+
+
+def _print_any_path() -> None:
+    """Let stdout print every path git can name, as the bytes it has on disk.
+
+    A name that is not valid UTF-8 reaches Python as surrogate escapes (like
+    :func:`os.fsdecode`); writing it back with the same error handler gives
+    the original bytes, where the default would raise mid-output.
+    """
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is None:  # not a text stream: nothing to configure
+        return
+    utf8 = (sys.stdout.encoding or "").lower().replace("-", "") == "utf8"
+    reconfigure(errors="surrogateescape" if utf8 else "backslashreplace")
 
 
 def _exit_at_once(code: int) -> None:

@@ -97,3 +97,18 @@ def test_a_table_with_dates_is_read_each_time(tmp_path: Path) -> None:
     (tmp_path / "lanewarden.toml").write_text("[gates]\nwhen = 2026-01-01\n")
     assert load_config(tmp_path, cache=cache).gates["when"].year == 2026
     assert not cache.exists()
+
+
+@pytest.mark.parametrize("name", ["lanewarden.toml", "pyproject.toml"])
+@pytest.mark.parametrize("kind", ["folder", "link loop", "dangling link"])
+def test_a_config_that_is_no_file_is_refused(tmp_path: Path, name: str, kind: str) -> None:
+    path = tmp_path / name
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "link loop":
+        path.symlink_to(name)
+    else:
+        path.symlink_to("nowhere.toml")
+    with pytest.raises(InputError, match="not a readable file") as caught:
+        load_config(tmp_path)
+    assert caught.value.path == str(path)

@@ -84,6 +84,12 @@ def load_config(root: Path, *, cache: Path | None = None) -> Config:
     for name in CONFIG_FILES:
         path = root / name
         if not path.is_file():
+            if path.is_dir() or path.is_symlink():  # there, but no file to read
+                raise InputError(
+                    "the configuration is not a readable file (a folder, or a broken link)",
+                    path=path,
+                    hint=f"make {name} a TOML file, or remove it",
+                )
             continue
         table = _cached_table(cache, path) if cache else _MISSING
         if table is _MISSING:

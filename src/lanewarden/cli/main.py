@@ -4,9 +4,9 @@ Each subcommand module exposes a plain ``run(args) -> int`` (or a named
 function) and is imported only when its command runs. Exit codes mean one
 thing each: 0 done or passed, 1 refused by policy (returned by the command),
 2 bad input (:class:`~lanewarden.errors.InputError`, turned into a message
-here and only here), 3 an unexpected error (a bug: one line, no traceback
-unless ``LANEWARDEN_DEBUG=1``), 130 interrupted (Ctrl-C). A crash never
-looks like a refusal.
+here and only here; an :class:`OSError` naming a file too), 3 an unexpected
+error (a bug: one line, no traceback unless ``LANEWARDEN_DEBUG=1``), 130
+interrupted (Ctrl-C). A crash never looks like a refusal.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _check_environment()
         args = parse_arguments(argv)
-        as_json = bool(getattr(args, "json", False))
+        as_json = bool(getattr(args, "json", False)) or getattr(args, "format", "") == "json"
         if args.directory:
             try:
                 os.chdir(args.directory)
@@ -103,11 +103,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         # /dev/null so the final flush at exit cannot fail a second time.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except OSError as error:
+        if error.filename is None:  # no file to name: not something the user can fix
+            return _report_crash(error, command=_command_name(args, argv), as_json=as_json)
+        # A file lanewarden could not read or write (a folder where a file should
+        # be, no permission, a full disk): the user's to fix, so exit 2 naming it.
+        _report_error(_file_error(error), as_json=as_json)
+        return 2
     except KeyboardInterrupt:
         _report_ending("interrupted", as_json=as_json, error={"message": "interrupted"})
         return EXIT_INTERRUPTED
     except Exception as error:  # the last resort: a bug must not look like a refusal
         return _report_crash(error, command=_command_name(args, argv), as_json=as_json)
+
+
+def _file_error(error: OSError) -> InputError:
+    """An :class:`InputError` naming the file of ``error`` and what went wrong."""
+    # A rename names its source, then its target: the target is the user's file.
+    name = error.filename if error.filename2 is None else error.filename2
+    return InputError(
+        f"cannot use this file: {error.strerror or type(error).__name__}",
+        path=os.fsdecode(name),
+        hint="make it a file lanewarden can read and write (not a folder), or remove it",
+    )
 
 
 def _is_utf8(text: str) -> bool:

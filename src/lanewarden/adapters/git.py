@@ -2,7 +2,8 @@
 
 Git runs as a subprocess (GitPython costs the hook path ~0.1 s to import).
 The pre-commit hook starts its two commands earlier still, before its imports
-(:mod:`lanewarden.adapters.early_git`); this module parses their output too.
+(:mod:`lanewarden.adapters.early_git`, which falls back on this module; this
+one never imports it); this module parses their output too.
 Failures become :class:`~lanewarden.errors.InputError` with git's own words.
 Paths are decoded with :func:`os.fsdecode`, so any byte sequence git allows
 in a name survives the round trip.
@@ -15,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from lanewarden.adapters.early_git import DISCOVER_ARGS, STAGED_DIFF_ARGS
+from lanewarden.adapters.git_commands import DISCOVER_ARGS, STAGED_DIFF_ARGS
 from lanewarden.errors import InputError
 
 __all__ = [

@@ -117,3 +117,19 @@ def test_the_hook_fast_path_keeps_its_exit_code_on_a_crash(tmp_path: Path) -> No
     assert done.returncode == 3
     assert "`lanewarden hook pre-commit`" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_error_for_a_reader_that_went_away_is_no_traceback(tmp_path: Path) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "lanewarden", "-C", "missing", "lock", "list", "--json"],
+            cwd=tmp_path, stdout=write_end, stderr=subprocess.PIPE, text=True, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert done.returncode == 2
+    assert done.stderr.startswith("lanewarden: error: missing: cannot enter")
+    assert "Traceback" not in done.stderr
+    assert "Exception ignored" not in done.stderr

@@ -24,6 +24,7 @@ from lanewarden.errors import InputError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    from typing import TextIO
 
 __all__ = ["entry", "main"]
 
@@ -198,31 +199,33 @@ def _report_crash(error: Exception, *, command: str, as_json: bool) -> int:
 
 def _report_ending(text: str, *, as_json: bool, error: Mapping[str, object]) -> None:
     """The last words of a command that did not finish: stderr, and JSON when asked."""
-    try:
-        if as_json:
-            import json
-
-            print(json.dumps({"ok": False, "error": error}))
-        print(text, file=sys.stderr)
-    except OSError:
-        pass  # nobody is listening any more: the exit code still tells
-
-
-def _report_error(error: InputError, *, as_json: bool) -> None:
     if as_json:
         import json
 
-        body = {
-            "ok": False,
-            "error": {
-                "message": error.message,
-                "path": error.path,
-                "line": error.line,
-                "fix": error.hint,
-            },
-        }
-        print(json.dumps(body))
-    print(f"lanewarden: error: {error}", file=sys.stderr)
+        _say(json.dumps({"ok": False, "error": error}), sys.stdout)
+    _say(text, sys.stderr)
+
+
+def _say(text: str, stream: TextIO) -> None:
+    try:
+        print(text, file=stream, flush=True)
+    except OSError:
+        # Nobody is listening any more, and the exit code still tells. Point the
+        # stream at /dev/null so the flush at exit cannot fail a second time.
+        import contextlib
+
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+
+
+def _report_error(error: InputError, *, as_json: bool) -> None:
+    body = {
+        "message": error.message,
+        "path": error.path,
+        "line": error.line,
+        "fix": error.hint,
+    }
+    _report_ending(f"lanewarden: error: {error}", as_json=as_json, error=body)
 
 
 def entry() -> None:

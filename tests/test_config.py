@@ -48,6 +48,11 @@ def test_lanewarden_toml_wins(tmp_path: Path) -> None:
         ("autonomous = 1", "bad value for 'autonomous'"),
         ("decision_registers = []", "bad value for 'decision_registers'"),
         ('lock_ttl = "99999999999d"', "bad value for 'lock_ttl'.*at most 10 years"),
+        ('target_branch = "-x"', "bad value for 'target_branch'.*not a valid branch"),
+        ('target_branch = "a..b"', "bad value for 'target_branch'"),
+        ('target_branch = "main branch"', "bad value for 'target_branch'"),
+        ('ledger = "PLAN\\u0000.md"', "bad value for 'ledger'.*control characters"),
+        ('policy_file = "AGENTS\\n.md"', "bad value for 'policy_file'"),
         ('heartbeat_stale_after = "3651d"', "bad value for 'heartbeat_stale_after'"),
     ],
 )

@@ -193,8 +193,27 @@ def _strings(raw: Any) -> tuple[str, ...]:
     return tuple(_string(item) for item in raw)
 
 
+def _branch(raw: Any) -> str:
+    # git check-ref-format's rules, for the ones a config value could break:
+    # git would read a leading '-' as an option, and the rest is never a branch.
+    name = _string(raw)
+    bad = set(" ~^:?*[\\\x7f") | {chr(c) for c in range(32)}
+    if (
+        name.startswith(("-", "/", "."))
+        or name.endswith(("/", ".", ".lock"))
+        or ".." in name
+        or "@{" in name
+        or "//" in name
+        or bad & set(name)
+    ):
+        raise ValueError(f"{name!r} is not a valid branch name (see git check-ref-format)")
+    return name
+
+
 def _repo_path(raw: Any) -> str:
     text = _string(raw)
+    if any(ord(c) < 32 for c in text):
+        raise ValueError(f"{text!r} must not contain control characters")
     posix = PurePosixPath(text.replace("\\", "/"))
     if posix.is_absolute() or ".." in posix.parts or Path(text).is_absolute():
         raise ValueError(f"{text!r} must be a path inside the repository, relative to its top")
@@ -255,7 +274,7 @@ def _packages(raw: Any) -> tuple[str, ...] | None:
 
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "mode": _choice(MODES),
-    "target_branch": _string,
+    "target_branch": _branch,
     "policy_file": _repo_path,
     "ledger": _repo_path,
     "decision_registers": _repo_paths,

@@ -8,9 +8,6 @@ escape, as :func:`os.fsdecode` makes it), which the text runner in
 ``scenario.py`` cannot carry.
 """
 
-# One row per case reads as a table; wrapping each row would hide it.
-# ruff: noqa: E501
-
 from __future__ import annotations
 
 import json
@@ -128,7 +125,6 @@ ACQUIRE = ("lock", "acquire", "L-003", "--owner", "a", "--scope", "docs/", "--ob
 PRE_PUSH = ("hook", "pre-push", "origin", "/nowhere.git")
 EVIDENCE = '{"version": 1, "gate": "3", "status": "passed", "tree": "TREE", "time": "x"'
 
-# fmt: off
 CASES = [
     # The command line.
     Case("unknown option", ("lock", "list", "--bogus"), ("--bogus",)),
@@ -410,7 +406,8 @@ CASES = [
         (),
         setup=_state(
             "heartbeats/L-001.json",
-            '{"owner": "a", "start": "2026-01-01T00:00:00Z", "heartbeat": "0001-01-01T00:00:00+01:00", "expires": "9999-12-31T23:59:59Z"}',
+            '{"owner": "a", "start": "2026-01-01T00:00:00Z", '
+            '"heartbeat": "0001-01-01T00:00:00+01:00", "expires": "9999-12-31T23:59:59Z"}',
         ),
         codes=(0, 1),
     ),
@@ -419,6 +416,27 @@ CASES = [
         ("lock", "heartbeat", "L-001"),
         ("heartbeats/L-001.json",),
         setup=_state_folder("heartbeats/L-001.json"),
+    ),
+    Case(
+        "hooks folder a file",
+        ("hooks", "install"),
+        (".git/hooks",),
+        setup=lambda r: (
+            shutil.rmtree(r / ".git" / "hooks", ignore_errors=True),
+            (r / ".git" / "hooks").write_text(""),
+        ),
+    ),
+    Case(
+        "a hook a folder",
+        ("hooks", "install"),
+        (".git/hooks/pre-commit",),
+        setup=lambda r: (r / ".git" / "hooks" / "pre-commit").mkdir(parents=True),
+    ),
+    Case(
+        "init over a ledger link loop",
+        ("init",),
+        ("PLAN.md",),
+        setup=_link("PLAN.md", "PLAN.md"),
     ),
     Case(
         "audit log not JSON",
@@ -577,11 +595,18 @@ def test_a_staged_path_that_is_not_utf8_is_checked(ready: Path) -> None:
     name = b"src/lib/\xff.py"
     (ready / os.fsdecode(name)).write_bytes(b"x\n")
     git(ready, "add", "-A")
-    done = run(ready, "hook", "pre-commit", env={"LANEWARDEN_ROLE": "worker", "LANEWARDEN_LANE": "L-001"})
+    done = run(
+        ready, "hook", "pre-commit", env={"LANEWARDEN_ROLE": "worker", "LANEWARDEN_LANE": "L-001"}
+    )
     assert done.returncode == 1  # outside L-001's scope: refused, not a crash
     assert b"Traceback" not in done.stderr
     write(ready, "src/app/ok.py")
     git(ready, "rm", "-q", "--cached", os.fsdecode(name))
     git(ready, "add", "src/app/ok.py")
-    done = run(ready, "hook", "pre-commit", env={"LANEWARDEN_ROLE": "integrator", "LANEWARDEN_LANE": "L-001"})
+    done = run(
+        ready,
+        "hook",
+        "pre-commit",
+        env={"LANEWARDEN_ROLE": "integrator", "LANEWARDEN_LANE": "L-001"},
+    )
     assert done.returncode == 0, done.stderr

@@ -133,3 +133,31 @@ def test_an_error_for_a_reader_that_went_away_is_no_traceback(tmp_path: Path) ->
     assert done.stderr.startswith("lanewarden: error: missing: cannot enter")
     assert "Traceback" not in done.stderr
     assert "Exception ignored" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("error", "fix"),
+    [
+        ("IsADirectoryError(21, 'Is a directory', '/x/state.json')", "a folder is where a file"),
+        ("PermissionError(13, 'Permission denied', '/x/state.json')", "check its permissions"),
+        ("OSError(28, 'No space left on device', '/x/state.json')", "the disk is full"),
+        (
+            "IsADirectoryError(21, 'Is a directory', '/x/.tmp1', None, '/x/state.json')",
+            "a folder is where a file",
+        ),
+    ],
+)
+def test_a_file_that_cannot_be_used_is_exit_2_naming_it(
+    tmp_path: Path, error: str, fix: str
+) -> None:
+    done = _run_with_handler(tmp_path, f"raise {error}", "lock", "list", "--json")
+    assert done.returncode == 2  # the user's to fix: not a bug, not a refusal
+    body = json.loads(done.stdout)["error"]
+    assert body["path"] == "/x/state.json"  # a rename's target, not its temporary file
+    assert fix in body["fix"]
+    assert done.stderr.startswith("lanewarden: error: /x/state.json: cannot use this file")
+
+
+def test_an_os_error_without_a_file_is_a_bug(tmp_path: Path) -> None:
+    done = _run_with_handler(tmp_path, "raise OSError(5, 'I/O error')", "lock", "list")
+    assert done.returncode == 3

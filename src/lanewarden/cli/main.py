@@ -118,14 +118,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _report_crash(error, command=_command_name(args, argv), as_json=as_json)
 
 
+# What to do about the usual reasons a file cannot be used, by errno name.
+_FILE_FIXES = {
+    "EISDIR": "a folder is where a file should be: move it away",
+    "ENOTDIR": "a file is where a folder should be: move it away",
+    "EEXIST": "something else is in the way: move it away",
+    "ELOOP": "a symbolic link points at itself: fix or remove the link",
+    "EACCES": "lanewarden may not use it: check its permissions",
+    "EPERM": "lanewarden may not use it: check its permissions",
+    "EROFS": "the file system is read-only",
+    "ENOSPC": "the disk is full: free some space",
+}
+
+
 def _file_error(error: OSError) -> InputError:
-    """An :class:`InputError` naming the file of ``error`` and what went wrong."""
+    """An :class:`InputError` naming the file of ``error``, what went wrong, and the fix."""
+    import errno
+
     # A rename names its source, then its target: the target is the user's file.
     name = error.filename if error.filename2 is None else error.filename2
+    code = errno.errorcode.get(error.errno or 0, "")
     return InputError(
         f"cannot use this file: {error.strerror or type(error).__name__}",
         path=os.fsdecode(name),
-        hint="make it a file lanewarden can read and write (not a folder), or remove it",
+        hint=_FILE_FIXES.get(code, "check that lanewarden can read and write it"),
     )
 
 

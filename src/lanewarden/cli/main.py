@@ -6,7 +6,8 @@ thing each: 0 done or passed, 1 refused by policy (returned by the command),
 2 bad input (:class:`~lanewarden.errors.InputError`, turned into a message
 here and only here; an :class:`OSError` naming a file too), 3 an unexpected
 error (a bug: one line, no traceback unless ``LANEWARDEN_DEBUG=1``), 130
-interrupted (Ctrl-C). A crash never looks like a refusal.
+interrupted (Ctrl-C), 141 the reader of the output went away (a closed pipe,
+as a shell reports SIGPIPE). A crash never looks like a refusal.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ _FAST_PATHS = {
 
 EXIT_INTERNAL_ERROR = 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+EXIT_READER_GONE = 141  # 128 + SIGPIPE, as shells report `lanewarden lock list | head -1`
 DEBUG_VARIABLE = "LANEWARDEN_DEBUG"
 
 # Arguments that name files or git objects: any bytes the system allows pass
@@ -103,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`lanewarden lock list | head -1`). Point stdout at
         # /dev/null so the final flush at exit cannot fail a second time.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return EXIT_READER_GONE
     except OSError as error:
         if error.filename is None:  # no file to name: not something the user can fix
             return _report_crash(error, command=_command_name(args, argv), as_json=as_json)
@@ -280,5 +282,5 @@ def _exit_at_once(code: int) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
     except OSError:  # the reader went away: nothing is left to say to it
-        code = code or 1
+        code = code or EXIT_READER_GONE
     os._exit(code)

@@ -578,6 +578,26 @@ def test_bad_input_with_json_is_one_object(ready: Path, args: tuple[str, ...]) -
     assert body["error"]["message"]
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("lock", "list", "--json", "--bogus"),
+        ("lock", "acquire", "--json"),
+        ("--json",),
+        ("verify", "--format", "json"),
+        ("verify", "--format=json", "--range"),
+    ],
+)
+def test_a_usage_error_with_json_is_one_object(ready: Path, args: tuple[str, ...]) -> None:
+    done = run(ready, *args)
+    assert done.returncode == 2
+    body = json.loads(done.stdout)
+    assert body["ok"] is False
+    assert body["error"]["message"]
+    assert body["error"]["fix"].startswith("see `lanewarden")
+    assert b"usage: lanewarden" in done.stderr  # people still get argparse's own text
+
+
 def test_paths_that_are_not_utf8_pass_through(ready: Path) -> None:
     name = b"src/app/caf\xe9 \xff.py"
     (ready / os.fsdecode(name)).write_bytes(b"x\n")

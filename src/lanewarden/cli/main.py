@@ -68,7 +68,7 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace | SimpleNamespace
     from lanewarden.cli.parser import build_parser
 
     parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    args = _parse(parser, argv) if _wants_json(argv) else parser.parse_args(argv)
     for dest, value in vars(args).items():
         values = value if isinstance(value, list) else [value]
         for item in values:
@@ -80,10 +80,37 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace | SimpleNamespace
     return args
 
 
+def _wants_json(argv: Sequence[str]) -> bool:
+    """Whether the command line asks for JSON (``--json``, or ``verify --format json``)."""
+    if "--json" in argv or "--format=json" in argv:
+        return True
+    return any(list(argv[i : i + 2]) == ["--format", "json"] for i in range(len(argv) - 1))
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
+    """Parse a command line that asks for JSON: a usage error prints one JSON object too."""
+    import contextlib
+    import io
+
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(said):
+            return parser.parse_args(argv)
+    except SystemExit as exit:
+        text = said.getvalue()
+        if exit.code == 2:  # argparse's usage error; its own words are the last lines
+            message = text[text.find("lanewarden: error: ") :].removeprefix("lanewarden: error: ")
+            words, _, fix = message.partition("\n  fix: ")
+            body = {"message": words.strip(), "path": None, "line": None, "fix": fix.strip()}
+            _say(_json({"ok": False, "error": body}), sys.stdout)
+        sys.stderr.write(text)
+        raise
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; its exit code: 0 ok, 1 refused, 2 bad input, 3 a bug, 130 Ctrl-C."""
     argv = sys.argv[1:] if argv is None else argv
-    as_json = "--json" in argv
+    as_json = _wants_json(argv)
     args: argparse.Namespace | SimpleNamespace | None = None
     try:
         _check_environment()
@@ -218,10 +245,14 @@ def _report_crash(error: Exception, *, command: str, as_json: bool) -> int:
 def _report_ending(text: str, *, as_json: bool, error: Mapping[str, object]) -> None:
     """The last words of a command that did not finish: stderr, and JSON when asked."""
     if as_json:
-        import json
-
-        _say(json.dumps({"ok": False, "error": error}), sys.stdout)
+        _say(_json({"ok": False, "error": error}), sys.stdout)
     _say(text, sys.stderr)
+
+
+def _json(body: Mapping[str, object]) -> str:
+    import json
+
+    return json.dumps(body)
 
 
 def _say(text: str, stream: TextIO) -> None:

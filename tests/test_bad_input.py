@@ -611,6 +611,17 @@ def test_paths_that_are_not_utf8_pass_through(ready: Path) -> None:
     assert os.fsencode(body["paths"][0]["path"]) == name
 
 
+def test_a_branch_that_is_not_utf8_is_checked(ready: Path) -> None:
+    git(ready, "checkout", "-q", "-b", raw(b"lane/caf\xe9"))
+    write(ready, "src/app/new.py")
+    git(ready, "add", "src/app/new.py")
+    done = run(
+        ready, "hook", "pre-commit", env={"LANEWARDEN_ROLE": "worker", "LANEWARDEN_LANE": "L-001"}
+    )
+    assert b"Traceback" not in done.stderr
+    assert done.returncode in (0, 1), done.stderr  # a verdict, whichever: not a crash (3)
+
+
 def test_a_staged_path_that_is_not_utf8_is_checked(ready: Path) -> None:
     name = b"src/lib/\xff.py"
     (ready / os.fsdecode(name)).write_bytes(b"x\n")

@@ -51,7 +51,9 @@ def run_git(
             env=None if env is None else dict(env),
             check=False,
         )
-    except FileNotFoundError:
+    except FileNotFoundError as e:
+        if e.filename not in (None, "git"):  # the folder to run in is gone
+            raise InputError("cannot run git here: no such folder", path=cwd) from None
         raise InputError("git is not installed or not on PATH") from None
     if done.returncode not in ok_codes:
         message = os.fsdecode(done.stderr).strip() or f"exit status {done.returncode}"
@@ -147,8 +149,8 @@ class Repo(NamedTuple):
         """The checked-out branch's short name, or None on a detached HEAD."""
         # Reading HEAD saves the hook a git process; reftable repositories keep a
         # placeholder there, so they ask git.
-        try:
-            head = (self.git_dir / "HEAD").read_text(encoding="utf-8").strip()
+        try:  # a branch name is bytes to git: decoded like every path here
+            head = os.fsdecode((self.git_dir / "HEAD").read_bytes()).strip()
         except OSError:
             head = ""
         if head.startswith("ref: refs/heads/") and not head.endswith("/.invalid"):

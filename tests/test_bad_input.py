@@ -488,6 +488,18 @@ CASES = [
         other_lane="domain/evidence.py",
     ),
     Case(
+        "approval without an expiry",
+        PRE_PUSH,
+        (),
+        setup=_state(
+            "audit.log",
+            '{"kind": "approval", "action": "force-push", "ref": "refs/heads/main", '
+            '"time": "2026-01-01T00:00:00Z", "hash": "00", "prev": "00"}\n',
+        ),
+        codes=(1, 2),
+        other_lane="domain/audit.py",
+    ),
+    Case(
         "policy file a link loop",
         ("bootstrap",),
         ("AGENTS.md",),

@@ -116,6 +116,17 @@ def _state_folder(name: str) -> Callable[[Path], None]:
     return lambda repo: (repo / ".git" / "lanewarden" / name).mkdir(parents=True)
 
 
+def _note(text: str) -> Callable[[Path], None]:
+    """Attach ``text`` as the evidence note of HEAD's tree (as `evidence fetch` brings them)."""
+
+    def setup(repo: Path) -> None:
+        (repo / ".git" / "note.txt").write_text(text)
+        tree = git(repo, "rev-parse", "HEAD^{tree}").strip()
+        git(repo, "notes", "--ref=refs/notes/lanewarden", "add", "-F", ".git/note.txt", tree)
+
+    return setup
+
+
 def _pre_push_line(repo: Path) -> bytes:
     head = git(repo, "rev-parse", "HEAD").strip()
     return f"refs/heads/main {head} refs/heads/main {ZERO}\n".encode()
@@ -486,6 +497,19 @@ CASES = [
         ("gate-3.json",),
         setup=_state("evidence/TREE/gate-3.json", EVIDENCE + ', "counts": {"passed": 1e999}}'),
         other_lane="domain/evidence.py",
+    ),
+    Case(
+        "evidence note not JSON",
+        ("verify", "--range", "HEAD~1..HEAD", "--require-evidence"),
+        ("git notes",),
+        setup=_note("{"),
+    ),
+    Case(
+        "evidence note nested too deeply",
+        ("verify", "--range", "HEAD~1..HEAD", "--require-evidence"),
+        ("git notes",),
+        setup=_note(DEEP_JSON),
+        other_lane="adapters/notes.py",
     ),
     Case(
         "approval without an expiry",

@@ -161,3 +161,18 @@ def test_a_file_that_cannot_be_used_is_exit_2_naming_it(
 def test_an_os_error_without_a_file_is_a_bug(tmp_path: Path) -> None:
     done = _run_with_handler(tmp_path, "raise OSError(5, 'I/O error')", "lock", "list")
     assert done.returncode == 3
+
+
+def test_a_command_that_finishes_loads_no_ending(repo: Path) -> None:
+    make_parallel_ready(repo)
+    acquire_two_lanes(repo)
+    write(repo, "src/app/models.py", "changed\n")
+    git(repo, "add", "src/app/models.py")
+    for expected in (0, 1):  # passed, then refused: neither is an ending to explain
+        env = L1 if expected == 0 else {**L1, "LANEWARDEN_LANE": "L-002"}
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "lanewarden", "hook", "pre-commit"],
+            cwd=repo, env={**os.environ, **env}, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert done.returncode == expected, done.stderr
+        assert "lanewarden.cli.endings" not in done.stderr

@@ -7,7 +7,8 @@ thing each: 0 done or passed, 1 refused by policy (returned by the command),
 here and only here; an :class:`OSError` naming a file too), 3 an unexpected
 error (a bug: one line, no traceback unless ``LANEWARDEN_DEBUG=1``), 130
 interrupted (Ctrl-C), 141 the reader of the output went away (a closed pipe,
-as a shell reports SIGPIPE). A crash never looks like a refusal.
+as a shell reports SIGPIPE). A crash never looks like a refusal. The words
+of each ending are in :mod:`lanewarden.cli.endings`, loaded only then.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from types import SimpleNamespace
 
 from lanewarden.errors import InputError
@@ -25,7 +26,6 @@ from lanewarden.errors import InputError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from typing import TextIO
 
 __all__ = ["entry", "main"]
 
@@ -37,11 +37,6 @@ _FAST_PATHS = {
     ("hook", "pre-commit"): "lanewarden.cli.precommit",
     ("hook", "pre-commit", "--json"): "lanewarden.cli.precommit",
 }
-
-EXIT_INTERNAL_ERROR = 3
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
-EXIT_READER_GONE = 141  # 128 + SIGPIPE, as shells report `lanewarden lock list | head -1`
-DEBUG_VARIABLE = "LANEWARDEN_DEBUG"
 
 # Arguments that name files or git objects: any bytes the system allows pass
 # through (decoded with surrogate escapes, as os.fsdecode does). Every other
@@ -65,46 +60,21 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace | SimpleNamespace
             command=command,
             **{f"{command}_command": action},
         )
+    from lanewarden.cli import endings
     from lanewarden.cli.parser import build_parser
 
     parser = build_parser(argv)
-    args = _parse(parser, argv) if _wants_json(argv) else parser.parse_args(argv)
+    args = endings.parse_for_json(parser, argv) if _wants_json(argv) else parser.parse_args(argv)
     for dest, value in vars(args).items():
         values = value if isinstance(value, list) else [value]
         for item in values:
             if dest not in _BYTES_ALLOWED and isinstance(item, str) and not _is_utf8(item):
+                name = endings.argument_name(parser, dest)
                 raise InputError(
-                    f"{_argument_name(parser, dest)}: not valid UTF-8 ({os.fsencode(item)!r})",
+                    f"{name}: not valid UTF-8 ({os.fsencode(item)!r})",
                     hint="pass the text as UTF-8",
                 )
     return args
-
-
-def _wants_json(argv: Sequence[str]) -> bool:
-    """Whether the command line asks for JSON (``--json``, or ``verify --format json``)."""
-    if "--json" in argv or "--format=json" in argv:
-        return True
-    return any(list(argv[i : i + 2]) == ["--format", "json"] for i in range(len(argv) - 1))
-
-
-def _parse(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
-    """Parse a command line that asks for JSON: a usage error prints one JSON object too."""
-    import contextlib
-    import io
-
-    said = io.StringIO()
-    try:
-        with contextlib.redirect_stderr(said):
-            return parser.parse_args(argv)
-    except SystemExit as exit:
-        text = said.getvalue()
-        if exit.code == 2:  # argparse's usage error; its own words are the last lines
-            message = text[text.find("lanewarden: error: ") :].removeprefix("lanewarden: error: ")
-            words, _, fix = message.partition("\n  fix: ")
-            body = {"message": words.strip(), "path": None, "line": None, "fix": fix.strip()}
-            _say(_json({"ok": False, "error": body}), sys.stdout)
-        sys.stderr.write(text)
-        raise
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -125,53 +95,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = importlib.import_module(module_name)
         code: int = getattr(module, function or "run")(args)
         return code
+    # Each ending's words live in lanewarden.cli.endings, loaded only when needed.
     except InputError as error:
-        _report_error(error, as_json=as_json)
-        return 2
+        from lanewarden.cli import endings
+
+        return endings.bad_input(error, as_json=as_json)
     except BrokenPipeError:
-        # The reader went away (`lanewarden lock list | head -1`). Point stdout at
-        # /dev/null so the final flush at exit cannot fail a second time.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_READER_GONE
+        from lanewarden.cli import endings
+
+        return endings.reader_gone()
     except OSError as error:
-        if error.filename is None:  # no file to name: not something the user can fix
-            return _report_crash(error, command=_command_name(args, argv), as_json=as_json)
-        # A file lanewarden could not read or write (a folder where a file should
-        # be, no permission, a full disk): the user's to fix, so exit 2 naming it.
-        _report_error(_file_error(error), as_json=as_json)
-        return 2
+        from lanewarden.cli import endings
+
+        command = endings.command_name(args, argv)
+        return endings.file_error(error, as_json=as_json, command=command)
     except KeyboardInterrupt:
-        _report_ending("interrupted", as_json=as_json, error={"message": "interrupted"})
-        return EXIT_INTERRUPTED
+        from lanewarden.cli import endings
+
+        return endings.interrupted(as_json=as_json)
     except Exception as error:  # the last resort: a bug must not look like a refusal
-        return _report_crash(error, command=_command_name(args, argv), as_json=as_json)
+        from lanewarden.cli import endings
+
+        return endings.crash(error, command=endings.command_name(args, argv), as_json=as_json)
 
 
-# What to do about the usual reasons a file cannot be used, by errno name.
-_FILE_FIXES = {
-    "EISDIR": "a folder is where a file should be: move it away",
-    "ENOTDIR": "a file is where a folder should be: move it away",
-    "EEXIST": "something else is in the way: move it away",
-    "ELOOP": "a symbolic link points at itself: fix or remove the link",
-    "EACCES": "lanewarden may not use it: check its permissions",
-    "EPERM": "lanewarden may not use it: check its permissions",
-    "EROFS": "the file system is read-only",
-    "ENOSPC": "the disk is full: free some space",
-}
-
-
-def _file_error(error: OSError) -> InputError:
-    """An :class:`InputError` naming the file of ``error``, what went wrong, and the fix."""
-    import errno
-
-    # A rename names its source, then its target: the target is the user's file.
-    name = error.filename if error.filename2 is None else error.filename2
-    code = errno.errorcode.get(error.errno or 0, "")
-    return InputError(
-        f"cannot use this file: {error.strerror or type(error).__name__}",
-        path=os.fsdecode(name),
-        hint=_FILE_FIXES.get(code, "check that lanewarden can read and write it"),
-    )
+def _wants_json(argv: Sequence[str]) -> bool:
+    """Whether the command line asks for JSON (``--json``, or ``verify --format json``)."""
+    if "--json" in argv or "--format=json" in argv:
+        return True
+    return any(list(argv[i : i + 2]) == ["--format", "json"] for i in range(len(argv) - 1))
 
 
 def _is_utf8(text: str) -> bool:
@@ -190,91 +142,6 @@ def _check_environment() -> None:
                 f"environment variable {name}: not valid UTF-8 ({os.fsencode(value)!r})",
                 hint=f"set {name} to UTF-8 text, or unset it",
             )
-
-
-def _argument_name(parser: argparse.ArgumentParser, dest: str) -> str:
-    """How the command line spells the argument stored in ``dest``: --owner, or ID."""
-    import argparse
-
-    pending = [parser]
-    while pending:
-        for action in pending.pop()._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                pending.extend(action.choices.values())
-            elif action.dest == dest:
-                if action.option_strings:
-                    return max(action.option_strings, key=len)
-                return str(action.metavar or dest)
-    return dest
-
-
-def _command_name(args: argparse.Namespace | SimpleNamespace | None, argv: Sequence[str]) -> str:
-    """The command that ran, like ``lock acquire`` (its words, without options)."""
-    command = getattr(args, "command", None)
-    if command is None:
-        return " ".join(word for word in argv if not word.startswith("-"))[:60] or "lanewarden"
-    action = getattr(args, f"{command}_command", None)
-    return f"{command} {action}" if action else str(command)
-
-
-def _report_crash(error: Exception, *, command: str, as_json: bool) -> int:
-    """Say in one line that ``command`` failed with ``error``, a bug to report; exit 3."""
-    debug = os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
-    if debug:
-        import traceback
-
-        traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
-    kind = type(error).__name__
-    how = "" if debug else f"; {DEBUG_VARIABLE}=1 shows the traceback"
-    text = (
-        f"lanewarden: internal error in `lanewarden {command}`: {kind}: {error} "
-        f"(a bug: please report it{how})"
-    )
-    body = {
-        "message": f"internal error: {kind}: {error}",
-        "command": command,
-        "exception": kind,
-        "path": None,
-        "line": None,
-        "fix": f"report this bug, with the output of {DEBUG_VARIABLE}=1 lanewarden {command}",
-    }
-    _report_ending(text.replace("\n", " "), as_json=as_json, error=body)
-    return EXIT_INTERNAL_ERROR
-
-
-def _report_ending(text: str, *, as_json: bool, error: Mapping[str, object]) -> None:
-    """The last words of a command that did not finish: stderr, and JSON when asked."""
-    if as_json:
-        _say(_json({"ok": False, "error": error}), sys.stdout)
-    _say(text, sys.stderr)
-
-
-def _json(body: Mapping[str, object]) -> str:
-    import json
-
-    return json.dumps(body)
-
-
-def _say(text: str, stream: TextIO) -> None:
-    try:
-        print(text, file=stream, flush=True)
-    except OSError:
-        # Nobody is listening any more, and the exit code still tells. Point the
-        # stream at /dev/null so the flush at exit cannot fail a second time.
-        import contextlib
-
-        with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
-
-
-def _report_error(error: InputError, *, as_json: bool) -> None:
-    body = {
-        "message": error.message,
-        "path": error.path,
-        "line": error.line,
-        "fix": error.hint,
-    }
-    _report_ending(f"lanewarden: error: {error}", as_json=as_json, error=body)
 
 
 def entry() -> None:
@@ -313,5 +180,7 @@ def _exit_at_once(code: int) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
     except OSError:  # the reader went away: nothing is left to say to it
-        code = code or EXIT_READER_GONE
+        from lanewarden.cli.endings import READER_GONE
+
+        code = code or READER_GONE
     os._exit(code)

@@ -83,7 +83,7 @@ _FILE_FIXES = {
     "EISDIR": "a folder is where a file should be: move it away",
     "ENOTDIR": "a file is where a folder should be: move it away",
     "EEXIST": "something else is in the way: move it away",
-    "ELOOP": "a symbolic link points at itself: fix or remove the link",
+    "ELOOP": "a symbolic link leads back to itself: fix or remove the link",
     "EACCES": "lanewarden may not use it: check its permissions",
     "EPERM": "lanewarden may not use it: check its permissions",
     "EROFS": "the file system is read-only",

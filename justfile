@@ -17,6 +17,15 @@ test *args:
 test-pkg pkg *args:
     {{ python }} -m pytest --lw-package {{ pkg }} {{ pytest_args }} {{ args }}
 
+# Run the fast tests on the lowest versions pyproject.toml allows, in a fresh venv.
+[group('test')]
+floor:
+    rm -rf .venv-floor
+    {{ python }} -m venv .venv-floor
+    {{ python }} scripts/floor_constraints.py > .venv-floor/constraints.txt
+    .venv-floor/bin/python -m pip install --quiet -c .venv-floor/constraints.txt -e '.[test]'
+    .venv-floor/bin/python -m pytest -m 'not slow' -p no:cacheprovider {{ pytest_args }}
+
 # Lint, check formatting and type-check (ruff and mypy --strict).
 [group('check')]
 lint:
@@ -35,6 +44,6 @@ self-check:
 bench:
     {{ python }} benchmarks/bench.py
 
-# What CI runs: lint, the self-check, then the whole suite.
+# What CI runs: lint, the self-check, the whole suite, then the fast tests on the floors.
 [group('test')]
-ci: lint self-check test
+ci: lint self-check test floor

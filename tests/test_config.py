@@ -47,6 +47,13 @@ def test_lanewarden_toml_wins(tmp_path: Path) -> None:
         ('policy_file = "/etc/AGENTS.md"', "bad value for 'policy_file'"),
         ("autonomous = 1", "bad value for 'autonomous'"),
         ("decision_registers = []", "bad value for 'decision_registers'"),
+        ('lock_ttl = "99999999999d"', "bad value for 'lock_ttl'.*at most 10 years"),
+        ('target_branch = "-x"', "bad value for 'target_branch'.*not a valid branch"),
+        ('target_branch = "a..b"', "bad value for 'target_branch'"),
+        ('target_branch = "main branch"', "bad value for 'target_branch'"),
+        ('ledger = "PLAN\\u0000.md"', "bad value for 'ledger'.*control characters"),
+        ('policy_file = "AGENTS\\n.md"', "bad value for 'policy_file'"),
+        ('heartbeat_stale_after = "3651d"', "bad value for 'heartbeat_stale_after'"),
     ],
 )
 def test_bad_keys_and_values_name_key_and_file(tmp_path: Path, body: str, words: str) -> None:
@@ -54,6 +61,19 @@ def test_bad_keys_and_values_name_key_and_file(tmp_path: Path, body: str, words:
     with pytest.raises(InputError, match=words) as caught:
         load_config(tmp_path)
     assert caught.value.path == str(tmp_path / "lanewarden.toml")
+
+
+def test_a_file_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
+    (tmp_path / "lanewarden.toml").write_bytes(b'mode = "single-branch"\n# caf\xe9\n')
+    with pytest.raises(InputError, match="not valid UTF-8") as caught:
+        load_config(tmp_path)
+    assert caught.value.where() == f"{tmp_path / 'lanewarden.toml'}:2"
+
+
+def test_toml_nested_too_deeply(tmp_path: Path) -> None:
+    (tmp_path / "lanewarden.toml").write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(InputError, match="not valid TOML"):
+        load_config(tmp_path)
 
 
 def test_invalid_toml(tmp_path: Path) -> None:
@@ -82,3 +102,18 @@ def test_a_table_with_dates_is_read_each_time(tmp_path: Path) -> None:
     (tmp_path / "lanewarden.toml").write_text("[gates]\nwhen = 2026-01-01\n")
     assert load_config(tmp_path, cache=cache).gates["when"].year == 2026
     assert not cache.exists()
+
+
+@pytest.mark.parametrize("name", ["lanewarden.toml", "pyproject.toml"])
+@pytest.mark.parametrize("kind", ["folder", "link loop", "dangling link"])
+def test_a_config_that_is_no_file_is_refused(tmp_path: Path, name: str, kind: str) -> None:
+    path = tmp_path / name
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "link loop":
+        path.symlink_to(name)
+    else:
+        path.symlink_to("nowhere.toml")
+    with pytest.raises(InputError, match="not a readable file") as caught:
+        load_config(tmp_path)
+    assert caught.value.path == str(path)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import git, write
-from lanewarden.adapters.git import Repo
+from lanewarden.adapters.git import Repo, run_git
 from lanewarden.errors import InputError
 
 ODD_NAMES = ["with space.py", 'quote"d.py', "new\nline.py", "ünïcødé.py", "tab\there.py"]
@@ -92,3 +92,16 @@ def test_linked_worktree_sees_main_worktree_and_common_dir(repo: Path, tmp_path:
     assert linked.main_worktree().resolve() == repo.resolve()
     assert linked.state_dir.resolve() == (repo / ".git" / "lanewarden").resolve()
     assert linked.current_branch() == "lane/L-001"
+
+
+def test_a_branch_name_that_is_not_utf8_is_read(repo: Path) -> None:
+    name = os.fsdecode(b"lane/caf\xe9")
+    git(repo, "checkout", "-q", "-b", name)
+    assert Repo.discover(repo).current_branch() == name
+    assert os.fsencode(Repo.discover(repo).current_branch() or "") == b"lane/caf\xe9"
+
+
+def test_git_in_a_folder_that_is_gone(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such folder") as caught:
+        run_git(["status"], cwd=tmp_path / "gone")
+    assert caught.value.path == str(tmp_path / "gone")

@@ -38,3 +38,32 @@ def test_bare_time_takes_the_reference_date() -> None:
 def test_bad_times(text: str) -> None:
     with pytest.raises(ValueError, match="bad time"):
         parse_time(text)
+
+
+@pytest.mark.parametrize("text", ["99999999999d", "3651d", "87601h", "9" * 5000 + "s", "3650d1s"])
+def test_durations_are_at_most_ten_years(text: str) -> None:
+    with pytest.raises(ValueError, match="at most 10 years"):
+        parse_duration(text)
+    assert parse_duration("3650d") == timedelta(days=3650)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0001-01-01T00:00:00+01:00",  # overflows when turned into UTC
+        "9999-12-31T23:59:59-01:00",
+        "0001-01-01T00:00:00Z",
+        "1969-12-31T23:59:59Z",
+        "9000-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+    ],
+)
+def test_times_out_of_range(text: str) -> None:
+    with pytest.raises(ValueError, match="out of range"):
+        parse_time(text)
+
+
+@pytest.mark.parametrize("value", [5, None, 1.5, ["2026-01-01"]])
+def test_a_time_that_is_not_text_is_a_bad_time(value: object) -> None:
+    with pytest.raises(ValueError, match="bad time"):
+        parse_time(value)  # type: ignore[arg-type]

@@ -3,7 +3,9 @@
 Policy violations are not exceptions: they are data (see
 :mod:`lanewarden.domain.violations`). An :class:`InputError` is raised for
 usage, configuration and input errors, and turned into a message and exit
-code 2 in exactly one place, :func:`lanewarden.cli.main.main`.
+code 2 in exactly one place, :func:`lanewarden.cli.main.main` (its words are
+written by :mod:`lanewarden.cli.endings`). Any other exception that reaches
+``main`` is a bug: exit 3, never 1, which means a policy refused something.
 """
 
 from __future__ import annotations

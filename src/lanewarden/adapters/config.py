@@ -86,6 +86,12 @@ def load_config(root: Path, *, cache: Path | None = None) -> Config:
     for name in CONFIG_FILES:
         path = root / name
         if not path.is_file():
+            if path.is_dir() or path.is_symlink():  # there, but no file to read
+                raise InputError(
+                    "the configuration is not a readable file (a folder, or a broken link)",
+                    path=path,
+                    hint=f"make {name} a TOML file, or remove it",
+                )
             continue
         table = _cached_table(cache, path) if cache else _MISSING
         if table is _MISSING:
@@ -131,6 +137,15 @@ def _read_table(path: Path) -> Mapping[str, Any] | None:
             document = tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"not valid TOML: {e}", path=path) from None
+    except UnicodeDecodeError as e:  # tomllib decodes the whole file first
+        raise InputError(
+            f"not valid UTF-8 (byte {e.object[e.start]:#04x}): TOML files are UTF-8",
+            path=path,
+            line=e.object[: e.start].count(b"\n") + 1,
+            hint="save the file as UTF-8",
+        ) from None
+    except RecursionError:
+        raise InputError("not valid TOML: nested too deeply", path=path) from None
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", path=path) from None
     if path.name == "lanewarden.toml":
@@ -170,8 +185,27 @@ def _strings(raw: Any) -> tuple[str, ...]:
     return tuple(_string(item) for item in raw)
 
 
+def _branch(raw: Any) -> str:
+    # git check-ref-format's rules, for the ones a config value could break:
+    # git would read a leading '-' as an option, and the rest is never a branch.
+    name = _string(raw)
+    bad = set(" ~^:?*[\\\x7f") | {chr(c) for c in range(32)}
+    if (
+        name.startswith(("-", "/", "."))
+        or name.endswith(("/", ".", ".lock"))
+        or ".." in name
+        or "@{" in name
+        or "//" in name
+        or bad & set(name)
+    ):
+        raise ValueError(f"{name!r} is not a valid branch name (see git check-ref-format)")
+    return name
+
+
 def _repo_path(raw: Any) -> str:
     text = _string(raw)
+    if any(ord(c) < 32 for c in text):
+        raise ValueError(f"{text!r} must not contain control characters")
     posix = PurePosixPath(text.replace("\\", "/"))
     if posix.is_absolute() or ".." in posix.parts or Path(text).is_absolute():
         raise ValueError(f"{text!r} must be a path inside the repository, relative to its top")
@@ -232,7 +266,7 @@ def _packages(raw: Any) -> tuple[str, ...] | None:
 
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "mode": _choice(MODES),
-    "target_branch": _string,
+    "target_branch": _branch,
     "policy_file": _repo_path,
     "ledger": _repo_path,
     "decision_registers": _repo_paths,

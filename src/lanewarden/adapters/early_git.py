@@ -6,43 +6,23 @@ first, both git commands run during the imports. They are spawned with
 :func:`os.posix_spawnp`, because importing :mod:`subprocess` alone takes about
 as long as finding the repository. Whenever an early command cannot start or
 fails, the caller gets the result from :mod:`lanewarden.adapters.git` instead,
-which runs the same command again and reports git's own error.
+which runs the same command again and reports git's own error. The command
+lines are shared through :mod:`lanewarden.adapters.git_commands`, so the git
+boundary never imports this module: the dependency goes one way.
 """
 
 from __future__ import annotations
 
 import os
 
+from lanewarden.adapters.git_commands import DISCOVER_ARGS, STAGED_DIFF_ARGS
+
 # typing.TYPE_CHECKING would import typing before git starts.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from lanewarden.adapters.git import Change, Repo
 
-__all__ = ["DISCOVER_ARGS", "STAGED_DIFF_ARGS", "EarlyGit"]
-
-# Whether there is a work tree, the git dirs, and the top of the work tree.
-DISCOVER_ARGS = (
-    "rev-parse",
-    "--is-bare-repository",
-    "--absolute-git-dir",
-    "--git-common-dir",
-    "--show-toplevel",
-)
-
-# Every path the index changes against HEAD (or the empty tree on an unborn
-# branch), both sides of renames and copies, from the top of the work tree.
-# Honours GIT_INDEX_FILE, so `git commit -a` is checked on what it commits.
-STAGED_DIFF_ARGS = (
-    "diff",
-    "--cached",
-    "--name-status",
-    "-z",
-    "-M",
-    "-C",
-    "--no-ext-diff",
-    "--ignore-submodules=none",
-    "--no-relative",
-)
+__all__ = ["EarlyGit"]
 
 # Large enough for git to write a big diff while nobody reads yet (Linux only).
 _PIPE_SIZE = 1 << 20

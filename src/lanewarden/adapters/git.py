@@ -2,7 +2,8 @@
 
 Git runs as a subprocess (GitPython costs the hook path ~0.1 s to import).
 The pre-commit hook starts its two commands earlier still, before its imports
-(:mod:`lanewarden.adapters.early_git`); this module parses their output too.
+(:mod:`lanewarden.adapters.early_git`, which falls back on this module; this
+one never imports it); this module parses their output too.
 Failures become :class:`~lanewarden.errors.InputError` with git's own words.
 Paths are decoded with :func:`os.fsdecode`, so any byte sequence git allows
 in a name survives the round trip.
@@ -15,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from lanewarden.adapters.early_git import DISCOVER_ARGS, STAGED_DIFF_ARGS
+from lanewarden.adapters.git_commands import DISCOVER_ARGS, STAGED_DIFF_ARGS
 from lanewarden.errors import InputError
 
 __all__ = [
@@ -50,7 +51,9 @@ def run_git(
             env=None if env is None else dict(env),
             check=False,
         )
-    except FileNotFoundError:
+    except FileNotFoundError as e:
+        if e.filename not in (None, "git"):  # the folder to run in is gone
+            raise InputError("cannot run git here: no such folder", path=cwd) from None
         raise InputError("git is not installed or not on PATH") from None
     if done.returncode not in ok_codes:
         message = os.fsdecode(done.stderr).strip() or f"exit status {done.returncode}"
@@ -146,8 +149,8 @@ class Repo(NamedTuple):
         """The checked-out branch's short name, or None on a detached HEAD."""
         # Reading HEAD saves the hook a git process; reftable repositories keep a
         # placeholder there, so they ask git.
-        try:
-            head = (self.git_dir / "HEAD").read_text(encoding="utf-8").strip()
+        try:  # a branch name is bytes to git: decoded like every path here
+            head = os.fsdecode((self.git_dir / "HEAD").read_bytes()).strip()
         except OSError:
             head = ""
         if head.startswith("ref: refs/heads/") and not head.endswith("/.invalid"):

@@ -12,10 +12,17 @@ __all__ = ["emit_json", "print_violations", "report"]
 
 
 def emit_json(body: Mapping[str, Any]) -> None:
-    """Print one JSON object on stdout."""
+    """Print one JSON object on stdout (valid UTF-8, whatever the paths in it)."""
     import json  # not on the hooks' plain-text path
 
-    sys.stdout.write(json.dumps(body, ensure_ascii=False) + "\n")
+    text = json.dumps(body, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A path that is not UTF-8 holds surrogate escapes: escape every
+        # non-ASCII character instead, so the output stays valid JSON text.
+        text = json.dumps(body)
+    sys.stdout.write(text + "\n")
 
 
 def report(

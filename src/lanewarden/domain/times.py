@@ -8,6 +8,9 @@ Written times are always ``YYYY-MM-DDTHH:MM:SSZ``. Read times accept:
 * a bare ``HH:MM`` or ``HH:MM:SS`` as in the runbook's template, taken on the
   date of a reference time (the lock's start, or today in UTC); use full
   date-times for locks that cross midnight.
+
+Both are bounded, so that no arithmetic on them can overflow: a duration is
+at most ten years, a time lies between 1970 and the year 9000.
 """
 
 from __future__ import annotations
@@ -15,11 +18,25 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-__all__ = ["format_time", "now", "parse_duration", "parse_time"]
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "MAX_DURATION",
+    "format_time",
+    "now",
+    "parse_duration",
+    "parse_time",
+]
 
 _DURATION = re.compile(r"(\d+)([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _BARE_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+
+# Ten years: longer than any lock or approval is meant to live, and far from
+# the limits of datetime, so "now + duration" can never overflow.
+MAX_DURATION = timedelta(days=3650)
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
 
 
 def now() -> datetime:
@@ -33,14 +50,24 @@ def parse_duration(text: str) -> timedelta:
     parts = _DURATION.findall(text)
     if not parts or "".join(n + u for n, u in parts) != text:
         raise ValueError(f"bad duration {text!r}: use a number and a unit, like 30s, 45m, 2h")
+    # A number too long for int() (Python refuses over 4300 digits) is too long anyway.
+    if any(len(n) > 12 for n, _ in parts):
+        raise ValueError(f"bad duration {text!r}: at most 10 years (3650d)")
     seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in parts)
     if seconds <= 0:
         raise ValueError(f"bad duration {text!r}: must be longer than zero")
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f"bad duration {text!r}: at most 10 years (3650d)")
     return timedelta(seconds=seconds)
 
 
 def parse_time(text: str, *, reference: datetime | None = None) -> datetime:
-    """Parse an ISO 8601 time (UTC when it has no offset) or a bare ``HH:MM``."""
+    """Parse an ISO 8601 time (UTC when it has no offset) or a bare ``HH:MM``.
+
+    Times before 1970 or from the year 9000 on are refused (``ValueError``).
+    """
+    if not isinstance(text, str):  # a number or null read from a JSON record
+        raise ValueError(f"bad time {text!r}: expected text, like 2026-11-28T14:10:00Z")
     text = text.strip()
     bare = _BARE_TIME.fullmatch(text)
     if bare:
@@ -58,7 +85,13 @@ def parse_time(text: str, *, reference: datetime | None = None) -> datetime:
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    try:
+        parsed = parsed.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00: before datetime's first day
+        parsed = EARLIEST - timedelta(days=1)
+    if not EARLIEST <= parsed < LATEST:
+        raise ValueError(f"bad time {text!r}: out of range (1970 to 8999)")
+    return parsed
 
 
 def format_time(moment: datetime) -> str:

@@ -521,7 +521,6 @@ CASES = [
             '"time": "2026-01-01T00:00:00Z", "hash": "00", "prev": "00"}\n',
         ),
         codes=(1, 2),
-        other_lane="domain/audit.py",
     ),
     Case(
         "policy file a link loop",

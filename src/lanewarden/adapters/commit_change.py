@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 
-from lanewarden.adapters.early_git import STAGED_DIFF_ARGS
 from lanewarden.adapters.git import Change, Repo, parse_name_status, split_z
+from lanewarden.adapters.git_commands import STAGED_DIFF_ARGS
 
 __all__ = ["amended_parents", "auto_merge_tree", "changes_against", "merge_parents", "own_change"]
 

@@ -23,7 +23,7 @@ from lanewarden.domain.scopes import Scope
 
 __all__ = ["load_locks", "save_locks"]
 
-_FORMAT = 2
+_FORMAT = 3
 
 
 def _key(ledger: Path) -> list[Any]:

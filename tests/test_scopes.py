@@ -79,7 +79,7 @@ def linear(pattern: str) -> LinearGlob:
     """The linear matcher for ``pattern``, whichever engine :func:`parse_pattern` chose for it."""
     parse_pattern(pattern)  # validated
     body = pattern[1:] if pattern.startswith("!") else pattern
-    return LinearGlob(git_view(pathname_form(body)))
+    return LinearGlob("\n".join(git_view(b) for b in pathname_form(body)))
 
 
 def ours_linear(pattern: str, paths: Sequence[str]) -> list[bool]:
@@ -141,7 +141,13 @@ TRICKY = {
     "x/à": ["x/à", "x/à/y"],
     # git compares a slash pattern's literal start on its own and reads the rest
     # with ``**`` at its very beginning as a whole ``**``: ``/a**/??`` is ``a*/**/??``.
-    "/a**/??": ["a/bc", "ax/bc", "ax/y/bc", "a/x/bc", "ab", "b/a/bc", "ax/y/b"],
+    # ``**/`` may also match nothing, its slash included: ``abc`` matches too.
+    "/a**/??": ["a/bc", "ax/bc", "ax/y/bc", "a/x/bc", "ab", "abc", "abcd", "b/a/bc", "ax/y/b"],
+    "a**/*": ["a", "ab", "a/b", "b/a"],
+    "/x/a**/**/b": ["x/ab", "x/az/b", "x/a/q/b", "x/a"],
+    "/x/a**/**": ["x/a", "x/ab/c", "x/b"],
+    "/x/a**/**x/c": ["x/abx/c", "x/ab/qx/c", "x/ax/c", "x/a/c"],
+    "/x/a**/*/": ["x/a/b", "x/ab/c", "x/ab", "x/a/b/c"],
     "a**/b": ["a/b", "ax/b", "ax/y/b", "a/x/y/b", "b", "x/a/b"],
     "/x/y**/c": ["x/y/c", "x/yz/q/c", "x/z/c", "x/yz/c/d"],
     "/a**": ["a", "ab", "a/b/c", "ba"],

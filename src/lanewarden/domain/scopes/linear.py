@@ -115,15 +115,37 @@ def needs_linear(body: str) -> bool:
 
 
 class LinearGlob:
-    """A validated pattern body (git view, after :func:`~.translate.pathname_form`), compiled."""
+    """Validated pattern bodies in git's reading (git view, one a line, ORed), compiled.
 
-    __slots__ = ("dir_only", "groups", "name", "size")
+    The bodies come from :func:`~.translate.pathname_form`: one, or two for ``/a**/b``.
+    """
+
+    __slots__ = ("bodies",)
+
+    def __init__(self, glob: str) -> None:
+        self.bodies = [_Body(body) for body in glob.split("\n")]
+
+    def matches(self, view: str) -> bool:
+        """Whether a body matches the path (git view) or one of its parent directories."""
+        return self.run(view)[0]
+
+    def run(self, view: str) -> tuple[bool, int]:
+        """(:meth:`matches`, the number of character comparisons it took at most)."""
+        work = [0]
+        for body in self.bodies:
+            if body.run(view, work):
+                return True, work[0]
+        return False, work[0]
+
+
+class _Body:
+    """One pattern body, anchored (with a slash) or matched against each name (without)."""
+
+    __slots__ = ("dir_only", "groups", "name")
 
     def __init__(self, body: str) -> None:
         self.dir_only = body.endswith("/")
         core = body[:-1] if self.dir_only else body
-        self.size = len(body)
-        # A pattern without a slash matches any component; with one, from the root.
         self.name: _Segment | None = None
         self.groups: list[list[_Segment]] = [[]]
         if "/" not in core:
@@ -135,19 +157,15 @@ class LinearGlob:
             else:
                 self.groups[-1].append(_Segment(segment))
 
-    def matches(self, view: str) -> bool:
-        """Whether the pattern matches the path (git view) or one of its parent directories."""
-        return self.run(view)[0]
-
-    def run(self, view: str) -> tuple[bool, int]:
-        """(:meth:`matches`, the number of character comparisons it took at most)."""
-        work = [len(view) + 1]
+    def run(self, view: str, work: list[int]) -> bool:
+        """Whether the body matches; adds the characters it compared to ``work``."""
+        work[0] += len(view) + 1
         names = view.split("/")
         # The last component the match may end on: the path, or its parent for a directory pattern.
         top = len(names) - 1 if self.dir_only else len(names)
         if self.name is not None:
-            return any(self.name.matches(names[i], work) for i in range(top)), work[0]
-        return self._anchored(names, top, work), work[0]
+            return any(self.name.matches(names[i], work) for i in range(top))
+        return self._anchored(names, top, work)
 
     def _anchored(self, names: list[str], top: int, work: list[int]) -> bool:
         groups = self.groups

@@ -7,6 +7,7 @@ The rules a pattern must pass, and why, are in the package docstring
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any, Literal, NamedTuple
 
 from lanewarden.domain.scopes.linear import LinearGlob, needs_linear
@@ -40,9 +41,10 @@ class Pattern(NamedTuple):
     (the path itself when ASCII): it matches the path or one of its parents.
     A pattern on which a regex could backtrack for minutes (several stars in
     one segment, several ``**``) has ``regex`` "" and ``glob`` set instead: its
-    body in git's reading, for :class:`~.linear.LinearGlob`, whose work is
-    bounded by len(path) x len(pattern). Most patterns keep the regex, as fast
-    as before.
+    body in git's reading (two bodies, one a line, for ``/a**/b``: see
+    :func:`~.translate.pathname_form`), for :class:`~.linear.LinearGlob`, whose
+    work is bounded by len(path) x len(pattern). Most patterns keep the regex,
+    as fast as before.
     ``literal_prefix`` starts every path an anchored pattern matches. ``shape``
     says how an index finds the pattern without running its regex:
 
@@ -123,6 +125,14 @@ def _linear(glob: str) -> LinearGlob:
     return compiled
 
 
+def _either(regexes: Iterable[str]) -> str:
+    """One fullmatch regex matching what any of ``regexes`` (each starting ``(?s)``) matches."""
+    alternatives = [r.removeprefix("(?s)") for r in regexes]
+    if len(alternatives) == 1:
+        return "(?s)" + alternatives[0]
+    return "(?s)" + "|".join(f"(?:{a})" for a in alternatives)
+
+
 def _shape(body: str, literal_prefix: str) -> Shape:
     """The :attr:`Pattern.shape` of a validated pattern body (no leading ``!``)."""
     dir_only = body.endswith("/")
@@ -164,13 +174,13 @@ def parse_pattern(text: str) -> Pattern:
         raise ScopeError(f"a scope pattern must be a string, not {type(text).__name__}")
     try:
         negated, body = _validate(text)
-        read = pathname_form(body)
-        if needs_linear(read):
-            regex, glob = "", git_view(read)
+        bodies = pathname_form(body)
+        if any(needs_linear(b) for b in bodies):
+            regex, glob = "", "\n".join(git_view(b) for b in bodies)
             _linear(glob)  # compiles every piece now, so a bad one fails here
         else:
             # The first call imports pathspec (30 ms); cached patterns never get here.
-            regex, glob = pattern_regex(read), ""
+            regex, glob = _either(pattern_regex(b) for b in bodies), ""
     except (ScopeError, BracketError, re.error) as error:
         raise ScopeError(f"invalid scope pattern {text!r}: {error}") from None
     prefix = _literal_prefix(body)

@@ -43,6 +43,7 @@ __all__ = [
 
 _STAR_RUN = re.compile(r"\*{3,}")
 _SPECIAL = re.compile(r"[*?\[\\]")
+_STARS = re.compile(r"\*{2,}")
 
 
 class BracketError(ValueError):
@@ -217,31 +218,39 @@ def pattern_regex(body: str) -> str:
     return "(?s)" + core + ".*"
 
 
-def pathname_form(body: str) -> str:
-    """The validated pattern body as git's matcher reads it: ``a**/b`` is ``a*/**/b``.
+def pathname_form(body: str) -> list[str]:
+    """The validated pattern body as git's matcher reads it: one body, or two that are ORed.
 
     git compares the literal start of a pattern with a slash (up to its first
-    ``*?[\\``) on its own and hands only the rest to its glob matcher, where
-    ``**`` at the very start counts as a whole ``**`` segment. So ``/a**/b``
-    matches ``ax/y/b``: ``a``, then anything (across slashes), then ``/b``.
-    Anywhere else a ``**`` glued to other characters is a ``*``, as here.
+    ``*?[\\``) on its own and hands only the rest to its glob matcher, where a
+    ``**`` at the very start counts as a whole ``**`` segment even when glued to
+    that literal start. So ``/a**/R`` is ``a`` followed by either ``R`` right
+    away (``**/`` matched nothing, the slash included: ``/a**/??`` matches
+    ``abc``) or by anything, a slash and ``R`` (``ax/y/bc``): the two bodies
+    ``/aR`` and ``/a*/**/R``. ``/a**`` at the end is ``/a*``. Anywhere else a
+    ``**`` glued to other characters is a ``*``, as in every segment glob here.
     """
     dir_only = body.endswith("/")
     core = body[:-1] if dir_only else body
     if "/" not in core:
-        return body  # matched against each name alone: no literal start is split off
-    lead = "/" if core.startswith("/") else ""
-    rest = core[len(lead) :]
+        return [body]  # matched against each name alone: no literal start is split off
+    rest = core[1:] if core.startswith("/") else core
     first = _SPECIAL.search(rest)
     if first is None or rest[first.start()] != "*" or first.start() == 0:
-        return body
+        return [body]
     start = end = first.start()
     while end < len(rest) and rest[end] == "*":
         end += 1
     if rest[start - 1] == "/" or end - start < 2 or (end < len(rest) and rest[end] != "/"):
-        return body
-    rest = rest[:start] + ("*/**" if end < len(rest) else "*") + rest[end:]
-    return lead + rest + ("/" if dir_only else "")
+        return [body]
+    literal, after = rest[:start], rest[end + 1 :]
+    # More whole ** segments right after it add nothing: **/** reads as **.
+    while after.split("/", 1)[0] and _STARS.fullmatch(after.split("/", 1)[0]):
+        after = after.split("/", 1)[1] if "/" in after else ""
+    trail = "/" if dir_only else ""
+    if not after:
+        return ["/" + literal + "*" + trail]
+    return ["/" + literal + after + trail, "/" + literal + "*/**/" + after + trail]
 
 
 def _protect_trailing_whitespace(body: str) -> str:

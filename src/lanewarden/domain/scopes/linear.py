@@ -96,7 +96,7 @@ class _Segment:
 
 
 def needs_linear(body: str) -> bool:
-    """Whether ``re`` could backtrack badly on the regex of this pattern body (git view).
+    """Whether ``re`` could backtrack badly on the regex of this (validated) pattern body.
 
     Its regex is safe when each segment has at most one run of stars and at
     most one segment is ``**``: a star then never has more than one place to

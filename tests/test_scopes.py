@@ -420,6 +420,15 @@ def test_a_scope_with_many_stars_does_not_stall_the_hook_or_lock_who(repo: Path)
     assert f"out-of-scope: {stalling}" in hook.stderr
     assert owned not in hook.stderr
 
+    base = git_run(repo, "rev-parse", "HEAD").strip()
+    integrator = {"LANEWARDEN_ROLE": "integrator"}
+    git_run(repo, "commit", "-qm", "x", "--no-verify", "--trailer", "Lane: L-002", env=integrator)
+    verify = run_bounded(repo, "verify", "--range", f"{base}..HEAD", "--json", env={})
+    assert verify.returncode == 1, verify.stderr
+    outside = {(v["rule"], v["path"]) for v in json.loads(verify.stdout)["violations"]}
+    assert ("out-of-scope", stalling) in outside
+    assert not any(path == owned for _, path in outside)
+
 
 # ------------------------------------------------------------ validation
 

@@ -267,8 +267,9 @@ def names_of(pieces: list[str]) -> st.SearchStrategy[str]:
 
 
 # git's own matcher backtracks too, once a segment of several stars is followed
-# by more segments: the paths it judges stay short, and a verdict it cannot
-# give in a few seconds is skipped. The long paths get the work bound alone.
+# by more segments: the paths it judges stay short, and such segments have at
+# most three runs of stars there. The long paths get the work bound alone.
+STAR_RUNS = re.compile(r"(?<!\\)\*+")
 short_paths = st.lists(names_of(["a", "aa", "b", "ab", "ba"]), min_size=1, max_size=6).map("/".join)
 long_paths = st.lists(
     names_of(["a", "a" * 7, "a" * 40, "b", "ab", "ba"]), min_size=1, max_size=8
@@ -304,12 +305,13 @@ def test_adversarial_patterns_match_as_git_does(
         compiled = parse_pattern(pattern)
     except ScopeError:
         reject()
+    # git backtracks as (name length)^(stars) when a segment of many stars is
+    # followed by another one: such patterns have no oracle within seconds.
+    if any(len(STAR_RUNS.findall(s)) > 3 for s in pattern.rstrip("/").split("/")[:-1]):
+        reject()
     sample += [near_miss(pattern, f) for f in fillers]
     sample = [p for p in sample if all(s not in ("", ".", "..") for s in p.split("/"))]
-    try:
-        expected = git.verdicts(pattern, sample, timeout=5)
-    except subprocess.TimeoutExpired:
-        reject()  # git itself backtracks on this one: no verdict to compare with
+    expected = git.verdicts(pattern, sample, timeout=60)
     assert [compiled.matches(p) for p in sample] == expected
     assert check_work(pattern, sample) == expected
 

@@ -141,7 +141,7 @@ class LinearGlob:
 class _Body:
     """One pattern body, anchored (with a slash) or matched against each name (without)."""
 
-    __slots__ = ("dir_only", "groups", "name")
+    __slots__ = ("dir_only", "groups", "literals", "name")
 
     def __init__(self, body: str) -> None:
         self.dir_only = body.endswith("/")
@@ -150,16 +150,27 @@ class _Body:
         self.groups: list[list[_Segment]] = [[]]
         if "/" not in core:
             self.name = _Segment(core)
-            return
-        for segment in (core[1:] if core.startswith("/") else core).split("/"):
-            if _STAR_RUN.fullmatch(segment):
-                self.groups.append([])
-            else:
-                self.groups[-1].append(_Segment(segment))
+            segments = [self.name]
+        else:
+            for segment in (core[1:] if core.startswith("/") else core).split("/"):
+                if _STAR_RUN.fullmatch(segment):
+                    self.groups.append([])
+                else:
+                    self.groups[-1].append(_Segment(segment))
+            segments = [segment for group in self.groups for segment in group]
+        # Every literal piece must occur in a matching path: one C-speed look each
+        # turns most paths away before any segment is tried.
+        self.literals = sorted(
+            {p.literal for s in segments for p in s.pieces if p.literal}, key=len, reverse=True
+        )
 
     def run(self, view: str, work: list[int]) -> bool:
         """Whether the body matches; adds the characters it compared to ``work``."""
         work[0] += len(view) + 1
+        for literal in self.literals:
+            work[0] += len(view) * len(literal)
+            if literal not in view:
+                return False
         names = view.split("/")
         # The last component the match may end on: the path, or its parent for a directory pattern.
         top = len(names) - 1 if self.dir_only else len(names)

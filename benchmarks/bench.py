@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from reference_workload import LOCKS, build, lock_patterns
+from reference_workload import ENV, LOCKS, build, git, lock_patterns
 from timing import interleaved_medians, median_seconds, once_seconds
 
 HERE = Path(__file__).resolve().parent
@@ -58,6 +58,51 @@ def combined_pattern_floor(repo: Path) -> float:
     elapsed = time.perf_counter() - begin
     assert matched > 0
     return elapsed
+
+
+# A scope that makes a backtracking regex try every way to share a name among
+# its stars; the names are all ``a`` (no final ``b``), so nothing matches.
+WORST_PATTERN = "/x/" + "*a" * 12 + "*b"
+WORST_SIZES = (40, 4_000)
+
+
+def worst_pattern_times(runs: int) -> dict[int, tuple[float, float]]:
+    """Per name size: (``lanewarden lock who`` on it, ``git check-ignore --no-index`` on it)."""
+    # Built afresh each run (a second), so the lock has not expired.
+    repo = HERE / ".work" / "worst-pattern"
+    shutil.rmtree(repo, ignore_errors=True)
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q")
+
+    def lanewarden(*args: str) -> str:
+        env = {**ENV, "LANEWARDEN_ROLE": "orchestrator"}
+        argv = [PYTHON, "-m", "lanewarden", *args]
+        return subprocess.run(argv, cwd=repo, env=env, capture_output=True, text=True).stdout
+
+    lanewarden("init")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "adopt lanewarden")
+    lanewarden(
+        "lock", "acquire", "L-001", "--owner", "a", "--objective", "o", "--scope", WORST_PATTERN
+    )
+    (repo / ".gitignore").write_text(WORST_PATTERN + "\n")
+    owned = "x/" + "a" * 40 + "b"
+    who = lanewarden("lock", "who", owned)
+    assert who.split() == [owned, "L-001"], who  # the scope is live
+    times = {}
+    for size in WORST_SIZES:
+        name = "x/" + "a" * size
+        ours = [PYTHON, "-m", "lanewarden", "lock", "who", name]
+        floor = ["git", "check-ignore", "--no-index", "-q", name]
+        samples: dict[str, list[float]] = {"ours": [], "git": []}
+        for _ in range(runs + 1):  # round by round; the first round is a warm-up
+            samples["ours"].append(once_seconds(ours, cwd=repo))
+            samples["git"].append(once_seconds(floor, cwd=repo, expect=1))
+        times[size] = (
+            statistics.median(samples["ours"][1:]),
+            statistics.median(samples["git"][1:]),
+        )
+    return times
 
 
 def main() -> int:
@@ -100,6 +145,7 @@ def main() -> int:
     hook_floor = python_pass + warm["diff"]
     check = median_seconds([*lanewarden, "lock", "check"], cwd=WORK, runs=max(5, runs // 4))
     check_floor = combined_pattern_floor(WORK)
+    worst = worst_pattern_times(runs)
 
     rows = [
         (
@@ -133,6 +179,17 @@ def main() -> int:
             "all patterns as one pathspec set, in-process",
             None,
             "< 1 s",
+        ),
+        *(
+            (
+                f"`lock who` on a {size:,}-character name, scope `{WORST_PATTERN}`",
+                ours,
+                git,
+                "`git check-ignore --no-index` on the same name",
+                ours / git,
+                "(none: no stall)",
+            )
+            for size, (ours, git) in worst.items()
         ),
         (
             "`lanewarden --help`",

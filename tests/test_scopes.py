@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -13,7 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
+from conftest import git as git_run
+from conftest import write
 from lanewarden.domain.scopes import Pattern, Scope, ScopeError, ScopeIndex, parse_pattern
+from lanewarden.domain.scopes.linear import LinearGlob
+from lanewarden.domain.scopes.translate import git_view, pathname_form
+from scenario import acquire_lock, make_parallel_ready
 
 # ---------------------------------------------------------------- git oracle
 
@@ -37,7 +43,9 @@ class GitOracle:
         }
         subprocess.run(["git", "init", "-q", str(root)], check=True, env=self.env)
 
-    def verdicts(self, pattern: str, paths: Sequence[str]) -> list[bool]:
+    def verdicts(
+        self, pattern: str, paths: Sequence[str], timeout: float | None = None
+    ) -> list[bool]:
         """Whether git ignores each path when ``.gitignore`` holds only ``pattern``."""
         (self.root / ".gitignore").write_bytes(pattern.encode() + b"\n")
         done = subprocess.run(
@@ -46,6 +54,7 @@ class GitOracle:
             input=b"".join(os.fsencode(p) + b"\0" for p in paths),
             capture_output=True,
             env=self.env,
+            timeout=timeout,
             check=False,
         )
         assert done.returncode in (0, 1), done.stderr
@@ -64,6 +73,18 @@ def git(tmp_path_factory: pytest.TempPathFactory) -> GitOracle:
 def ours(pattern: str, paths: Sequence[str]) -> list[bool]:
     compiled = parse_pattern(pattern)
     return [compiled.matches(p) for p in paths]
+
+
+def linear(pattern: str) -> LinearGlob:
+    """The linear matcher for ``pattern``, whichever engine :func:`parse_pattern` chose for it."""
+    parse_pattern(pattern)  # validated
+    body = pattern[1:] if pattern.startswith("!") else pattern
+    return LinearGlob("\n".join(git_view(b) for b in pathname_form(body)))
+
+
+def ours_linear(pattern: str, paths: Sequence[str]) -> list[bool]:
+    compiled = linear(pattern)
+    return [compiled.matches(git_view(p)) for p in paths]
 
 
 def test_oracle_reports_a_match_on_a_parent_directory(git: GitOracle) -> None:
@@ -118,12 +139,40 @@ TRICKY = {
     "a/**/**/": ["a/x", "a/x/y", "a/x/y/z"],
     "a/*/**/": ["a/x", "a/x/y", "a/x/y/z"],
     "x/à": ["x/à", "x/à/y"],
+    # git compares a slash pattern's literal start on its own and reads the rest
+    # with ``**`` at its very beginning as a whole ``**``: ``/a**/??`` is ``a*/**/??``.
+    # ``**/`` may also match nothing, its slash included: ``abc`` matches too.
+    "/a**/??": ["a/bc", "ax/bc", "ax/y/bc", "a/x/bc", "ab", "abc", "abcd", "b/a/bc", "ax/y/b"],
+    "a**/*": ["a", "ab", "a/b", "b/a"],
+    "/x/a**/**/b": ["x/ab", "x/az/b", "x/a/q/b", "x/a"],
+    "/x/a**/**": ["x/a", "x/ab/c", "x/b"],
+    "/x/a**/**x/c": ["x/abx/c", "x/ab/qx/c", "x/ax/c", "x/a/c"],
+    "/x/a**/*/": ["x/a/b", "x/ab/c", "x/ab", "x/a/b/c"],
+    "a**/b": ["a/b", "ax/b", "ax/y/b", "a/x/y/b", "b", "x/a/b"],
+    "/x/y**/c": ["x/y/c", "x/yz/q/c", "x/z/c", "x/yz/c/d"],
+    "/a**": ["a", "ab", "a/b/c", "ba"],
+    "/a**/": ["a", "a/b", "ab/c/d", "ab"],
+    "/a***/b": ["a/b", "ax/y/b", "ax/yb"],
+    "/x/**a/c": ["x/y/a/c", "x/ya/c", "x/a/c"],
+    "/a**b/c": ["ax/yb/c", "axb/c", "ab/c"],
+    "/a*b**/c": ["axb/c", "axbz/q/c", "axb/z/c"],
+    "a/b**/c": ["a/b/c", "a/bx/y/c", "a/x/c"],
+    "/ab?**/c": ["abx/c", "abx/y/c"],
+    "/a\\**/c": ["a*/c", "a/c", "ax/c"],
+    "x/*a*a*a*b": ["x/aaab", "x/aab", "x/abab/c", "x/aaa", "x/aaab/c"],
+    "*a*b*": ["ab", "xaybz", "ba", "x/ab/y", "a/b"],
+    "a/**/b/**/c": ["a/b/c", "a/x/b/y/c", "a/b/b/c/c", "a/c/b", "a/b/c/d", "a/bc"],
+    "**/a/**/b/**": ["a/b/c", "x/a/b/c", "a/b", "a/x/b/y/z", "b/a/c"],
+    "**/*a*/**/": ["xa/b/c", "xa/b", "q/ya/z/w"],
 }
 
 
 @pytest.mark.parametrize(("pattern", "paths"), TRICKY.items(), ids=list(TRICKY))
 def test_tricky_patterns_match_as_git_does(git: GitOracle, pattern: str, paths: list[str]) -> None:
-    assert ours(pattern, paths) == git.verdicts(pattern, paths)
+    expected = git.verdicts(pattern, paths)
+    assert ours(pattern, paths) == expected
+    # Both engines, whichever of the two the pattern uses.
+    assert ours_linear(pattern, paths) == expected
 
 
 CLASSES = ["alnum", "alpha", "blank", "cntrl", "digit", "graph", "lower", "print"]
@@ -194,6 +243,194 @@ def test_generated_patterns_match_as_git_does(
     sample += [near_miss(pattern, f) for f in fillers]
     sample = [p for p in sample if all(s not in ("", ".", "..") for s in p.split("/"))]
     assert [compiled.matches(p) for p in sample] == git.verdicts(pattern, sample)
+
+
+# ------------------------------------------------- adversarial patterns
+
+# Stars, ``**`` and literals mixed so that a backtracking matcher has many ways
+# to share a long name among the stars, and paths long enough to show it.
+ADVERSARIAL_ATOMS = ["*", "**", "a", "a", "b", "?", "[ab]", "*a", "a*", "\\*"]
+adversarial_segments = st.one_of(
+    st.lists(st.sampled_from(ADVERSARIAL_ATOMS), min_size=1, max_size=12).map("".join),
+    st.sampled_from(["**", "***", "a", "*"]),
+)
+adversarial_patterns = st.builds(
+    lambda lead, segs, trail: lead + "/".join(segs) + trail,
+    st.sampled_from(["", "/"]),
+    st.lists(adversarial_segments, min_size=1, max_size=6),
+    st.sampled_from(["", "/"]),
+)
+
+
+def names_of(pieces: list[str]) -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from(pieces), min_size=1, max_size=12).map("".join)
+
+
+# git's own matcher backtracks too, once a segment of several stars is followed
+# by more segments: the paths it judges stay short, and such segments have at
+# most three runs of stars there. The long paths get the work bound alone.
+STAR_RUNS = re.compile(r"(?<!\\)\*+")
+short_paths = st.lists(names_of(["a", "aa", "b", "ab", "ba"]), min_size=1, max_size=6).map("/".join)
+long_paths = st.lists(
+    names_of(["a", "a" * 7, "a" * 40, "b", "ab", "ba"]), min_size=1, max_size=8
+).map("/".join)
+
+
+def work_bound(pattern: str, path: str) -> int:
+    """The most character comparisons a match may take: a small multiple of len x len."""
+    return 8 * (len(git_view(path)) + 1) * (len(pattern) + 1)
+
+
+def check_work(pattern: str, sample: list[str]) -> list[bool]:
+    """Each path's verdict from the linear matcher, asserting its work stayed in the bound."""
+    glob = linear(pattern)
+    verdicts = []
+    for path in sample:
+        matched, work = glob.run(git_view(path))
+        assert work <= work_bound(pattern, path), (path, work)
+        verdicts.append(matched)
+    return verdicts
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(
+    pattern=adversarial_patterns,
+    sample=st.lists(short_paths, min_size=1, max_size=8),
+    fillers=st.lists(st.sampled_from(["a", "aaaa", "ab", "b/a"]), max_size=3),
+)
+def test_adversarial_patterns_match_as_git_does(
+    git: GitOracle, pattern: str, sample: list[str], fillers: list[str]
+) -> None:
+    try:
+        compiled = parse_pattern(pattern)
+    except ScopeError:
+        reject()
+    # git backtracks as (name length)^(stars) when a segment of many stars is
+    # followed by another one: such patterns have no oracle within seconds.
+    if any(len(STAR_RUNS.findall(s)) > 3 for s in pattern.rstrip("/").split("/")[:-1]):
+        reject()
+    sample += [near_miss(pattern, f) for f in fillers]
+    sample = [p for p in sample if all(s not in ("", ".", "..") for s in p.split("/"))]
+    expected = git.verdicts(pattern, sample, timeout=60)
+    assert [compiled.matches(p) for p in sample] == expected
+    assert check_work(pattern, sample) == expected
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(
+    pattern=adversarial_patterns,
+    sample=st.lists(long_paths, min_size=1, max_size=8),
+    fillers=st.lists(st.sampled_from(["a", "a" * 300, "ab", "b/a"]), max_size=3),
+)
+def test_adversarial_patterns_on_long_paths_take_bounded_work(
+    pattern: str, sample: list[str], fillers: list[str]
+) -> None:
+    try:
+        compiled = parse_pattern(pattern)
+    except ScopeError:
+        reject()
+    sample += [near_miss(pattern, f) for f in fillers]
+    sample = [p for p in sample if all(s not in ("", ".", "..") for s in p.split("/"))]
+    # Both engines agree, and the linear one stays within its bound.
+    assert check_work(pattern, sample) == [compiled.matches(p) for p in sample]
+
+
+WORST = "/x/" + "*a" * 12 + "*b"
+
+
+@pytest.mark.parametrize("size", [40, 4_000, 40_000])
+@pytest.mark.parametrize("tail", ["", "b", "ab/c", "/b", "ba"])
+def test_the_worst_known_pattern_takes_bounded_work(size: int, tail: str) -> None:
+    path = "x/" + "a" * size + tail
+    pattern = parse_pattern(WORST)
+    assert pattern.glob, "a pattern with many stars in one segment must not use the regex"
+    matched, work = linear(WORST).run(path)
+    assert matched == (tail == "b" or tail == "ab/c") == pattern.matches(path)
+    assert work <= work_bound(WORST, path)
+
+
+def test_work_grows_linearly_with_the_path() -> None:
+    # Not a timing: the count of comparisons, which backtracking would make explode.
+    glob = linear("/" + "/".join(["**", "*a*a*a*b", "**", "a*a"]) + "/")
+    # Every literal occurs, but no name ends in b after three a's: each place is tried.
+    small = glob.run("/".join(["a" * 50] * 20 + ["b"]))
+    large = glob.run("/".join(["a" * 50] * 200 + ["b"]))
+    assert not small[0]
+    assert not large[0]
+    assert large[1] <= 11 * small[1]
+
+
+# The patterns that keep Python's regex (one star run per segment, one ``**``),
+# against long names: a hang guard only, with a generous timeout; counting the
+# regex engine's steps is not possible from Python.
+REGEX_GUARD = """
+import itertools
+from lanewarden.domain.scopes import parse_pattern
+segments = ["*a", "a*", "?a*", "[ab]*b", "a", "*"]
+names = ["a" * 4000, "/".join(["a"] * 2000), "/".join(["a" * 40] * 100), "/".join(["ab"] * 1000)]
+checked = 0
+for n in range(1, 4):
+    for combo in itertools.product(segments, repeat=n):
+        for star_at in range(-1, n + 1):
+            parts = list(combo)
+            if star_at >= 0:
+                parts.insert(star_at, "**")
+            for lead in ("", "/"):
+                pattern = parse_pattern(lead + "/".join(parts))
+                if not pattern.glob:
+                    checked += 1
+                    for name in names:
+                        pattern.matches(name)
+                        pattern.matches(name + "b")
+assert checked > 1000, checked
+"""
+
+
+def test_patterns_kept_on_the_regex_engine_do_not_backtrack_on_long_names() -> None:
+    subprocess.run([sys.executable, "-c", REGEX_GUARD], check=True, timeout=300)
+
+
+def run_bounded(repo: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``lanewarden`` with a generous timeout: a backtracking matcher ran for minutes here."""
+    return subprocess.run(
+        [sys.executable, "-m", "lanewarden", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_scope_with_many_stars_does_not_stall_the_hook_or_lock_who(repo: Path) -> None:
+    make_parallel_ready(repo)
+    acquire_lock(repo, "L-001", "src/app/")
+    acquire_lock(repo, "L-002", WORST)
+    git_run(repo, "add", "PLAN.md")
+    git_run(repo, "commit", "-qm", "locks", env={"LANEWARDEN_ROLE": "integrator"})
+    stalling, owned = "x/" + "a" * 40, "x/" + "a" * 40 + "b"
+    write(repo, stalling)
+    write(repo, owned)
+    git_run(repo, "add", "x")
+
+    who = run_bounded(repo, "lock", "who", "--json", stalling, owned, env={})
+    assert who.returncode == 0, who.stderr
+    assert [row["locks"] for row in json.loads(who.stdout)["paths"]] == [[], ["L-002"]]
+
+    hook = run_bounded(repo, "hook", "pre-commit", env={"LANEWARDEN_LANE": "L-002"})
+    assert hook.returncode == 1
+    assert f"out-of-scope: {stalling}" in hook.stderr
+    assert owned not in hook.stderr
+
+    base = git_run(repo, "rev-parse", "HEAD").strip()
+    integrator = {"LANEWARDEN_ROLE": "integrator"}
+    git_run(repo, "commit", "-qm", "x", "--no-verify", "--trailer", "Lane: L-002", env=integrator)
+    verify = run_bounded(repo, "verify", "--range", f"{base}..HEAD", "--json", env={})
+    assert verify.returncode == 1, verify.stderr
+    outside = {(v["rule"], v["path"]) for v in json.loads(verify.stdout)["violations"]}
+    assert ("out-of-scope", stalling) in outside
+    assert not any(path == owned for _, path in outside)
 
 
 # ------------------------------------------------------------ validation
@@ -307,20 +544,34 @@ def test_cache_round_trip() -> None:
     assert Pattern.from_cache(list(scope.patterns[1].to_cache())) == scope.patterns[1]
 
 
-@pytest.mark.parametrize("data", [None, ("a",), ("a", "no", "x", ""), 3])
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        ("a",),
+        ("a", "no", "x", ""),
+        3,
+        # the form before patterns could carry a linear glob: read again from the ledger
+        ("a*a*b", False, "(?s)(?:.+/)?a[^/]*a[^/]*b(?:/.*)?", "", "wild", ""),
+        ("a*a*b", False, "", "", "wild", "", ""),
+        ("a*a*b", False, "(?s)a", "", "wild", "", "a*a*b"),
+    ],
+)
 def test_malformed_cache_is_refused(data: object) -> None:
     with pytest.raises(ScopeError, match="malformed"):
         Pattern.from_cache(data)
 
 
-def test_cached_patterns_match_without_importing_pathspec() -> None:
-    cached = parse_pattern("src/**/*.py").to_cache()
+@pytest.mark.parametrize("text", ["src/**/*.py", "src/**/*.p*y/**/"])
+def test_cached_patterns_match_without_importing_pathspec(text: str) -> None:
+    cached = parse_pattern(text).to_cache()
     code = (
         "import sys\n"
         "from lanewarden.domain.scopes import Pattern, Scope, ScopeIndex\n"
         f"p = Pattern.from_cache({cached!r})\n"
         "index = ScopeIndex({'a': Scope((p,))})\n"
-        "assert p.matches('src/x/y.py') and index.owners('src/y.py') == ['a']\n"
+        "assert p.matches('src/x/y.py/z/w') and index.owners('src/y.py/z/w') == ['a']\n"
+        "assert not p.matches('src/x/y.pz/z/w') and index.owners('src/y.pz/z/w') == []\n"
         "assert 'pathspec' not in sys.modules, 'pathspec imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -11,6 +11,14 @@ Matching is on bytes like git: ``?`` and ``[...]`` consume one byte of a UTF-8
 name. :attr:`Pattern.regex` therefore applies to ``git_view(path)`` (one
 character per byte), which is the path itself for ASCII paths.
 
+Like git, a ``**`` right after a slash pattern's literal start is a whole
+``**`` (``/a**/b`` matches ``ax/y/b``); anywhere else a ``**`` glued to other
+characters is a ``*``.
+
+Matching time is bounded for every pattern: a pattern with several stars in
+one segment or several ``**`` is matched by :mod:`.linear` (work at most about
+len(path) x len(pattern)) instead of a regex that would backtrack for minutes.
+
 Refused patterns (:class:`ScopeError`), where git would accept them:
 
 - empty or whitespace-only: git ignores blank lines; in a scope it is a mistake.

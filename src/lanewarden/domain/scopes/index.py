@@ -49,7 +49,7 @@ class ScopeIndex:
             "suffix": self._suffixes,
             "prefix": self._prefixes,
         }
-        wild_by_regex: dict[tuple[str, str], list[_Entry]] = {}
+        wild_by_regex: dict[tuple[str, str, str], list[_Entry]] = {}
         for number, scope in enumerate(scopes.values()):
             for rank, pattern in enumerate(scope.patterns):
                 entry = (number, rank, not pattern.negated)
@@ -57,9 +57,10 @@ class ScopeIndex:
                 if kind != "wild":
                     by_kind[kind].setdefault(key, []).append(entry)
                 else:
-                    group = wild_by_regex.get((key, pattern.regex))
+                    same = (key, pattern.regex, pattern.glob)
+                    group = wild_by_regex.get(same)
                     if group is None:
-                        group = wild_by_regex[(key, pattern.regex)] = []
+                        group = wild_by_regex[same] = []
                         self._wild.setdefault(key, []).append((pattern, group))
                     group.append(entry)
         self._suffix_lengths = sorted({len(k) for k in self._suffixes})

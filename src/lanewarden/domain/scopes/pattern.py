@@ -7,12 +7,15 @@ The rules a pattern must pass, and why, are in the package docstring
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any, Literal, NamedTuple
 
+from lanewarden.domain.scopes.linear import LinearGlob, needs_linear
 from lanewarden.domain.scopes.translate import (
     BracketError,
     git_view,
     is_escaped,
+    pathname_form,
     pattern_regex,
     segment_regex,
 )
@@ -36,6 +39,12 @@ class Pattern(NamedTuple):
 
     ``regex`` is the positive form for ``re.fullmatch`` over ``git_view(path)``
     (the path itself when ASCII): it matches the path or one of its parents.
+    A pattern on which a regex could backtrack for minutes (several stars in
+    one segment, several ``**``) has ``regex`` "" and ``glob`` set instead: its
+    body in git's reading (two bodies, one a line, for ``/a**/b``: see
+    :func:`~.translate.pathname_form`), for :class:`~.linear.LinearGlob`, whose
+    work is bounded by len(path) x len(pattern). Most patterns keep the regex,
+    as fast as before.
     ``literal_prefix`` starts every path an anchored pattern matches. ``shape``
     says how an index finds the pattern without running its regex:
 
@@ -53,25 +62,30 @@ class Pattern(NamedTuple):
     regex: str
     literal_prefix: str
     shape: Shape
+    glob: str
 
     def matches(self, path: str) -> bool:
         """Whether the positive form matches ``path`` or one of its parent directories."""
+        if self.glob:
+            return _linear(self.glob).matches(git_view(path))
         return _compiled(self.regex).fullmatch(git_view(path)) is not None
 
     def matches_view(self, view: str) -> bool:
         """Like :meth:`matches` for a path already passed through ``git_view``."""
+        if self.glob:
+            return _linear(self.glob).matches(view)
         return _compiled(self.regex).fullmatch(view) is not None
 
-    def to_cache(self) -> tuple[str, bool, str, str, str, str]:
+    def to_cache(self) -> tuple[str, bool, str, str, str, str, str]:
         """Plain data (marshal/JSON-able) that :meth:`from_cache` turns back into a Pattern."""
         kind, key = self.shape
-        return (self.text, self.negated, self.regex, self.literal_prefix, kind, key)
+        return (self.text, self.negated, self.regex, self.literal_prefix, kind, key, self.glob)
 
     @classmethod
     def from_cache(cls, data: Any) -> Pattern:
         """Rebuild a pattern from :meth:`to_cache` data without importing pathspec."""
         try:
-            text, negated, regex, literal_prefix, kind, key = data
+            text, negated, regex, literal_prefix, kind, key, glob = data
         except (TypeError, ValueError):
             raise ScopeError(f"malformed cached scope pattern: {data!r}") from None
         if not (
@@ -81,9 +95,11 @@ class Pattern(NamedTuple):
             and isinstance(literal_prefix, str)
             and kind in _SHAPES
             and isinstance(key, str)
+            and isinstance(glob, str)
+            and bool(regex) != bool(glob)
         ):
             raise ScopeError(f"malformed cached scope pattern: {data!r}")
-        return cls(text, negated, regex, literal_prefix, (kind, key))
+        return cls(text, negated, regex, literal_prefix, (kind, key), glob)
 
 
 # Each distinct regex is compiled once a process, when a path first meets it:
@@ -97,6 +113,24 @@ def _compiled(regex: str) -> re.Pattern[str]:
     if compiled is None:
         compiled = _COMPILED[regex] = re.compile(regex)
     return compiled
+
+
+_LINEAR: dict[str, LinearGlob] = {}
+
+
+def _linear(glob: str) -> LinearGlob:
+    compiled = _LINEAR.get(glob)
+    if compiled is None:
+        compiled = _LINEAR[glob] = LinearGlob(glob)
+    return compiled
+
+
+def _either(regexes: Iterable[str]) -> str:
+    """One fullmatch regex matching what any of ``regexes`` (each starting ``(?s)``) matches."""
+    alternatives = [r.removeprefix("(?s)") for r in regexes]
+    if len(alternatives) == 1:
+        return "(?s)" + alternatives[0]
+    return "(?s)" + "|".join(f"(?:{a})" for a in alternatives)
 
 
 def _shape(body: str, literal_prefix: str) -> Shape:
@@ -140,12 +174,17 @@ def parse_pattern(text: str) -> Pattern:
         raise ScopeError(f"a scope pattern must be a string, not {type(text).__name__}")
     try:
         negated, body = _validate(text)
-        # The first call imports pathspec (30 ms); cached patterns never get here.
-        regex = pattern_regex(body)
-    except (ScopeError, BracketError) as error:
+        bodies = pathname_form(body)
+        if any(needs_linear(b) for b in bodies):
+            regex, glob = "", "\n".join(git_view(b) for b in bodies)
+            _linear(glob)  # compiles every piece now, so a bad one fails here
+        else:
+            # The first call imports pathspec (30 ms); cached patterns never get here.
+            regex, glob = _either(pattern_regex(b) for b in bodies), ""
+    except (ScopeError, BracketError, re.error) as error:
         raise ScopeError(f"invalid scope pattern {text!r}: {error}") from None
     prefix = _literal_prefix(body)
-    return Pattern(text, negated, regex, prefix, _shape(body, prefix))
+    return Pattern(text, negated, regex, prefix, _shape(body, prefix), glob)
 
 
 def _validate(text: str) -> tuple[bool, str]:

@@ -43,7 +43,7 @@ class Scope(NamedTuple):
         """The patterns as written."""
         return tuple(p.text for p in self.patterns)
 
-    def to_cache(self) -> list[tuple[str, bool, str, str, str, str]]:
+    def to_cache(self) -> list[tuple[str, bool, str, str, str, str, str]]:
         """Plain data for a cache; :meth:`from_cache` reads it back without pathspec."""
         return [p.to_cache() for p in self.patterns]
 

@@ -30,9 +30,20 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
-__all__ = ["BracketError", "git_view", "is_escaped", "pattern_regex", "segment_regex"]
+__all__ = [
+    "BracketError",
+    "Token",
+    "git_view",
+    "is_escaped",
+    "pathname_form",
+    "pattern_regex",
+    "segment_pieces",
+    "segment_regex",
+]
 
 _STAR_RUN = re.compile(r"\*{3,}")
+_SPECIAL = re.compile(r"[*?\[\\]")
+_STARS = re.compile(r"\*{2,}")
 
 
 class BracketError(ValueError):
@@ -48,31 +59,54 @@ def git_view(text: str) -> str:
 
 def segment_regex(segment: str) -> str:
     """Translate one path segment glob (no ``/``) to a regex, exactly as git's wildmatch."""
-    out: list[str] = []
+    # A run of stars is one star inside a segment; collapsing it keeps the
+    # regex from backtracking over each star of the run.
+    return "".join("[^/]*" if token is None else token[0] for token in _tokens(segment))
+
+
+Token = tuple[str, str | None]
+
+
+def segment_pieces(segment: str) -> list[list[Token]]:
+    """The segment glob cut at its runs of stars: each piece a list of one-character tokens.
+
+    A token is (its regex, the literal character or None for ``?`` and ``[...]``).
+    ``*a*`` gives three pieces, the first and last empty; a segment without a star one.
+    """
+    pieces: list[list[Token]] = [[]]
+    for token in _tokens(segment):
+        if token is None:
+            pieces.append([])
+        else:
+            pieces[-1].append(token)
+    return pieces
+
+
+def _tokens(segment: str) -> list[Token | None]:
+    """The segment glob as tokens: None for a run of stars, else one character's :data:`Token`."""
+    out: list[Token | None] = []
     i, end = 0, len(segment)
     while i < end:
         char = segment[i]
         if char == "\\":
             if i + 1 == end:
                 raise BracketError("a backslash must escape a character other than '/'")
-            out.append(re.escape(segment[i + 1]))
+            out.append((re.escape(segment[i + 1]), segment[i + 1]))
             i += 2
         elif char == "*":
-            # A run of stars is one star inside a segment; collapsing it keeps
-            # the regex linear instead of backtracking over each star.
             while i < end and segment[i] == "*":
                 i += 1
-            out.append("[^/]*")
+            out.append(None)
         elif char == "?":
-            out.append("[^/]")
+            out.append(("[^/]", None))
             i += 1
         elif char == "[":
             bracket, i = _bracket_regex(segment, i + 1)
-            out.append(bracket)
+            out.append((bracket, None))
         else:
-            out.append(re.escape(char))
+            out.append((re.escape(char), char))
             i += 1
-    return "".join(out)
+    return out
 
 
 def _bracket_regex(segment: str, i: int) -> tuple[str, int]:
@@ -182,6 +216,41 @@ def pattern_regex(body: str) -> str:
     if core.endswith(r"(?:/|\Z)"):
         return "(?s)" + core[: -len(r"(?:/|\Z)")] + "(?:/.*)?"
     return "(?s)" + core + ".*"
+
+
+def pathname_form(body: str) -> list[str]:
+    """The validated pattern body as git's matcher reads it: one body, or two that are ORed.
+
+    git compares the literal start of a pattern with a slash (up to its first
+    ``*?[\\``) on its own and hands only the rest to its glob matcher, where a
+    ``**`` at the very start counts as a whole ``**`` segment even when glued to
+    that literal start. So ``/a**/R`` is ``a`` followed by either ``R`` right
+    away (``**/`` matched nothing, the slash included: ``/a**/??`` matches
+    ``abc``) or by anything, a slash and ``R`` (``ax/y/bc``): the two bodies
+    ``/aR`` and ``/a*/**/R``. ``/a**`` at the end is ``/a*``. Anywhere else a
+    ``**`` glued to other characters is a ``*``, as in every segment glob here.
+    """
+    dir_only = body.endswith("/")
+    core = body[:-1] if dir_only else body
+    if "/" not in core:
+        return [body]  # matched against each name alone: no literal start is split off
+    rest = core[1:] if core.startswith("/") else core
+    first = _SPECIAL.search(rest)
+    if first is None or rest[first.start()] != "*" or first.start() == 0:
+        return [body]
+    start = end = first.start()
+    while end < len(rest) and rest[end] == "*":
+        end += 1
+    if rest[start - 1] == "/" or end - start < 2 or (end < len(rest) and rest[end] != "/"):
+        return [body]
+    literal, after = rest[:start], rest[end + 1 :]
+    # More whole ** segments right after it add nothing: **/** reads as **.
+    while after.split("/", 1)[0] and _STARS.fullmatch(after.split("/", 1)[0]):
+        after = after.split("/", 1)[1] if "/" in after else ""
+    trail = "/" if dir_only else ""
+    if not after:
+        return ["/" + literal + "*" + trail]
+    return ["/" + literal + after + trail, "/" + literal + "*/**/" + after + trail]
 
 
 def _protect_trailing_whitespace(body: str) -> str:

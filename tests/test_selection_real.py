@@ -49,3 +49,25 @@ def test_a_local_named_like_an_imported_module_does_not_select_its_package(
     # The module is still a dependency where it is really used.
     project.write({"packages/alpha/src/alpha/core.py": "def double(x):\n    return x + x\n"})
     assert passed(project.run("--lw-changed", "-v")) == {"test_alpha", "test_beta"}
+
+
+NESTED = {
+    "lib/__init__.py": "from .sub1 import one\nfrom .sub2 import two\n",
+    "lib/conftest.py": "import pytest\n\n\n@pytest.fixture\ndef base():\n    return 1\n",
+    "lib/sub1/__init__.py": "def one():\n    return 1\n",
+    "lib/sub1/tests/test_sub1.py": "def test_sub1(base):\n    assert base == 1\n",
+    "lib/sub2/__init__.py": "def two():\n    return 2\n",
+    "lib/sub2/tests/test_sub2.py": "def test_sub2(base):\n    assert base == 1\n",
+    "lib/tests/test_lib.py": TEST.format("lib"),
+}
+
+
+def test_a_conftest_above_every_test_of_the_library_selects_them_all(project: Project) -> None:
+    project.write(NESTED)
+    project.commit()
+    # A fixture changed above every test: each test below may now fail.
+    project.write({"lib/conftest.py": NESTED["lib/conftest.py"].replace("return 1", "return 2")})
+    result = project.run("--lw-changed", "-v")
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(["*lib.sub1: tests under lib/conftest.py*"])
+    assert passed(result) == {"test_lib"}

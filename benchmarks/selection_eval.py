@@ -401,7 +401,7 @@ def report(commits: list[CommitResult], baseline: Run | None, mutations: list[Mu
             f"{baseline.failed} failing before any mutation, deselected) caught {len(caught)}; "
             f"the scoped run caught {len(both)} of those.",
             "",
-            "| mutation | full suite | scoped run (tests ran) |",
+            "| mutation | full suite | scoped run (tests run until the first failure) |",
             "|---|---|---|",
         ]
         for m in mutations:

@@ -185,3 +185,115 @@ def test_a_corrupt_cache_is_ignored(tmp_path: Path) -> None:
         ["import", 0, "b", None, None]
     ]
     assert json.loads(cache.read_text())["version"] == imports.CACHE_VERSION
+
+
+def reads(source: str) -> tuple[dict[str, list[list[str]]], list[str]]:
+    facts = parse_facts(source.encode())
+    return facts["uses"], facts["bare"]
+
+
+@pytest.mark.parametrize(
+    ("source", "uses", "bare"),
+    [
+        pytest.param(
+            "import numpy as np\nimport networkx as nx\n\n"
+            "def norm(x):\n    nx = np.linalg.norm(x)\n    return nx\n",
+            {"np": [["linalg", "norm"]]},
+            [],
+            id="a local assignment shadows the module in its function",
+        ),
+        pytest.param(
+            "import lib as l\n\ndef f(l):\n    return l.size + l\n\nlam = lambda l: l.x\n",
+            {},
+            [],
+            id="parameters shadow, in functions and lambdas",
+        ),
+        pytest.param(
+            "import lib\n\ndef f():\n    return lib.a\n\ndef g(lib):\n    return lib\n",
+            {"lib": [["a"]]},
+            [],
+            id="the shadow ends with its function",
+        ),
+        pytest.param(
+            "import lib\n\ndef outer():\n    lib = 1\n    def inner():\n        return lib.x\n",
+            {},
+            [],
+            id="a closure sees the enclosing function's local",
+        ),
+        pytest.param(
+            "import lib\n\ndef f():\n    global lib\n    lib = lib.reload()\n",
+            {"lib": [["reload"]]},
+            [],
+            id="a global declaration reads the module's name",
+        ),
+        pytest.param(
+            "import lib\n\ndef f(xs):\n    for lib in xs:\n        print(lib)\n"
+            "    try:\n        pass\n    except Exception as lib:\n        raise lib\n",
+            {},
+            [],
+            id="loop targets and except names are locals",
+        ),
+        pytest.param(
+            "import lib\n\nA = [lib for lib in range(3)]\nB = [x for x in lib.items]\n",
+            {"lib": [["items"]]},
+            [],
+            id="a comprehension's target is its own; its first iterable is outside",
+        ),
+        pytest.param(
+            "import lib\n\ndef f(lib=lib.DEFAULT) -> lib.Kind:\n    return lib\n",
+            {"lib": [["DEFAULT"], ["Kind"]]},
+            [],
+            id="defaults and annotations are read outside the function",
+        ),
+        pytest.param(
+            "import lib\n\nclass C:\n    lib = 1\n\n    def m(self):\n        return lib.f\n",
+            {"lib": [["f"]]},
+            [],
+            id="a method does not see the class body's names",
+        ),
+        pytest.param(
+            "def f():\n    import lib.sub as s\n    return s.x\n\ndef g(s):\n    return s.y\n",
+            {"s": [["x"]]},
+            [],
+            id="an import inside a function binds only there",
+        ),
+        pytest.param(
+            "try:\n    import lib as l\nexcept ImportError:\n    l = None\n\nUSE = l\n",
+            {},
+            ["l"],
+            id="a module-level fallback assignment still reads the import",
+        ),
+        pytest.param(
+            "import lib\n\ndef f(xs):\n    if (lib := len(xs)):\n        return lib\n"
+            "    return [y for x in xs if (lib := x) for y in lib]\n",
+            {},
+            [],
+            id="walrus targets bind in the function",
+        ),
+        pytest.param(
+            "import lib\n\ndef f(p):\n    match p:\n        case [lib, *rest]:\n"
+            "            return lib\n        case {'k': 1, **lib}:\n            return lib\n",
+            {},
+            [],
+            id="match captures are locals",
+        ),
+    ],
+)
+def test_reads_respect_python_scope(source: str, uses: dict[str, object], bare: list[str]) -> None:
+    assert reads(source) == (uses, bare)
+
+
+def test_a_shadowing_local_no_longer_makes_a_whole_module_dependency() -> None:
+    g = graph(
+        {
+            "lib/__init__.py": "from .core import double\nfrom .other import triple\n",
+            "lib/core.py": "def double(x):\n    return 2 * x\n",
+            "lib/other.py": "def triple(x):\n    return 3 * x\n",
+            "app/__init__.py": "",
+            "app/use.py": "import lib as l\n\ndef quad(x):\n    return l.double(l.double(x))\n\n"
+            "def scale(values):\n    l = max(values)\n    return [v / l for v in values]\n",
+        }
+    )
+    assert g.depends["app/use.py"] == {"lib.core": imports.LOCAL}
+    assert "app/use.py" not in g.affected({"lib.other": "lib/other.py"})
+    assert g.affected({"lib.core": "lib/core.py"})["app/use.py"].full

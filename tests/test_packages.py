@@ -155,3 +155,36 @@ def test_module_names_skip_non_identifiers() -> None:
     assert package.module_name("src/pkg/my-script.py") is None
     assert package.module_name("src/pkgx/a.py") is None
     assert package.aliases == ("pkg",)
+
+
+def test_a_configured_wildcard_does_not_make_test_folders_packages() -> None:
+    files = [
+        "lib/__init__.py",
+        "lib/algorithms/__init__.py",
+        "lib/algorithms/flow/__init__.py",
+        "lib/algorithms/flow/tests/test_flow.py",
+        "lib/algorithms/tests/__init__.py",
+        "lib/algorithms/tests/test_cycles.py",
+        "lib/algorithms/test/test_old.py",
+        "lib/algorithms/testing/helpers.py",
+        "lib/algorithms/.hidden/x.py",
+        "lib/algorithms/__pycache__/x.cpython-311.pyc",
+    ]
+    packages = detect_packages(files, configured=("lib", "lib/algorithms/*", "**/flow/*"))
+    assert names(packages) == {
+        "lib": "lib",
+        "lib.algorithms.flow": "lib/algorithms/flow",
+    }
+    # The tests there belong to the package around them, not to a package of their own.
+    assert owner_names(packages.test_owners("lib/algorithms/tests/test_cycles.py")) == ["lib"]
+    assert owner_names(packages.test_owners("lib/algorithms/flow/tests/test_flow.py")) == [
+        "lib.algorithms.flow"
+    ]
+
+
+def test_a_glob_that_names_a_test_folder_still_gets_it() -> None:
+    packages = detect_packages(
+        ["tools/testing/fixtures/__init__.py", "tools/testing/more/x.py"],
+        configured=("tools/testing/*",),
+    )
+    assert names(packages) == {"fixtures": "tools/testing/fixtures", "more": "tools/testing/more"}

@@ -85,6 +85,32 @@ def test_conftest_inside_a_package_selects_it() -> None:
     assert list(run(["core/tests/conftest.py"], dependents=False).selected) == ["core"]
 
 
+def test_a_conftest_above_nested_packages_selects_every_test_below_it() -> None:
+    pm = detect_packages(
+        [
+            "lib/__init__.py",
+            "lib/conftest.py",
+            "lib/sub1/__init__.py",
+            "lib/sub1/conftest.py",
+            "lib/sub1/tests/test_one.py",
+            "lib/sub2/__init__.py",
+            "lib/sub2/tests/check_test.py",
+            "other/__init__.py",
+            "other/tests/test_other.py",
+        ]
+    )
+    assert set(pm.names) == {"lib", "lib.sub1", "lib.sub2", "other"}
+    above = select(pm, mode="changed", changed=["lib/conftest.py"])
+    assert above.selected == {
+        "lib": "touched: lib/conftest.py",
+        "lib.sub1": "tests under lib/conftest.py",
+        "lib.sub2": "tests under lib/conftest.py",
+    }
+    # A conftest lower down concerns only the tests below it.
+    lower = select(pm, mode="changed", changed=["lib/sub1/conftest.py"])
+    assert set(lower.selected) == {"lib.sub1"}
+
+
 def test_bytecode_is_not_a_change() -> None:
     selection = run(["core/__pycache__/api.cpython-311.pyc", "tools/x.pyc"])
     assert selection.touched_files == ()

@@ -59,6 +59,7 @@ class Config(NamedTuple):
     packages: tuple[str, ...] | None = None
     package_tests: Mapping[str, tuple[str, ...]] = _NO_ENTRIES
     full_suite_triggers: tuple[str, ...] = DEFAULT_FULL_SUITE_TRIGGERS
+    full_suite_triggers_replace: bool = False  # the configured triggers drop the defaults
     lock_ttl: timedelta = timedelta(hours=1)
     heartbeat_stale_after: timedelta = timedelta(minutes=30)
     max_lock_ttl: timedelta = timedelta(hours=24)
@@ -170,6 +171,11 @@ def _validate(root: Path, path: Path, table: Mapping[str, Any]) -> Config:
             values[key] = check(raw)
         except (TypeError, ValueError) as e:
             raise InputError(f"bad value for {key!r}: {e}", path=path) from None
+    # Configured triggers add to the defaults, so naming one more glob cannot
+    # silently stop a changed pyproject.toml from running every test.
+    base = () if values.get("full_suite_triggers_replace") else DEFAULT_FULL_SUITE_TRIGGERS
+    extra = values.get("full_suite_triggers", ())
+    values["full_suite_triggers"] = tuple(dict.fromkeys((*base, *extra)))
     return Config(root=root, source=path, **values)
 
 
@@ -274,6 +280,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "packages": _packages,
     "package_tests": _package_tests,
     "full_suite_triggers": _strings,
+    "full_suite_triggers_replace": _boolean,
     "lock_ttl": _duration,
     "heartbeat_stale_after": _duration,
     "max_lock_ttl": _duration,

@@ -12,6 +12,9 @@ Resolving facts into dependencies follows re-exports. A library whose root
 through it on every subpackage: an imported name is followed to the module
 that defines it, and a module object is depended on as a whole only when it
 is used bare (passed around, star-imported) or never used at all.
+
+Reads follow Python's scoping: a parameter or local variable that shares an
+imported module's name is not a use of that module.
 """
 
 from __future__ import annotations
@@ -20,14 +23,13 @@ import ast
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    pass
+from lanewarden.domain.import_reads import imported_reads
 
 __all__ = ["CACHE_VERSION", "Facts", "ImportGraph", "parse_facts"]
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: reads respect scope (a local that shadows an import is no use)
 _MAX_DEPTH = 12  # re-export hops followed before giving up (guards cycles)
 
 # How a file uses a module it depends on (bit flags).
@@ -53,22 +55,18 @@ def parse_facts(source: bytes) -> Facts:
     except (SyntaxError, ValueError):
         return {"imports": [], "exports": {}, "stars": [], "uses": {}, "bare": []}
     imports: list[list[Any]] = []
-    bound: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 imports.append(["import", 0, alias.name, None, alias.asname])
-                bound.add(alias.asname or alias.name.split(".", 1)[0])
         elif isinstance(node, ast.ImportFrom):
             for alias in node.names:
                 imports.append(["from", node.level, node.module or "", alias.name, alias.asname])
-                if alias.name != "*":
-                    bound.add(alias.asname or alias.name)
     exports: dict[str, list[Any]] = {}
     stars: list[list[Any]] = []
     for statement in _top_level(tree.body):
         _record_export(statement, exports, stars)
-    uses, bare = _uses(tree, bound)
+    uses, bare = imported_reads(tree)
     return {"imports": imports, "exports": exports, "stars": stars, "uses": uses, "bare": bare}
 
 
@@ -108,32 +106,6 @@ def _record_export(
             for name in ast.walk(target):
                 if isinstance(name, ast.Name):
                     exports[name.id] = ["local"]
-
-
-def _uses(tree: ast.Module, bound: set[str]) -> tuple[dict[str, list[list[str]]], list[str]]:
-    uses: dict[str, set[tuple[str, ...]]] = {}
-    consumed: set[int] = set()
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Attribute) or id(node) in consumed:
-            continue
-        chain: list[str] = []
-        current: ast.expr = node
-        while isinstance(current, ast.Attribute):
-            consumed.add(id(current))
-            chain.append(current.attr)
-            current = current.value
-        if isinstance(current, ast.Name) and current.id in bound:
-            consumed.add(id(current))
-            uses.setdefault(current.id, set()).add(tuple(reversed(chain))[:3])
-    bare = {
-        node.id
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Name)
-        and node.id in bound
-        and isinstance(node.ctx, ast.Load)
-        and id(node) not in consumed
-    }
-    return {k: [list(c) for c in sorted(v)] for k, v in uses.items()}, sorted(bare)
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 A package is an importable Python package whose tests can run on their own.
 Roots come from the ``packages`` globs of the configuration (matched against
 whole folder paths, segment by segment: ``*`` within one folder name, ``**``
-across folders, as in ``packages/*/src/*``) or are detected from the
-repository's file list:
+across folders, as in ``packages/*/src/*``; a wildcard never matches a test,
+hidden or ``__pycache__`` folder) or are detected from the repository's file
+list:
 
 - a top-level import package (a folder with ``__init__.py`` whose parent has
   none), in a flat layout, a ``src/`` layout, or a monorepo's distributions
@@ -193,7 +194,7 @@ def detect_packages(
             while folder and folder not in dirs:
                 dirs.add(folder)
                 folder = _parent(folder)
-        roots = sorted(d for d in dirs if any(_glob_matches(g, d) for g in configured))
+        roots = sorted(d for d in dirs if any(_configured_root(g, d) for g in configured))
     packages = tuple(_package(root, with_init, markers) for root in roots)
     return PackageMap(packages, dict(package_tests or {}), tuple(files))
 
@@ -241,6 +242,24 @@ def _in_test_dir(folder: str) -> bool:
 
 def _hidden(folder: str) -> bool:
     return any(part.startswith(".") for part in PurePosixPath(folder).parts)
+
+
+def _configured_root(glob: str, folder: str) -> bool:
+    """Whether a ``packages`` glob makes ``folder`` a package.
+
+    A wildcard never reaches into test folders (``tests``, ``test``,
+    ``testing``), hidden folders or ``__pycache__``: ``lib/algorithms/*`` means
+    the algorithm subpackages, not ``lib/algorithms/tests``. A glob that spells
+    such a folder's name out (``tools/testing/*``) still gets it.
+    """
+    if not _glob_matches(glob, folder):
+        return False
+    spelled = set(glob.strip("/").split("/"))
+    return all(
+        part in spelled
+        for part in folder.split("/")
+        if part in TEST_DIRS or part.startswith(".") or part == "__pycache__"
+    )
 
 
 def _glob_matches(glob: str, folder: str) -> bool:

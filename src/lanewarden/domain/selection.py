@@ -2,7 +2,8 @@
 
 A change to a whole-suite trigger (a root ``conftest.py``, ``pyproject.toml``,
 requirements, the configured globs) or to a ``conftest.py`` that belongs to
-no package selects everything. Otherwise the packages owning the changed
+no package selects everything; a ``conftest.py`` inside a package selects the
+packages of every test below its folder. Otherwise the packages owning the changed
 files are *touched*, named packages are added, and the packages whose files
 import a touched module (transitively, through the import graph) follow
 unless dependents are turned off. Every selected package carries the reason.
@@ -110,6 +111,9 @@ def select(
         if not owners:
             unmapped.append(path)
     selected = {name: "touched: " + _few(paths) for name, paths in sorted(touched.items())}
+    for path in files:
+        if PurePosixPath(path).name == "conftest.py":
+            _add_tests_under(packages, path, selected)
     for name in named:
         selected.setdefault(name, "named with --lw-package")
     if dependents and selected and graph is not None:
@@ -136,6 +140,22 @@ def _whole_suite_reason(packages: PackageMap, path: str, triggers: _Matcher | No
     if PurePosixPath(path).name == "conftest.py" and not _owners(packages, path):
         return f"{path} changed (a conftest.py outside every package)"
     return None
+
+
+def _add_tests_under(packages: PackageMap, conftest: str, selected: dict[str, str]) -> None:
+    """Select the packages of every test file below a changed ``conftest.py``.
+
+    pytest applies a conftest to everything under its folder, so
+    ``lib/conftest.py`` above the tests of ``lib.sub`` concerns them too.
+    """
+    folder = conftest.rpartition("/")[0]
+    prefix = folder + "/" if folder else ""
+    for path in packages.all_files:
+        name = path.rpartition("/")[2]
+        collected = name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
+        if collected and path.startswith(prefix):
+            for package in packages.test_owners(path):
+                selected.setdefault(package.name, f"tests under {conftest}")
 
 
 def _owners(packages: PackageMap, path: str) -> list[Package]:

@@ -1,0 +1,196 @@
+"""Read a run's recorded facts for the metrics: records, ledger, evidence, audit log.
+
+Nothing here is computed: each fact is read from where lanewarden or its
+users recorded it, and handed to :mod:`lanewarden.domain.metrics`.
+
+- lane starts: each lane record's ``started`` (``lanes/<ID>/lane.json``); a lane
+  integrated without a lane record starts at its earliest lock in the ledger;
+- integration outcomes: ``integrations/<run>.json``, one record per
+  ``lanewarden integrate`` run;
+- gate runs: every evidence record under ``evidence/<tree>/``;
+- escalations: ``requests/<N>.json``, answered by the audit log's
+  ``request-decision`` entries;
+- hotspot holds: the ledger's live locks and lock history whose scope reaches
+  a configured hotspot.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lanewarden.adapters.audit_log import AuditLog
+from lanewarden.adapters.config import Config
+from lanewarden.adapters.evidence_store import evidence_dir, read_evidence
+from lanewarden.adapters.git import Repo
+from lanewarden.adapters.lane_store import LaneStore
+from lanewarden.adapters.registry_store import RegistryStore
+from lanewarden.domain.lanes import decisions
+from lanewarden.domain.metrics import (
+    EscalationFact,
+    GateRun,
+    HistoryFacts,
+    HotspotHold,
+    IntegrationFact,
+    LaneStart,
+)
+from lanewarden.domain.registry import Hotspots, LockRegistry
+from lanewarden.domain.times import parse_time
+from lanewarden.errors import InputError
+
+__all__ = ["INTEGRATION_VERSION", "IntegrationRun", "integrations_dir", "read_history", "read_runs"]
+
+INTEGRATION_VERSION = 1
+
+
+@dataclass(frozen=True)
+class IntegrationRun:
+    """One integration record: its run id, wave, times and lane outcomes."""
+
+    run: str
+    wave: int
+    started: str
+    finished: str
+    lanes: tuple[IntegrationFact, ...]
+
+
+def integrations_dir(repo: Repo) -> Path:
+    """Where ``lanewarden integrate`` writes one record per run."""
+    return repo.state_dir / "integrations"
+
+
+def _lane_fact(raw: Mapping[str, Any], run: str, wave: int) -> IntegrationFact:
+    files = raw.get("files", [])
+    return IntegrationFact(
+        lane=str(raw["lane"]),
+        wave=wave,
+        run=run,
+        outcome=str(raw["outcome"]),
+        reason=str(raw.get("reason") or ""),
+        applied=parse_time(str(raw["applied"])),
+        files=len(files) if isinstance(files, list) else 0,
+        lines=int(raw.get("lines_added", 0)) + int(raw.get("lines_removed", 0)),
+    )
+
+
+def _run(data: Any, path: Path) -> IntegrationRun | None:
+    """A record, None for a file of another shape (the in-progress state); bad ones are errors."""
+    if not isinstance(data, dict) or "lanes" not in data or "finished" not in data:
+        return None
+    try:
+        version = int(data.get("version", 1))
+        if version > INTEGRATION_VERSION:
+            raise ValueError(f"version {version} is newer than this lanewarden reads")
+        run, wave = str(data["run"]), int(data["wave"])
+        lanes = tuple(_lane_fact(raw, run, wave) for raw in data["lanes"])
+        return IntegrationRun(run, wave, str(data["started"]), str(data["finished"]), lanes)
+    except (KeyError, TypeError, ValueError) as e:
+        raise InputError(
+            f"malformed integration record: {e}",
+            path=path,
+            hint="restore the file from a backup, or move it aside if the run is not needed",
+        ) from None
+
+
+def read_runs(repo: Repo) -> list[IntegrationRun]:
+    """Every integration record, by wave."""
+    folder = integrations_dir(repo)
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".json"))
+    except FileNotFoundError:
+        return []
+    runs = []
+    for name in names:
+        if name.startswith("."):
+            continue  # a temporary file of an atomic write
+        path = folder / name
+        try:
+            data = json.loads(path.read_bytes())
+        except ValueError as e:
+            raise InputError(f"integration record is not valid JSON: {e}", path=path) from None
+        except OSError as e:
+            raise InputError(
+                f"cannot read an integration record: {e.strerror}", path=path
+            ) from None
+        found = _run(data, path)
+        if found is not None:
+            runs.append(found)
+    return sorted(runs, key=lambda r: (r.wave, r.started))
+
+
+def _gate_runs(repo: Repo) -> list[GateRun]:
+    try:
+        trees = sorted(os.listdir(evidence_dir(repo)))
+    except FileNotFoundError:
+        return []
+    found = []
+    for tree in trees:
+        if len(tree) not in (40, 64):
+            continue
+        for record in read_evidence(repo, tree):
+            try:
+                at = parse_time(record.time)
+            except ValueError:
+                continue  # a record without a readable time cannot be placed in a window
+            found.append(GateRun(record.gate, record.tree, record.status, at, record.lane))
+    return found
+
+
+def _holds(repo: Repo, config: Config, registry: LockRegistry) -> list[HotspotHold]:
+    if not config.hotspots:
+        return []
+    hotspots = Hotspots.parse(config.hotspots)
+    members = hotspots.members(repo.tracked_paths())
+    holds = []
+    for lock in registry.locks:
+        touched = hotspots.touched_by(lock.scope, members)
+        if touched:
+            holds.append(HotspotHold(lock.lock_id, tuple(touched), lock.start, None))
+    for ended in registry.history:
+        touched = hotspots.touched_by(ended.lock.scope, members)
+        if touched:
+            holds.append(
+                HotspotHold(ended.lock.lock_id, tuple(touched), ended.lock.start, ended.ended)
+            )
+    return holds
+
+
+def read_history(repo: Repo, config: Config) -> tuple[HistoryFacts, list[IntegrationRun]]:
+    """Every fact the metrics read, and the integration runs they came from."""
+    store = LaneStore(repo)
+    starts = {}
+    for lane_id in store.lane_ids():
+        record = store.read_lane(lane_id)
+        if record is not None:
+            starts[lane_id] = LaneStart(lane_id, record.started)
+    registry = RegistryStore(repo, config).read()
+    runs = read_runs(repo)
+    for run in runs:
+        for fact in run.lanes:
+            if fact.lane in starts:
+                continue
+            locks = [lock.start for lock in registry.locks if lock.lock_id == fact.lane]
+            locks += [e.lock.start for e in registry.history if e.lock.lock_id == fact.lane]
+            if locks:
+                starts[fact.lane] = LaneStart(fact.lane, min(locks))
+    answered = decisions([entry.body for entry in AuditLog(repo).read()])
+    escalations = []
+    for request in store.requests():
+        decision = answered.get(request.number)
+        escalations.append(
+            EscalationFact(
+                request.lane_id, request.number, request.time, decision.time if decision else None
+            )
+        )
+    facts = HistoryFacts(
+        starts=sorted(starts.values(), key=lambda s: s.lane),
+        integrations=[fact for run in runs for fact in run.lanes],
+        gate_runs=_gate_runs(repo),
+        escalations=escalations,
+        holds=_holds(repo, config, registry),
+    )
+    return facts, runs

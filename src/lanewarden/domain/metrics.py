@@ -367,7 +367,8 @@ def _lane_size(facts: HistoryFacts, cycle: dict[str, Any]) -> dict[str, Any]:
 
 def _hotspots(facts: HistoryFacts, at: datetime, since: datetime | None) -> dict[str, Any]:
     found: dict[str, dict[str, Any]] = {}
-    for hold in sorted(facts.holds, key=lambda h: h.start):
+    # ties (locks taken within the same second): the ended hold came first
+    for hold in sorted(facts.holds, key=lambda h: (h.start, h.end is None, h.lane)):
         start = max(hold.start, since) if since else hold.start
         held = max(0.0, _seconds((hold.end or at) - start))
         for hotspot in hold.hotspots:

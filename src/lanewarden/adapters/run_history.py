@@ -39,10 +39,19 @@ from lanewarden.domain.metrics import (
     LaneStart,
 )
 from lanewarden.domain.registry import Hotspots, LockRegistry
+from lanewarden.domain.timeline import LaneEvent
 from lanewarden.domain.times import parse_time
 from lanewarden.errors import InputError
 
-__all__ = ["INTEGRATION_VERSION", "IntegrationRun", "integrations_dir", "read_history", "read_runs"]
+__all__ = [
+    "INTEGRATION_VERSION",
+    "IntegrationRun",
+    "integrations_dir",
+    "lock_rows",
+    "read_events",
+    "read_history",
+    "read_runs",
+]
 
 INTEGRATION_VERSION = 1
 
@@ -194,3 +203,61 @@ def read_history(repo: Repo, config: Config) -> tuple[HistoryFacts, list[Integra
         holds=_holds(repo, config, registry),
     )
     return facts, runs
+
+
+def read_events(repo: Repo, config: Config, runs: list[IntegrationRun]) -> list[LaneEvent]:
+    """Every dated record of every lane, for the run's timeline."""
+    store = LaneStore(repo)
+    events: list[LaneEvent] = []
+    lanes = set(store.lane_ids())
+    for lane_id in sorted(lanes):
+        record = store.read_lane(lane_id)
+        if record is not None:
+            events.append(LaneEvent(lane_id, record.started, "start"))
+        events += [LaneEvent(lane_id, c.time, "checkpoint") for c in store.checkpoints(lane_id)]
+        events += [LaneEvent(lane_id, h.time, "handoff") for h in store.handoffs(lane_id)]
+    answered = decisions([entry.body for entry in AuditLog(repo).read()])
+    for request in store.requests():
+        events.append(LaneEvent(request.lane_id, request.time, "request"))
+        decision = answered.get(request.number)
+        if decision is not None:
+            events.append(LaneEvent(request.lane_id, decision.time, "answer"))
+    for run in runs:
+        for fact in run.lanes:
+            kind = "integrated" if fact.outcome == "integrated" else "reopened"
+            events.append(LaneEvent(fact.lane, fact.applied, kind))
+    registry = RegistryStore(repo, config).read()
+    for ended in registry.history:
+        if ended.lock.lock_id in lanes:
+            events.append(LaneEvent(ended.lock.lock_id, ended.ended, "released"))
+    return events
+
+
+def lock_rows(repo: Repo, config: Config) -> list[dict[str, str]]:
+    """The ledger's lock history then its live locks, oldest first, for the report."""
+    from lanewarden.domain.times import format_time
+
+    registry = RegistryStore(repo, config).read()
+    rows = [
+        {
+            "lock_id": e.lock.lock_id,
+            "owner": e.lock.owner,
+            "scope": " ".join(e.lock.scope.texts()),
+            "start": format_time(e.lock.start),
+            "ended": format_time(e.ended),
+            "outcome": e.outcome,
+        }
+        for e in registry.history
+    ]
+    rows += [
+        {
+            "lock_id": lock.lock_id,
+            "owner": lock.owner,
+            "scope": " ".join(lock.scope.texts()),
+            "start": format_time(lock.start),
+            "ended": "",
+            "outcome": "held",
+        }
+        for lock in registry.locks
+    ]
+    return sorted(rows, key=lambda r: (r["start"], r["lock_id"]))

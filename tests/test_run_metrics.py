@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -189,3 +189,49 @@ def test_a_malformed_integration_record_is_bad_input_naming_the_file(repo: Path)
     # an in-progress state file of another shape is not a record: it is skipped
     (folder / "bad.json").write_text('{"state": "applying"}')
     assert lanewarden(repo, "metrics", "--json").returncode == 0
+
+
+def test_a_ledger_change_is_seen_through_the_kept_ledger_facts(
+    run: tuple[Path, dict[str, datetime]],
+) -> None:
+    repo, _ = run
+    assert "L-100" not in json.loads(lanewarden(repo, "metrics", "--json").stdout)["lanes"]
+    # a lock taken without a lane record, then integrated: its start comes from the ledger
+    done = lanewarden(
+        repo,
+        "lock",
+        "acquire",
+        "L-100",
+        "--owner",
+        "z",
+        "--objective",
+        "o",
+        "--scope",
+        "src/z/",
+        env={"LANEWARDEN_ROLE": "orchestrator"},
+    )
+    assert done.returncode == 0, done.stderr
+    plan = (repo / "PLAN.md").read_text()
+    start = next(line for line in plan.splitlines() if line.startswith("| L-100 "))
+    started = parse_time(start.split("|")[5].strip())
+    record = {
+        "version": 1,
+        "run": "r4",
+        "wave": 4,
+        "started": "2026-11-28T00:00:00Z",
+        "finished": "2026-11-28T00:00:00Z",
+        "lanes": [
+            {
+                "lane": "L-100",
+                "outcome": "integrated",
+                "reason": "",
+                "applied": (started + timedelta(minutes=45)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "files": ["src/z/a.py"],
+                "lines_added": 1,
+                "lines_removed": 0,
+            }
+        ],
+    }
+    (repo / ".git/lanewarden/integrations/r4.json").write_text(json.dumps(record))
+    m = json.loads(lanewarden(repo, "metrics", "--json").stdout)
+    assert m["cycle_time"]["per_lane_seconds"]["L-100"] == 45 * MIN

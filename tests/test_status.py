@@ -124,3 +124,13 @@ def test_colour_only_on_a_terminal_without_no_color(repo: Path, cli: Cli) -> Non
     piped = lanewarden(repo, "status")
     assert "L-008" in piped.stdout
     assert "\033[" not in piped.stdout
+
+
+def test_a_policy_file_change_is_seen_through_the_kept_bootstrap_answer(
+    repo: Path, cli: Cli
+) -> None:
+    build_run(repo, cli)
+    assert status(repo)["warnings"] == []  # the bootstrap answer is now kept
+    policy = repo / "AGENTS.md"
+    policy.write_text(policy.read_text() + "\nAn uncommitted line.\n")
+    assert "policy-uncommitted" in [w["rule"] for w in status(repo)["warnings"]]

@@ -20,6 +20,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ from lanewarden.domain.metrics import (
 )
 from lanewarden.domain.registry import Hotspots, LockRegistry
 from lanewarden.domain.timeline import LaneEvent
-from lanewarden.domain.times import parse_time
+from lanewarden.domain.times import format_time, parse_time
 from lanewarden.errors import InputError
 
 __all__ = [
@@ -152,8 +153,10 @@ def _gate_runs(repo: Repo) -> list[GateRun]:
 def _holds(repo: Repo, config: Config, registry: LockRegistry) -> list[HotspotHold]:
     if not config.hotspots:
         return []
+    from lanewarden.adapters.hotspot_members import hotspot_members
+
     hotspots = Hotspots.parse(config.hotspots)
-    members = hotspots.members(repo.tracked_paths())
+    members = hotspot_members(repo, hotspots, config.hotspots)
     holds = []
     for lock in registry.locks:
         touched = hotspots.touched_by(lock.scope, members)
@@ -168,6 +171,62 @@ def _holds(repo: Repo, config: Config, registry: LockRegistry) -> list[HotspotHo
     return holds
 
 
+def _stamp(path: Path) -> list[int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return [stat.st_mtime_ns, stat.st_size, stat.st_ino]
+
+
+def _ledger_facts(repo: Repo, config: Config) -> tuple[dict[str, datetime], list[HotspotHold]]:
+    """Each lock id's earliest start, and the hotspot holds, from the ledger.
+
+    Parsing a ledger with a long lock history takes seconds (10,000 rows: about 3 s),
+    so these few facts are kept under the ledger's and the index's stamps and the
+    hotspot globs: a run of ``metrics`` after the first reads them in milliseconds.
+    """
+    from lanewarden import __version__
+    from lanewarden.adapters import marshal_cache
+
+    store = RegistryStore(repo, config)
+    stamps = [_stamp(store.ledger_path), _stamp(repo.git_dir / "index")]
+    key = [__version__, str(store.ledger_path), stamps, list(config.hotspots)]
+    cache = repo.state_dir / "metrics-ledger.cache"
+    cached = marshal_cache.load(cache, key) if stamps[0] is not None else marshal_cache.MISSING
+    if isinstance(cached, list) and len(cached) == 2:
+        known = {lane: parse_time(at) for lane, at in cached[0].items()}
+        kept = [
+            HotspotHold(lane, tuple(spots), parse_time(start), parse_time(end) if end else None)
+            for lane, spots, start, end in cached[1]
+        ]
+        return known, kept
+    registry = store.read()
+    starts: dict[str, datetime] = {}
+    locks = [*registry.locks, *(e.lock for e in registry.history)]
+    for lock in locks:
+        starts[lock.lock_id] = min(lock.start, starts.get(lock.lock_id, lock.start))
+    holds = _holds(repo, config, registry)
+    if stamps[0] is not None:
+        marshal_cache.store(
+            cache,
+            key,
+            [
+                {lane: format_time(at) for lane, at in starts.items()},
+                [
+                    [
+                        h.lane,
+                        list(h.hotspots),
+                        format_time(h.start),
+                        format_time(h.end) if h.end else "",
+                    ]
+                    for h in holds
+                ],
+            ],
+        )
+    return starts, holds
+
+
 def read_history(repo: Repo, config: Config) -> tuple[HistoryFacts, list[IntegrationRun]]:
     """Every fact the metrics read, and the integration runs they came from."""
     store = LaneStore(repo)
@@ -176,16 +235,12 @@ def read_history(repo: Repo, config: Config) -> tuple[HistoryFacts, list[Integra
         record = store.read_lane(lane_id)
         if record is not None:
             starts[lane_id] = LaneStart(lane_id, record.started)
-    registry = RegistryStore(repo, config).read()
+    lock_starts, holds = _ledger_facts(repo, config)
     runs = read_runs(repo)
     for run in runs:
         for fact in run.lanes:
-            if fact.lane in starts:
-                continue
-            locks = [lock.start for lock in registry.locks if lock.lock_id == fact.lane]
-            locks += [e.lock.start for e in registry.history if e.lock.lock_id == fact.lane]
-            if locks:
-                starts[fact.lane] = LaneStart(fact.lane, min(locks))
+            if fact.lane not in starts and fact.lane in lock_starts:
+                starts[fact.lane] = LaneStart(fact.lane, lock_starts[fact.lane])
     answered = decisions([entry.body for entry in AuditLog(repo).read()])
     escalations = []
     for request in store.requests():
@@ -200,7 +255,7 @@ def read_history(repo: Repo, config: Config) -> tuple[HistoryFacts, list[Integra
         integrations=[fact for run in runs for fact in run.lanes],
         gate_runs=_gate_runs(repo),
         escalations=escalations,
-        holds=_holds(repo, config, registry),
+        holds=holds,
     )
     return facts, runs
 
@@ -235,8 +290,6 @@ def read_events(repo: Repo, config: Config, runs: list[IntegrationRun]) -> list[
 
 def lock_rows(repo: Repo, config: Config) -> list[dict[str, str]]:
     """The ledger's lock history then its live locks, oldest first, for the report."""
-    from lanewarden.domain.times import format_time
-
     registry = RegistryStore(repo, config).read()
     rows = [
         {

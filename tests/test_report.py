@@ -137,3 +137,26 @@ def test_the_report_in_a_real_browser(report: tuple[Path, Path, dict], tmp_path:
     assert console_messages(done.stderr) == []
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 10_000  # a page was drawn, not a blank
+
+
+def test_an_empty_run_still_makes_a_page_and_bad_targets_are_bad_input(
+    repo: Path, tmp_path: Path
+) -> None:
+    assert lanewarden(repo, "init").returncode == 0
+    target = tmp_path / "empty report.html"  # a space in the name
+    done = lanewarden(repo, "report", "--html", str(target))
+    assert done.returncode == 0, done.stderr
+    page = read_page(target.read_text(encoding="utf-8"))
+    assert page.lanes == []
+    assert set(page.metrics) == {
+        "cycle_time_median_seconds",
+        "merge_conflict_rate",
+        "gate_pass_ratio",
+        "escalations_per_lane",
+        "rework_ratio",
+    }
+    for bad in (tmp_path, tmp_path / "missing" / "r.html"):
+        done = lanewarden(repo, "report", "--html", str(bad))
+        assert done.returncode == 2
+        assert "Traceback" not in done.stderr
+        assert str(bad.parent if bad.suffix else bad) in done.stderr

@@ -160,3 +160,30 @@ def test_an_empty_run_still_makes_a_page_and_bad_targets_are_bad_input(
         assert done.returncode == 2
         assert "Traceback" not in done.stderr
         assert str(bad.parent if bad.suffix else bad) in done.stderr
+
+
+def _luminance(colour: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG contrast ratio of two #rrggbb colours."""
+    high, low = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_colours_keep_their_contrast() -> None:
+    from lanewarden.cli.report_html import _CSS, STATE_COLOURS
+
+    assert contrast("#000000", "#ffffff") == 21.0  # the formula, on the one known case
+    for state, colour in STATE_COLOURS.items():
+        assert contrast(colour, "#ffffff") >= 3.0, state  # graphics against the page
+    # every text colour of the style sheet against white and the table headers' grey
+    for colour in set(re.findall(r"(?<![-\w])color:\s*(#[0-9a-f]{6})", _CSS)):
+        assert contrast(colour, "#ffffff") >= 4.5, colour
+        assert contrast(colour, "#f2f2f2") >= 4.5, colour

@@ -145,7 +145,7 @@ def test_csv_and_text_carry_the_same_numbers(run: tuple[Path, dict[str, datetime
     text = lanewarden(repo, "metrics").stdout
     assert "median 2h30m, p90 3h30m over 7 lanes" in text
     assert "28.6% (2 of 7 integrated lanes)" in text
-    assert "hotspot docs/guide.md: 2 holds by L-001, L-006" in text
+    assert "docs/guide.md: 2 holds by L-001, L-006" in text
 
 
 def test_since_window(run: tuple[Path, dict[str, datetime]]) -> None:

@@ -125,16 +125,22 @@ def _print_text(body: dict[str, Any], metrics: Metrics) -> None:
             f"  gate {gate:<{width - 5}}  {counts['runs_passed']}/{counts['runs']} runs, "
             f"{counts['trees_passed']}/{counts['trees']} trees passed"
         )
+    if metrics.lane_size["per_lane"]:
+        print("size and cycle time per integrated lane:")
     for row in metrics.lane_size["per_lane"]:
         print(
             f"  {row['lane']:<{width}}  {row['files']} files, {row['lines']} lines, cycle "
             f"{duration_words(row['cycle_seconds'])}{', conflict' if row['conflicted'] else ''}"
         )
+    if metrics.hotspot_contention:
+        print("hotspot contention (holds and time held):")
     for hotspot, row in metrics.hotspot_contention.items():
         print(
-            f"  hotspot {hotspot}: {row['holds']} holds by {', '.join(row['lanes'])}, "
+            f"  {hotspot}: {row['holds']} holds by {', '.join(row['lanes'])}, "
             f"held {duration_words(row['held_seconds'])}"
         )
+    if body["trend"]:
+        print("trend per wave:")
     for point in body["trend"]:
         print(
             f"  wave {point['wave']}: cycle {duration_words(point['cycle_time_median_seconds'])}, "

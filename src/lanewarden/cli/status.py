@@ -261,6 +261,9 @@ def _print(body: dict[str, Any], colour: bool) -> None:
     print(f"\nActive lanes ({len(body['lanes'])}):")
     if not body["lanes"]:
         print("  none")
+    else:
+        head = f"  {'lane':<8} {'state':<10} {'owner':<10} {'scope':<28} {'time left':<10} "
+        print(paint(head + "last seen  evidence", "1"))
     for row in body["lanes"]:
         left = row["seconds_left"]
         time_left = duration_words(left) + " left" if left > 0 else paint("expired", "31")

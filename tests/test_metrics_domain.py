@@ -164,3 +164,18 @@ def test_empty_history_has_no_ratio_rather_than_a_made_up_zero() -> None:
     assert m["gate_pass_ratio"]["overall"]["by_runs"] is None
     assert m["rework"]["lines_ratio"] is None
     assert m["hotspot_contention"] == {}
+
+
+def test_a_lane_handed_off_twice_was_reopened() -> None:
+    facts = HistoryFacts(
+        starts=FACTS.starts,
+        integrations=FACTS.integrations,
+        handoffs={"A": [t("10:30")], "C": [t("11:00"), t("12:00")]},
+    )
+    rework = compute(facts, Window(), AT).to_json()["rework"]
+    # B and D from the integration records, C from its second handoff; A handed off once
+    assert rework["reopened_lanes"] == ["B", "C", "D"]
+    assert rework["reopened_ratio"] == 0.75
+    # since 11:30 only C's second handoff is in the window: one handoff is no reopening
+    later = compute(facts, Window(since=t("11:30")), AT).to_json()["rework"]
+    assert "C" not in later["reopened_lanes"]

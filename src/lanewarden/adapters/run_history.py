@@ -231,10 +231,12 @@ def read_history(repo: Repo, config: Config) -> tuple[HistoryFacts, list[Integra
     """Every fact the metrics read, and the integration runs they came from."""
     store = LaneStore(repo)
     starts = {}
+    handoffs = {}
     for lane_id in store.lane_ids():
         record = store.read_lane(lane_id)
         if record is not None:
             starts[lane_id] = LaneStart(lane_id, record.started)
+        handoffs[lane_id] = [h.time for h in store.handoffs(lane_id)]
     lock_starts, holds = _ledger_facts(repo, config)
     runs = read_runs(repo)
     for run in runs:
@@ -256,6 +258,7 @@ def read_history(repo: Repo, config: Config) -> tuple[HistoryFacts, list[Integra
         gate_runs=_gate_runs(repo),
         escalations=escalations,
         holds=holds,
+        handoffs=handoffs,
     )
     return facts, runs
 

@@ -12,7 +12,7 @@ out in docs/metrics.md.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -102,6 +102,8 @@ class HistoryFacts:
     gate_runs: Sequence[GateRun] = ()
     escalations: Sequence[EscalationFact] = ()
     holds: Sequence[HotspotHold] = ()
+    # lane -> times of its handoffs: a lane handed off twice was reopened in between
+    handoffs: Mapping[str, Sequence[datetime]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,7 @@ def _select(facts: HistoryFacts, window: Window, at: datetime) -> tuple[HistoryF
                 gate_runs=[g for g in facts.gate_runs if g.lane in lanes],
                 escalations=[e for e in facts.escalations if e.lane in lanes],
                 holds=[h for h in facts.holds if h.lane in lanes],
+                handoffs={k: v for k, v in facts.handoffs.items() if k in lanes},
             ),
             lanes,
         )
@@ -217,6 +220,7 @@ def _select(facts: HistoryFacts, window: Window, at: datetime) -> tuple[HistoryF
         gate_runs=[g for g in facts.gate_runs if g.time >= since],
         escalations=[e for e in facts.escalations if e.requested >= since],
         holds=[h for h in facts.holds if (h.end or at) >= since],
+        handoffs={k: [t for t in v if t >= since] for k, v in facts.handoffs.items()},
     )
     return selected, {s.lane for s in starts} | {f.lane for f in integrations}
 
@@ -321,6 +325,7 @@ def _approval_blocks(facts: HistoryFacts, lanes: set[str], at: datetime) -> dict
 
 def _rework(facts: HistoryFacts, lanes: set[str]) -> dict[str, Any]:
     reopened = {f.lane for f in facts.integrations if f.outcome in ("reopened", "reverted")}
+    reopened |= {lane for lane, times in facts.handoffs.items() if len(times) > 1 and lane in lanes}
     integrated_lines = sum(f.lines for f in facts.integrations if f.outcome == "integrated")
     reverted_lines = sum(f.lines for f in facts.integrations if f.outcome == "reverted")
     return {

@@ -218,6 +218,12 @@ def main() -> int:
         print()
         sys.stdout.flush()
         subprocess.run([PYTHON, str(plugin)], check=True)
+    # status and metrics: their own section of benchmarks/README.md
+    print()
+    sys.stdout.flush()
+    subprocess.run(
+        [PYTHON, str(HERE / "run_bench.py"), "--runs", str(max(5, runs // 2))], check=True
+    )
     return 0
 
 

@@ -257,6 +257,23 @@ def _escalate(parser: _Parser) -> None:
     parser.add_argument("--prefix", help="the command prefix to approve (default: the command)")
 
 
+def _status(parser: _Parser) -> None:
+    _leaf(parser, "lanewarden.cli.status")
+
+
+def _metrics(parser: _Parser) -> None:
+    _leaf(parser, "lanewarden.cli.metrics")
+    window = parser.add_mutually_exclusive_group()
+    window.add_argument("--since", metavar="WHEN", help="a duration back from now (7d) or a time")
+    window.add_argument("--wave", type=int, metavar="N", help="only integration wave N")
+    parser.add_argument("--csv", action="store_true", help="print metric,value rows")
+
+
+def _report(parser: _Parser) -> None:
+    _leaf(parser, "lanewarden.cli.report")
+    parser.add_argument("--html", required=True, metavar="FILE", help="write the report here")
+
+
 _COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "init": (
         "scaffold configuration, the policy file, the ledger and the decision register",
@@ -276,6 +293,9 @@ _COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "hooks": ("manage installed git hooks", _hooks),
     "lane": ("a lane from assignment to handoff", _lane),
     "escalate": ("ask the orchestrator to approve a blocked command (worker)", _escalate),
+    "status": ("where the whole run stands, on one screen", _status),
+    "metrics": ("the run's throughput metrics, from recorded facts", _metrics),
+    "report": ("write the run's report as one self-contained HTML file", _report),
 }
 
 

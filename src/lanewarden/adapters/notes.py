@@ -18,6 +18,7 @@ from typing import Any
 from lanewarden.adapters.evidence_store import evidence_dir, read_evidence
 from lanewarden.adapters.git import Repo
 from lanewarden.domain.evidence import Evidence
+from lanewarden.domain.json_input import load_json
 from lanewarden.errors import InputError
 
 __all__ = [
@@ -69,9 +70,11 @@ def note_records(repo: Repo, tree: str) -> list[Evidence]:
     for number, line in enumerate(_note_lines(repo, tree), start=1):
         where = f"git notes --ref={NOTES_REF} show {tree}"
         try:
-            data = json.loads(line)
-        except ValueError:
-            raise InputError("an evidence note line is not JSON", path=where, line=number) from None
+            data = load_json(line)
+        except ValueError as e:
+            raise InputError(
+                f"an evidence note line is not a record: {e}", path=where, line=number
+            ) from None
         records.append(Evidence.from_json(data, path=where))
     return records
 
@@ -85,7 +88,7 @@ def _local_lines(folder: Path) -> list[str]:
     lines = []
     for path in sorted(folder.glob("gate-*.json")):
         try:
-            data: Any = json.loads(path.read_bytes())
+            data: Any = load_json(path.read_bytes())
         except (OSError, ValueError) as e:
             raise InputError(f"unreadable evidence record: {e}", path=path) from None
         Evidence.from_json(data, path=str(path))  # validate before it travels

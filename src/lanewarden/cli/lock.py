@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
 from lanewarden.adapters.config import Config
-from lanewarden.adapters.registry_store import LedgerTampered, RegistryStore
+from lanewarden.adapters.registry_store import RegistryStore
 from lanewarden.cli.context import Context
 from lanewarden.cli.output import emit_json, report
 from lanewarden.domain.locks import Lock, check_lock_id, lifetime_violation
@@ -73,19 +72,6 @@ def _known(store: RegistryStore, lock_id: str, registry: LockRegistry) -> Lock:
     )
 
 
-def _refusing_tampered(command: Callable[[argparse.Namespace], int]) -> Callable[..., int]:
-    """Run a command that writes the ledger; a hand-edited table refuses it (exit 1)."""
-
-    @functools.wraps(command)
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args)
-        except LedgerTampered as e:
-            return report(e.violations, as_json=args.json, ok_text="")
-
-    return run
-
-
 def _refuse_role(ctx: Context, action: str, as_json: bool, what: str = "") -> int | None:
     """Only the orchestrator (or integrator) writes the single-writer ledger."""
     if ctx.identity.may_write_ledger:
@@ -108,7 +94,6 @@ def _done(as_json: bool, text: str, body: dict[str, object]) -> int:
     return 0
 
 
-@_refusing_tampered
 def acquire(args: argparse.Namespace) -> int:
     ctx = Context.load()
     lock = take_lock(
@@ -248,7 +233,6 @@ def heartbeat(args: argparse.Namespace) -> int:
     )
 
 
-@_refusing_tampered
 def release(args: argparse.Namespace) -> int:
     ctx = Context.load()
     lock_id = _lock_id(args.lock_id)
@@ -267,7 +251,6 @@ def release(args: argparse.Namespace) -> int:
     )
 
 
-@_refusing_tampered
 def reclaim(args: argparse.Namespace) -> int:
     ctx = Context.load()
     lock_id = _lock_id(args.lock_id)

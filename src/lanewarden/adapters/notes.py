@@ -5,6 +5,11 @@ Notes from elsewhere are merged with git's ``cat_sort_uniq`` strategy, which
 keeps the union of the lines, so two people recording evidence at once never
 overwrite each other. CI fetches the notes and checks what the integrator
 recorded (``verify --require-evidence``).
+
+Lane handoff records travel the same way, as notes on the lanes' tips under
+``refs/notes/lanewarden-handoff``. A handoff note is Markdown, whose lines
+must keep their order: two different notes for one commit are merged with
+git's ``union`` strategy (both records, one after the other), never sorted.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from lanewarden.domain.json_input import load_json
 from lanewarden.errors import InputError
 
 __all__ = [
+    "HANDOFF_NOTES_REF",
     "NOTES_REF",
     "all_evidence",
     "export_evidence",
@@ -31,7 +37,9 @@ __all__ = [
 ]
 
 NOTES_REF = "refs/notes/lanewarden"
-_FETCHED = "refs/lanewarden/notes-fetched"
+HANDOFF_NOTES_REF = "refs/notes/lanewarden-handoff"
+_FETCHED = {NOTES_REF: "refs/lanewarden/notes-fetched"}
+_STRATEGY = {NOTES_REF: "cat_sort_uniq", HANDOFF_NOTES_REF: "union"}
 # Committing a notes merge needs an identity; CI machines often have none.
 _IDENTITY = {
     "GIT_AUTHOR_NAME": "lanewarden",
@@ -118,52 +126,46 @@ def export_evidence(repo: Repo) -> int:
     return changed
 
 
-def fetch_notes(repo: Repo, remote: str) -> bool:
-    """Fetch the remote's evidence notes and merge them in; False when it has none."""
-    done = _git(repo, "fetch", "--quiet", remote, f"+{NOTES_REF}:{_FETCHED}")
+def fetch_notes(repo: Repo, remote: str, ref: str = NOTES_REF) -> bool:
+    """Fetch the remote's notes under ``ref`` and merge them in; False when it has none."""
+    fetched = _FETCHED.get(ref, f"refs/lanewarden/notes-fetched-{ref.rsplit('/', 1)[-1]}")
+    done = _git(repo, "fetch", "--quiet", remote, f"+{ref}:{fetched}")
     if done.returncode != 0:
         message = os.fsdecode(done.stderr)
         if "couldn't find remote ref" in message:
             return False
         _check(done, "git fetch")
     try:
-        has_local = _git(repo, "rev-parse", "--verify", "--quiet", NOTES_REF).returncode == 0
+        has_local = _git(repo, "rev-parse", "--verify", "--quiet", ref).returncode == 0
         if has_local:
             merge = _git(
-                repo,
-                "notes",
-                f"--ref={NOTES_REF}",
-                "merge",
-                "--quiet",
-                "-s",
-                "cat_sort_uniq",
-                _FETCHED,
+                repo, "notes", f"--ref={ref}", "merge", "--quiet", "-s", _STRATEGY[ref], fetched
             )
             _check(merge, "git notes merge")
         else:
-            _check(_git(repo, "update-ref", NOTES_REF, _FETCHED), "git update-ref")
+            _check(_git(repo, "update-ref", ref, fetched), "git update-ref")
     finally:
-        _git(repo, "update-ref", "-d", _FETCHED)
+        _git(repo, "update-ref", "-d", fetched)
     return True
 
 
-def push_notes(repo: Repo, remote: str, *, attempts: int = 3) -> bool:
+def push_notes(repo: Repo, remote: str, *, ref: str = NOTES_REF, attempts: int = 3) -> bool:
     """Merge the remote's notes, then push ours; retried when someone pushed in between.
 
-    Returns False when there is nothing to push (no evidence recorded anywhere).
+    Returns False when there is nothing to push (no such notes recorded anywhere).
     """
     for _ in range(attempts):
-        fetch_notes(repo, remote)
-        if _git(repo, "rev-parse", "--verify", "--quiet", NOTES_REF).returncode != 0:
+        fetch_notes(repo, remote, ref)
+        if _git(repo, "rev-parse", "--verify", "--quiet", ref).returncode != 0:
             return False
-        done = _git(repo, "push", "--quiet", remote, f"{NOTES_REF}:{NOTES_REF}")
+        done = _git(repo, "push", "--quiet", remote, f"{ref}:{ref}")
         if done.returncode == 0:
             return True
         message = os.fsdecode(done.stderr)
         if "rejected" not in message and "fetch first" not in message:
             _check(done, "git push")
     raise InputError(
-        f"could not push {NOTES_REF} to {remote}: it kept changing",
+        f"could not push {ref} to {remote}: it kept changing",
         hint="run `lanewarden evidence push` again",
     )
 

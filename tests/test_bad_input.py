@@ -449,6 +449,18 @@ CASES = [
         setup=_link("PLAN.md", "PLAN.md"),
     ),
     Case(
+        "init over a decision register folder",
+        ("init",),
+        ("DECISIONS.md", "folder"),
+        setup=_folder("DECISIONS.md"),
+    ),
+    Case(
+        "init over a decision register link loop",
+        ("init",),
+        ("DECISIONS.md",),
+        setup=_link("DECISIONS.md", "DECISIONS.md"),
+    ),
+    Case(
         "audit log not JSON",
         ("audit", "verify"),
         ("audit.log:1",),

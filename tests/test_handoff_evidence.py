@@ -131,3 +131,12 @@ def test_evidence_push_and_fetch_carry_the_handoff_notes(lane: Path, tmp_path: P
     assert "Risks: second" in merged
     assert "Reviewed: yes" in merged
     assert merged.index("Lane: L-001") < merged.index("Commit:")
+
+
+def test_the_workers_brief_names_the_gate_run_a_handoff_takes(lane: Path) -> None:
+    base = lane_base(lane, "L-001")
+    brief = lanewarden(lane, "lane", "brief", "L-001")
+    assert brief.returncode == 0, brief.stderr
+    assert f"`python -m pytest --lw-since {base} --lw-gate 2`" in brief.stdout
+    data = json.loads(lanewarden(lane, "lane", "brief", "L-001", "--json").stdout)
+    assert f"--lw-since {base}" in json.dumps(data)

@@ -488,6 +488,13 @@ CASES = [
         codes=(0,),
     ),
     Case(
+        "ledger digest nested too deeply",
+        ("lock", "check"),
+        ("ledger-tampered", "accept-edit"),
+        setup=_state("ledger.digest", DEEP_JSON),
+        codes=(1,),
+    ),
+    Case(
         "audit log nested too deeply",
         ("audit", "verify"),
         ("audit-tampered", "audit.log:1"),

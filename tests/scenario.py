@@ -185,3 +185,22 @@ def record_evidence(repo: Path, rev: str, gate: str) -> None:
         Repo.discover(repo),
         Evidence(gate=gate, status="passed", tree=tree, time="2026-11-28T10:00:00.000000Z"),
     )
+
+
+def lane_base(repo: Path, lane: str) -> str:
+    """The commit lane ``lane`` started from (``lane resume --json``)."""
+    done = lanewarden(repo, "lane", "resume", lane, "--json")
+    assert done.returncode == 0, done.stderr
+    return str(json.loads(done.stdout)["base"])
+
+
+def lane_gate_2(where: Path, base: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Gate 2 on a lane's whole change since ``base``, the run a handoff asks for."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *QUIET, "--lw-since", base, "--lw-gate", "2"],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        check=False,
+    )

@@ -253,7 +253,24 @@ def test_gate_2_with_a_selection_other_than_changed_is_narrowed(monorepo: Pytest
     monorepo.run("--lw-package", "gamma", "--lw-gate", "2")
     record = latest(monorepo)
     assert record["status"] == "narrowed"
-    assert "gate 2 selects with --lw-changed alone (this run: package gamma)" in reasons(record)
+    assert "gate 2 selects with --lw-changed or --lw-since REF alone (this run: package gamma)" in (
+        reasons(record)
+    )
+
+
+def test_gate_2_since_a_base_selects_a_committed_change(monorepo: PytestRepo) -> None:
+    base = git(monorepo.root, "rev-parse", "HEAD").strip()
+    monorepo.write({"packages/alpha/src/alpha/__init__.py": "X = 1\n"})
+    monorepo.commit("alpha")
+    monorepo.run("--lw-changed", "--lw-gate", "2")  # a clean tree: nothing changed, nothing run
+    empty = latest(monorepo)
+    assert empty["touched_files"] == []
+    assert empty["counts"] == {"deselected": 0}
+    monorepo.run("--lw-since", base, "--lw-gate", "2")
+    record = latest(monorepo)
+    assert record["status"] == "passed", reasons(record)
+    assert record["touched_files"] == ["packages/alpha/src/alpha/__init__.py"]
+    assert record["counts"] == {"passed": 1, "deselected": 0}
 
 
 def test_gate_2_as_lanewarden_selects_passes(monorepo: PytestRepo) -> None:

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from conftest import Cli, git, write
-from scenario import ORCHESTRATOR, as_worker, configure, make_parallel_ready, start_lane
+from scenario import (
+    ORCHESTRATOR,
+    as_worker,
+    configure,
+    lane_base,
+    lane_gate_2,
+    make_parallel_ready,
+    start_lane,
+)
 
 INTEGRATOR = {"LANEWARDEN_ROLE": "integrator"}
 GATES = '\n[gates]\n"2" = ["test ! -e src/app/BROKEN"]\n'
@@ -269,7 +277,7 @@ def test_handoff_refuses_naming_each_missing_item(cli: Cli, ready: Path) -> None
     assert "escalation 1 (rm -rf build) is not answered" in messages
     assert len(messages) == 3
     fixes = " ".join(v["fix"] for v in done.json["violations"])
-    assert "lanewarden gate run 2" in fixes
+    assert f"python -m pytest --lw-since {lane_base(ready, 'L-001')} --lw-gate 2" in fixes
     assert "--met 'docs updated'" in fixes
     assert "approve --request 1" in fixes
     # An unknown criterion is bad input.
@@ -293,7 +301,7 @@ def test_handoff_refuses_failing_evidence_and_an_out_of_scope_commit(cli: Cli, r
     write(ready, "docs/guide.md", "outside\n")
     git(ready, "add", "docs/guide.md")
     git(ready, "commit", "-qm", "docs", "--trailer", "Lane: L-001", env=INTEGRATOR)
-    assert cli(ready, "gate", "run", "2", **worker).code == 0
+    assert lane_gate_2(ready, lane_base(ready, "L-001"), worker).returncode == 0
     done = cli(ready, "lane", "handoff", "L-001", "--json", **worker)
     assert done.code == 1
     [violation] = done.json["violations"]
@@ -308,7 +316,8 @@ def test_handoff_prints_the_record_stores_it_and_notes_the_tip(cli: Cli, ready: 
     lane_commit(ready, "L-001", "src/app/models.py")
     tip = lane_commit(ready, "L-001", "src/app/views.py")
     cli(ready, "lane", "checkpoint", "L-001", "--done", "all", "--next", "handoff", **worker)
-    assert cli(ready, "gate", "run", "2", **worker).code == 0
+    base = lane_base(ready, "L-001")
+    assert lane_gate_2(ready, base, worker).returncode == 0
     done = cli(
         ready, "lane", "handoff", "L-001", "--met", "focus works", "--risk", "none known", **worker
     )
@@ -323,7 +332,8 @@ def test_handoff_prints_the_record_stores_it_and_notes_the_tip(cli: Cli, ready: 
         "- [x] focus works\n"
         "Architecture Compliance: no cross-layer boundary violations\n"
         "Doc/Comment Compliance: updated for touched declarations/non-obvious logic\n"
-        "Commands: lanewarden gate run 2\n"
+        f"Commands: pytest -p no:cacheprovider -p no:hypothesispytest --lw-since {base} "
+        "--lw-gate 2\n"
         "Result: pass\n"
         "Risks: none known\n"
         "Next: integrator apply + full wave gate\n"
@@ -338,7 +348,7 @@ def test_handoff_prints_the_record_stores_it_and_notes_the_tip(cli: Cli, ready: 
     # More work after the handoff reopens the lane; finishing after a handoff integrates it.
     lane_commit(ready, "L-001", "src/app/models.py", "again\n")
     assert state(cli, ready, "L-001") == "reopened"
-    assert cli(ready, "gate", "run", "2", **worker).code == 0
+    assert lane_gate_2(ready, base, worker).returncode == 0
     assert cli(ready, "lane", "handoff", "L-001", "--met", "1", **worker).code == 0
     assert cli(ready, "lane", "finish", "L-001", **ORCHESTRATOR).code == 0
     assert state(cli, ready, "L-001") == "integrated"
@@ -349,7 +359,7 @@ def test_evidence_for_an_earlier_tree_does_not_hand_off_a_later_one(cli: Cli, re
     commit_ledger(ready)
     worker = as_worker("L-001")
     lane_commit(ready, "L-001", "src/app/models.py")
-    assert cli(ready, "gate", "run", "2", **worker).code == 0
+    assert lane_gate_2(ready, lane_base(ready, "L-001"), worker).returncode == 0
     assert cli(ready, "lane", "handoff", "L-001", "--json", **worker).code == 0
     lane_commit(ready, "L-001", "src/app/views.py")  # gate 2 never ran on this tip
     done = cli(ready, "lane", "handoff", "L-001", "--json", **worker)
@@ -364,7 +374,7 @@ def test_paths_with_spaces_and_non_ascii_names_are_handed_off(cli: Cli, ready: P
     commit_ledger(ready)
     worker = as_worker("L-001")
     lane_commit(ready, "L-001", "src/app/naïve file.py")
-    assert cli(ready, "gate", "run", "2", **worker).code == 0
+    assert lane_gate_2(ready, lane_base(ready, "L-001"), worker).returncode == 0
     done = cli(ready, "lane", "handoff", "L-001", "--json", **worker)
     assert done.code == 0, done.err
     assert done.json["handoff"]["files"] == ["src/app/naïve file.py"]

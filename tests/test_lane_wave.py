@@ -16,7 +16,15 @@ from typing import Any
 import pytest
 
 from conftest import git, write
-from scenario import ORCHESTRATOR, configure, lanewarden, make_parallel_ready, start_lane
+from scenario import (
+    ORCHESTRATOR,
+    configure,
+    lane_base,
+    lane_gate_2,
+    lanewarden,
+    make_parallel_ready,
+    start_lane,
+)
 
 INTEGRATOR = {"LANEWARDEN_ROLE": "integrator"}
 GATES = '\n[gates]\n"2" = ["test -z \\"$(git ls-files \'*BROKEN\')\\""]\n'
@@ -67,7 +75,12 @@ class Wave:
             git(self.repo, "commit", "-qm", "ledger", env=INTEGRATOR)
 
     def gate(self, lane: str) -> int:
-        return lanewarden(self.where(lane), "gate", "run", "2", env=self.worker(lane)).returncode
+        """The configured gate 2, then (when it passes) gate 2 over the lane's whole change."""
+        code = lanewarden(self.where(lane), "gate", "run", "2", env=self.worker(lane)).returncode
+        if code != 0:
+            return code
+        base = lane_base(self.repo, lane)
+        return lane_gate_2(self.where(lane), base, self.worker(lane)).returncode
 
     def states(self) -> dict[str, str]:
         done = lanewarden(self.repo, "lane", "list", "--json")

@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from conftest import git, write
-from scenario import ORCHESTRATOR, configure, lanewarden, make_parallel_ready, start_lane
+from scenario import (
+    ORCHESTRATOR,
+    configure,
+    lane_base,
+    lane_gate_2,
+    lanewarden,
+    make_parallel_ready,
+    start_lane,
+)
 
 INTEGRATOR = {"LANEWARDEN_ROLE": "integrator"}
 GATES = '\n[gates]\n"2" = ["test ! -e src/app/BROKEN"]\n'
@@ -144,7 +152,7 @@ def test_handoff_runs_in_the_lanes_own_worktree(ready: Path) -> None:
     assert missing[0] == "uncommitted changes are not part of the handoff: src/app/views.py"
     assert missing[1].startswith("no gate 2 evidence for the tree handed off")
     (tree / "src/app/views.py").write_text("x\n")  # as it was
-    assert lanewarden(tree, "gate", "run", "2").returncode == 0
+    assert lane_gate_2(tree, lane_base(ready, "L-001"), {}).returncode == 0
     done = lanewarden(tree, "lane", "handoff", "L-001", "--met", "1")
     assert done.returncode == 0, done.stderr
     tip = git(tree, "rev-parse", "HEAD").strip()
@@ -162,7 +170,7 @@ def test_an_abandoned_lane_whose_commits_were_pruned_is_still_listed(ready: Path
     start_lane(ready, "L-001", "src/app/")
     tree = ready.parent / "repo-L-001"
     commit(tree, "src/app/models.py", "models")
-    assert lanewarden(tree, "gate", "run", "2").returncode == 0
+    assert lane_gate_2(tree, lane_base(ready, "L-001"), {}).returncode == 0
     assert lanewarden(tree, "lane", "handoff", "L-001").returncode == 0
     done = lanewarden(ready, "lane", "finish", "L-001", "--force", env=ORCHESTRATOR)
     assert done.returncode == 0, done.stderr
@@ -184,7 +192,7 @@ def test_worktree_paths_with_spaces_quotes_and_non_ascii_letters(ready: Path) ->
     tree = ready.parent / "lanes dir" / "repo ä L-001"
     name = 'src/app/my dir/naïve "q".py'
     commit(tree, name, "quoted")
-    assert lanewarden(tree, "gate", "run", "2").returncode == 0
+    assert lane_gate_2(tree, lane_base(ready, "L-001"), {}).returncode == 0
     done = lanewarden(tree, "lane", "handoff", "L-001", "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["handoff"]["files"] == [name]

@@ -94,9 +94,12 @@ def option_narrowing(config: pytest.Config, options: Options, gate: str) -> list
     reasons += _path_narrowing(config)
     modes = options.modes
     if gate == "2":
-        if modes and modes != ["changed"]:
+        # --lw-since REF selects as --lw-changed does, from the change since REF's merge
+        # base: the whole of a committed lane's change, where --lw-changed sees none.
+        if any(mode != "changed" and not mode.startswith("since ") for mode in modes):
             reasons.append(
-                f"gate 2 selects with --lw-changed alone (this run: {' + '.join(modes)})"
+                "gate 2 selects with --lw-changed or --lw-since REF alone (this run: "
+                f"{' + '.join(modes)})"
             )
         if options.no_dependents:
             reasons.append("--lw-no-dependents leaves out the packages importing the change")

@@ -30,7 +30,7 @@ from lanewarden.adapters.commits import is_ancestor
 from lanewarden.adapters.files import atomic_write, exclusive_lock
 from lanewarden.adapters.git import Repo
 from lanewarden.adapters.remote_ref import fetch_ref, push_ref
-from lanewarden.domain.audit import GENESIS, AuditEntry, parse_log, seal
+from lanewarden.domain.audit import GENESIS, AuditEntry, chain_problems, parse_log, seal
 from lanewarden.domain.audit_trail import Trail, TrailProblem
 from lanewarden.errors import InputError
 
@@ -116,6 +116,51 @@ class AuditLog:
             finally:
                 os.close(fd)
         return entry
+
+    def adopt(self, body: Mapping[str, Any]) -> tuple[AuditEntry, int]:
+        """Anchor a log written before anchors existed, ending it with ``body``.
+
+        Allowed only while there is no anchor and the log's own chain is
+        intact (else an input error: the caller checks both first and reports
+        them; this is the check under the lock). The anchor gets one commit
+        per entry, as if each had been anchored when written, so its history
+        verifies like any other. Returns the entry written and how many
+        entries were adopted before it.
+        """
+        with exclusive_lock(self._lock):
+            if anchor_commit(self.repo) is not None:
+                raise InputError(
+                    f"{ANCHOR_REF} exists: only a log that never had an anchor is adopted",
+                    hint="`lanewarden audit verify` says what is wrong with the trail",
+                )
+            data = self._bytes() or b""
+            entries = parse_log(data, where=str(self.path))
+            if not entries or chain_problems(entries):
+                raise InputError(
+                    "the audit log changed while it was being adopted",
+                    path=self.path,
+                    hint="run `lanewarden audit verify`, then `lanewarden audit anchor` again",
+                )
+            lines = data.split(b"\n")
+            anchor = None
+            for count, entry in enumerate(entries, start=1):
+                prefix = b"".join(line + b"\n" for line in lines[: entry.line])
+                anchor = move_anchor(self.repo, prefix, entries[:count], anchor)
+            if not data.endswith(b"\n"):
+                data += b"\n"
+            sealed = seal(body, entries[-1].hash)
+            entry = AuditEntry(line=entries[-1].line + 1, body=sealed)
+            line = _line(sealed)
+            move_anchor(self.repo, data + line, [*entries, entry], anchor)
+            if not self.path.read_bytes().endswith(b"\n"):
+                atomic_write(self.path, data)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+            try:
+                os.write(fd, line)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        return entry, len(entries)
 
     def _require_intact(self) -> None:
         problems = self.trail().problems

@@ -16,6 +16,7 @@ from pathlib import Path
 from lanewarden.adapters.files import atomic_write
 from lanewarden.adapters.git import Repo
 from lanewarden.domain.evidence import GATE_NAME, Evidence
+from lanewarden.domain.json_input import load_json
 from lanewarden.errors import InputError
 
 __all__ = ["evidence_dir", "read_evidence", "write_evidence"]
@@ -61,7 +62,7 @@ def read_evidence(repo: Repo, tree: str) -> list[Evidence]:
             continue  # atomic_write's temporary files, anything else
         path = folder / name
         try:
-            data = json.loads(path.read_bytes())
+            data = load_json(path.read_bytes())
         except ValueError as e:
             raise InputError(f"evidence record is not valid JSON: {e}", path=path) from None
         except OSError as e:

@@ -60,10 +60,10 @@ class HeartbeatStore:
         except OSError as e:
             _warn(path, f"cannot read it: {e.strerror}")
             return None
-        import json  # only when there is a heartbeat to read
+        from lanewarden.domain.json_input import load_json  # only when there is one to read
 
         try:
-            record = json.loads(data)
+            record = load_json(data)
             if record["owner"] != lock.owner or parse_time(record["start"]) != lock.start:
                 return None  # written for an earlier owner of this lock id
             return parse_time(record["heartbeat"]), parse_time(record["expires"])

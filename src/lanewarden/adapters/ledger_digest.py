@@ -46,12 +46,11 @@ class LedgerDigest:
 
     def recorded(self) -> list[Row] | None:
         """The recorded rows; None when there is no record, or one that does not verify."""
-        import json
-
+        from lanewarden.domain.json_input import load_json
         from lanewarden.domain.tampering import is_row_list
 
         try:
-            body = json.loads(self.path.read_bytes())
+            body = load_json(self.path.read_bytes())
         except (OSError, ValueError):
             return None
         if not isinstance(body, dict):

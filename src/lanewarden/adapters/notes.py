@@ -5,6 +5,11 @@ Notes from elsewhere are merged with git's ``cat_sort_uniq`` strategy, which
 keeps the union of the lines, so two people recording evidence at once never
 overwrite each other. CI fetches the notes and checks what the integrator
 recorded (``verify --require-evidence``).
+
+Lane handoff records travel the same way, as notes on the lanes' tips under
+``refs/notes/lanewarden-handoff``. A handoff note is Markdown, whose lines
+must keep their order: two different notes for one commit are merged with
+git's ``union`` strategy (both records, one after the other), never sorted.
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ from typing import Any
 from lanewarden.adapters.evidence_store import evidence_dir, read_evidence
 from lanewarden.adapters.git import Repo
 from lanewarden.domain.evidence import Evidence
+from lanewarden.domain.json_input import load_json
 from lanewarden.errors import InputError
 
 __all__ = [
+    "HANDOFF_NOTES_REF",
     "NOTES_REF",
     "all_evidence",
     "export_evidence",
@@ -30,7 +37,9 @@ __all__ = [
 ]
 
 NOTES_REF = "refs/notes/lanewarden"
-_FETCHED = "refs/lanewarden/notes-fetched"
+HANDOFF_NOTES_REF = "refs/notes/lanewarden-handoff"
+_FETCHED = {NOTES_REF: "refs/lanewarden/notes-fetched"}
+_STRATEGY = {NOTES_REF: "cat_sort_uniq", HANDOFF_NOTES_REF: "union"}
 # Committing a notes merge needs an identity; CI machines often have none.
 _IDENTITY = {
     "GIT_AUTHOR_NAME": "lanewarden",
@@ -69,9 +78,11 @@ def note_records(repo: Repo, tree: str) -> list[Evidence]:
     for number, line in enumerate(_note_lines(repo, tree), start=1):
         where = f"git notes --ref={NOTES_REF} show {tree}"
         try:
-            data = json.loads(line)
-        except ValueError:
-            raise InputError("an evidence note line is not JSON", path=where, line=number) from None
+            data = load_json(line)
+        except ValueError as e:
+            raise InputError(
+                f"an evidence note line is not a record: {e}", path=where, line=number
+            ) from None
         records.append(Evidence.from_json(data, path=where))
     return records
 
@@ -85,7 +96,7 @@ def _local_lines(folder: Path) -> list[str]:
     lines = []
     for path in sorted(folder.glob("gate-*.json")):
         try:
-            data: Any = json.loads(path.read_bytes())
+            data: Any = load_json(path.read_bytes())
         except (OSError, ValueError) as e:
             raise InputError(f"unreadable evidence record: {e}", path=path) from None
         Evidence.from_json(data, path=str(path))  # validate before it travels
@@ -115,52 +126,46 @@ def export_evidence(repo: Repo) -> int:
     return changed
 
 
-def fetch_notes(repo: Repo, remote: str) -> bool:
-    """Fetch the remote's evidence notes and merge them in; False when it has none."""
-    done = _git(repo, "fetch", "--quiet", remote, f"+{NOTES_REF}:{_FETCHED}")
+def fetch_notes(repo: Repo, remote: str, ref: str = NOTES_REF) -> bool:
+    """Fetch the remote's notes under ``ref`` and merge them in; False when it has none."""
+    fetched = _FETCHED.get(ref, f"refs/lanewarden/notes-fetched-{ref.rsplit('/', 1)[-1]}")
+    done = _git(repo, "fetch", "--quiet", remote, f"+{ref}:{fetched}")
     if done.returncode != 0:
         message = os.fsdecode(done.stderr)
         if "couldn't find remote ref" in message:
             return False
         _check(done, "git fetch")
     try:
-        has_local = _git(repo, "rev-parse", "--verify", "--quiet", NOTES_REF).returncode == 0
+        has_local = _git(repo, "rev-parse", "--verify", "--quiet", ref).returncode == 0
         if has_local:
             merge = _git(
-                repo,
-                "notes",
-                f"--ref={NOTES_REF}",
-                "merge",
-                "--quiet",
-                "-s",
-                "cat_sort_uniq",
-                _FETCHED,
+                repo, "notes", f"--ref={ref}", "merge", "--quiet", "-s", _STRATEGY[ref], fetched
             )
             _check(merge, "git notes merge")
         else:
-            _check(_git(repo, "update-ref", NOTES_REF, _FETCHED), "git update-ref")
+            _check(_git(repo, "update-ref", ref, fetched), "git update-ref")
     finally:
-        _git(repo, "update-ref", "-d", _FETCHED)
+        _git(repo, "update-ref", "-d", fetched)
     return True
 
 
-def push_notes(repo: Repo, remote: str, *, attempts: int = 3) -> bool:
+def push_notes(repo: Repo, remote: str, *, ref: str = NOTES_REF, attempts: int = 3) -> bool:
     """Merge the remote's notes, then push ours; retried when someone pushed in between.
 
-    Returns False when there is nothing to push (no evidence recorded anywhere).
+    Returns False when there is nothing to push (no such notes recorded anywhere).
     """
     for _ in range(attempts):
-        fetch_notes(repo, remote)
-        if _git(repo, "rev-parse", "--verify", "--quiet", NOTES_REF).returncode != 0:
+        fetch_notes(repo, remote, ref)
+        if _git(repo, "rev-parse", "--verify", "--quiet", ref).returncode != 0:
             return False
-        done = _git(repo, "push", "--quiet", remote, f"{NOTES_REF}:{NOTES_REF}")
+        done = _git(repo, "push", "--quiet", remote, f"{ref}:{ref}")
         if done.returncode == 0:
             return True
         message = os.fsdecode(done.stderr)
         if "rejected" not in message and "fetch first" not in message:
             _check(done, "git push")
     raise InputError(
-        f"could not push {NOTES_REF} to {remote}: it kept changing",
+        f"could not push {ref} to {remote}: it kept changing",
         hint="run `lanewarden evidence push` again",
     )
 

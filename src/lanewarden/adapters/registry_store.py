@@ -23,7 +23,7 @@ from lanewarden.adapters.registry_cache import ledger_key, load_locks, save_lock
 from lanewarden.domain.locks import Lock, ReleasedLock
 from lanewarden.domain.registry import LockRegistry, shell_quote
 from lanewarden.domain.violations import Violation
-from lanewarden.errors import InputError
+from lanewarden.errors import InputError, PolicyRefusal
 
 if TYPE_CHECKING:
     # Parsing Markdown is for a stale cache and for writes, never the hook's warm path.
@@ -230,12 +230,8 @@ class RegistryStore:
             return changes, self._record(ledger.text)
 
 
-class LedgerTampered(Exception):
-    """The lock table differs from lanewarden's record of its last write."""
-
-    def __init__(self, violations: list[Violation]) -> None:
-        super().__init__(violations[0].message)
-        self.violations = violations
+class LedgerTampered(PolicyRefusal):
+    """The lock table differs from lanewarden's record of its last write (exit 1)."""
 
 
 def _lock_records(registry: LockRegistry, parsed: LockRegistry, ledger: Ledger) -> list[LockRecord]:

@@ -75,9 +75,19 @@ def policy_path(config: Config) -> Path:
     """The policy file's path; refused (exit 2) when it leads outside the repository."""
     path = config.root / config.policy_file
     root = config.root.resolve()
-    if not path.resolve().is_relative_to(root):
+    try:
+        resolved = path.resolve(strict=True)
+    except FileNotFoundError:
+        resolved = path.resolve()  # a missing policy file is for the check to report
+    except (OSError, RuntimeError) as e:  # a symbolic link loop: RuntimeError before 3.13
         raise InputError(
-            f"policy file {config.policy_file} is outside the repository ({path.resolve()})",
+            f"cannot read the policy file: {getattr(e, 'strerror', None) or e}",
+            path=config.policy_file,
+            hint=f"make {config.policy_file} the policy file itself, or a link that reaches it",
+        ) from None
+    if not resolved.is_relative_to(root):
+        raise InputError(
+            f"policy file {config.policy_file} is outside the repository ({resolved})",
             path=config.source,
             hint="set policy_file to a file inside the repository",
         )

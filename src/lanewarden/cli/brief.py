@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         test_commands=_test_commands(main, covered),
         doc_policy=_doc_policy(main / ctx.config.policy_file),
         policy_file=ctx.config.policy_file,
+        base=record.base,
     )
     if args.json:
         emit_json({"ok": True, "brief": brief.to_json()})

@@ -25,7 +25,7 @@ from lanewarden.cli.lane_facts import (
     refuse_released,
     view,
 )
-from lanewarden.cli.lane_ledger import fold_ledger
+from lanewarden.cli.lane_ledger import fold_ledger, refuse_tampered_ledger
 from lanewarden.cli.output import emit_json, report
 from lanewarden.domain.lanes import DECISION_KIND, Request
 from lanewarden.domain.registry import shell_quote
@@ -122,6 +122,7 @@ def decide(args: argparse.Namespace) -> int:
         ttl = parse_duration(args.ttl) if args.ttl else DEFAULT_TTL
     except ValueError as e:
         raise InputError(f"--ttl: {e}") from None
+    refuse_tampered_ledger(ctx)  # the answer is folded into the ledger: check before recording
     at = now()
     granted = not args.deny
     entry = AuditLog(ctx.repo).append(

@@ -1,10 +1,22 @@
-"""``lanewarden evidence push|fetch [REMOTE]``: evidence as git notes that travel."""
+"""``lanewarden evidence push|fetch [REMOTE]``: evidence and handoffs as git notes that travel.
+
+Both carry the gate evidence notes (``refs/notes/lanewarden``) and the lane
+handoff notes (``refs/notes/lanewarden-handoff``), so an integrator or CI
+that fetches sees every record a lane's handoff was judged on, and the
+handoff itself.
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from lanewarden.adapters.notes import NOTES_REF, export_evidence, fetch_notes, push_notes
+from lanewarden.adapters.notes import (
+    HANDOFF_NOTES_REF,
+    NOTES_REF,
+    export_evidence,
+    fetch_notes,
+    push_notes,
+)
 from lanewarden.cli.context import Context
 from lanewarden.cli.output import emit_json
 
@@ -12,35 +24,57 @@ __all__ = ["fetch", "push"]
 
 
 def push(args: argparse.Namespace) -> int:
-    """Copy local evidence into notes, merge the remote's, and push them."""
+    """Copy local evidence into notes, merge the remote's, and push them with the handoffs."""
     repo = Context.load().repo
     changed = export_evidence(repo)
     pushed = push_notes(repo, args.remote)
+    handoffs = push_notes(repo, args.remote, ref=HANDOFF_NOTES_REF)
     if args.json:
         emit_json(
             {
                 "ok": True,
                 "notes_changed": changed,
                 "pushed": pushed,
+                "handoffs_pushed": handoffs,
                 "remote": args.remote,
                 "ref": NOTES_REF,
+                "refs": [
+                    ref
+                    for ref, done in ((NOTES_REF, pushed), (HANDOFF_NOTES_REF, handoffs))
+                    if done
+                ],
             }
         )
-    elif pushed:
+        return 0
+    if pushed:
         print(f"lanewarden: {changed} tree note(s) updated; {NOTES_REF} pushed to {args.remote}")
     else:
         print("lanewarden: no evidence recorded yet: nothing to push (run `lanewarden gate run`)")
+    if handoffs:
+        print(f"lanewarden: {HANDOFF_NOTES_REF} pushed to {args.remote}")
     return 0
 
 
 def fetch(args: argparse.Namespace) -> int:
-    """Fetch the remote's evidence notes and merge them into ours (union of records)."""
+    """Fetch the remote's evidence and handoff notes and merge them into ours."""
     repo = Context.load().repo
     found = fetch_notes(repo, args.remote)
+    handoffs = fetch_notes(repo, args.remote, HANDOFF_NOTES_REF)
     if args.json:
-        emit_json({"ok": True, "fetched": found, "remote": args.remote, "ref": NOTES_REF})
-    elif found:
+        emit_json(
+            {
+                "ok": True,
+                "fetched": found,
+                "handoffs_fetched": handoffs,
+                "remote": args.remote,
+                "ref": NOTES_REF,
+            }
+        )
+        return 0
+    if found:
         print(f"lanewarden: merged {NOTES_REF} from {args.remote}")
     else:
         print(f"lanewarden: {args.remote} has no {NOTES_REF} yet")
+    if handoffs:
+        print(f"lanewarden: merged {HANDOFF_NOTES_REF} from {args.remote}")
     return 0

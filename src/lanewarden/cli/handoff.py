@@ -1,7 +1,9 @@
 """``lanewarden lane handoff``: the record that proves a lane done, built from facts.
 
 It refuses (exit 1, one ``handoff-incomplete`` violation per missing item)
-until gate 2 passed on exactly the tree handed off, every lane commit stays
+until gate 2 passed on exactly the tree handed off with a selection that
+started from every file of the lane's change (local records and records that
+arrived as git notes both count), every lane commit stays
 in its scope, every acceptance criterion is marked ``--met``, and no
 escalation waits for an answer. The record goes to the lane's folder in the
 common git dir and, as a git note (``refs/notes/lanewarden-handoff``), onto
@@ -14,7 +16,10 @@ from __future__ import annotations
 import argparse
 
 from lanewarden.adapters.changes import changed_files
+from lanewarden.adapters.commits import PINNED_CONFIG, TREE_DIFF_ARGS
+from lanewarden.adapters.git import split_z
 from lanewarden.adapters.lane_store import LaneStore
+from lanewarden.adapters.notes import HANDOFF_NOTES_REF, all_evidence
 from lanewarden.adapters.registry_store import RegistryStore
 from lanewarden.cli.context import Context
 from lanewarden.cli.lane_facts import (
@@ -26,7 +31,12 @@ from lanewarden.cli.lane_facts import (
     view,
 )
 from lanewarden.cli.output import emit_json, report
-from lanewarden.domain.handoff import HANDOFF_GATE, marked_criteria, missing_items
+from lanewarden.domain.handoff import (
+    HANDOFF_GATE,
+    covering_evidence,
+    marked_criteria,
+    missing_items,
+)
 from lanewarden.domain.lane_paths import lane_path_violations
 from lanewarden.domain.lanes import Handoff
 from lanewarden.domain.registry import shell_quote
@@ -36,7 +46,7 @@ from lanewarden.errors import InputError
 
 __all__ = ["NOTES_REF", "run"]
 
-NOTES_REF = "refs/notes/lanewarden-handoff"
+NOTES_REF = HANDOFF_NOTES_REF
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,7 +98,11 @@ def run(args: argparse.Namespace) -> int:
             where=f"commit {commit.short}: ",
         )
     ]
-    evidence = lane.evidence.get(HANDOFF_GATE)
+    files = sorted({path for commit in lane.commits for path in commit.paths})
+    # A file the lane changed and changed back is no change to test.
+    changed = [path for path in files if path in _changed_since(ctx, record.base, lane.facts.tip)]
+    # Evidence recorded here, and evidence that arrived as git notes (`evidence fetch`).
+    evidence = covering_evidence(all_evidence(ctx.repo, tree), changed)
     missing = missing_items(
         lane_id=lane_id,
         tree=tree,
@@ -98,12 +112,13 @@ def run(args: argparse.Namespace) -> int:
         marked=marked,
         pending=lane.facts.pending,
         uncommitted=uncommitted,
+        changed=changed,
+        base=record.base,
     )
     if missing:
         return report(missing, as_json=args.json, ok_text="")
     assert evidence is not None
     last = lane.last_checkpoint
-    files = sorted({path for commit in lane.commits for path in commit.paths})
     at = now()
 
     def make(number: int) -> Handoff:
@@ -132,6 +147,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(text, end="")
     return 0
+
+
+def _changed_since(ctx: Context, base: str, tip: str) -> set[str]:
+    """The paths whose content differs between ``base`` and ``tip``."""
+    out = ctx.repo.git(*PINNED_CONFIG, "diff-tree", *TREE_DIFF_ARGS, base, tip)
+    return set(split_z(out))
 
 
 def _attach_note(ctx: Context, commit: str, text: str) -> None:

@@ -29,6 +29,7 @@ from lanewarden.domain.policies.completion import (
 )
 from lanewarden.domain.policies.document import PolicyDocument
 from lanewarden.domain.policies.worklog import check_worklog_split, declaration_text
+from lanewarden.domain.registry import shell_quote
 from lanewarden.errors import InputError
 
 if TYPE_CHECKING:
@@ -96,20 +97,45 @@ def scaffold(repo: Repo, *, plugin_manager: pluggy.PluginManager | None = None) 
         config = load_config(repo.root)
         # Read and judge the policy file first: bad input must leave every file alone.
         policy_update = _policy_update(config, result, plugin_manager)
+        missing = [r for r in dict.fromkeys(config.decision_registers) if _to_create(config, r)]
         if config.source is None:
             _write_config(config, result)
         with exclusive_lock(repo.state_dir / "ledger.lock"):
             _scaffold_ledger(config, result)
-        for register in dict.fromkeys(config.decision_registers):
-            path = config.root / register
-            if not path.exists():
-                atomic_write(path, _REGISTER_TEXT.format(ledger=config.ledger))
-                result.created.append(register)
+        for register in missing:
+            atomic_write(config.root / register, _REGISTER_TEXT.format(ledger=config.ledger))
+            result.created.append(register)
         if policy_update is not None:
             exists, text = policy_update
             atomic_write(policy_path(config), text)
             (result.changed if exists else result.created).append(config.policy_file)
     return result
+
+
+def _to_create(config: Config, register: str) -> bool:
+    """Whether decision register ``register`` is missing; one that is no file is bad input."""
+    import stat
+
+    path = config.root / register
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return True
+    except OSError as e:  # a link loop, no permission
+        raise InputError(
+            f"cannot read the decision register: {e.strerror}",
+            path=register,
+            hint=f"make {register} a file (or a link to one), or name another file in "
+            "`decision_registers`",
+        ) from None
+    if not stat.S_ISREG(mode):
+        raise InputError(
+            "the decision register is a folder (or another non-file), not a file",
+            path=register,
+            hint=f"move it away (`mv {shell_quote(register)} {shell_quote(register + '.old')}`) "
+            "and run `lanewarden init` again, or name another file in `decision_registers`",
+        )
+    return False
 
 
 def _write_config(config: Config, result: ScaffoldResult) -> None:

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 from lanewarden.adapters.files import atomic_write, exclusive_lock, read_text
 from lanewarden.adapters.lane_store import LaneStore
-from lanewarden.adapters.registry_store import RegistryStore
+from lanewarden.adapters.registry_store import LedgerTampered, RegistryStore
 from lanewarden.cli.context import Context
 from lanewarden.cli.lane_facts import read_decisions
 from lanewarden.domain.lanes import Checkpoint, Decision, Request
 from lanewarden.domain.ledger_sections import CHECKPOINTS, FAILURES, Entry, fold_entries
 from lanewarden.domain.times import format_time
 
-__all__ = ["checkpoint_entry", "failure_entries", "fold_ledger", "request_entry"]
+__all__ = [
+    "checkpoint_entry",
+    "failure_entries",
+    "fold_ledger",
+    "refuse_tampered_ledger",
+    "request_entry",
+]
 
 
 def _code(text: str) -> str:
@@ -74,11 +80,25 @@ def request_entry(request: Request, decision: Decision) -> Entry:
     )
 
 
+def refuse_tampered_ledger(ctx: Context) -> None:
+    """Raise ``ledger-tampered`` (exit 1) when the lock table was edited outside lanewarden.
+
+    The ledger's writer writes nothing more into a ledger whose table it did
+    not write: the orchestrator accepts the edit (``lock accept-edit``) or
+    undoes it first. Called before a command changes anything else, so a
+    refusal leaves nothing half done.
+    """
+    _, tampered = RegistryStore(ctx.repo, ctx.config).read_checked()
+    if tampered:
+        raise LedgerTampered(tampered)
+
+
 def fold_ledger(ctx: Context, store: LaneStore) -> bool:
     """Fold every checkpoint and decided escalation into the ledger; True if it changed.
 
     Only the ledger's writer (orchestrator or integrator) folds; the ledger
-    is rewritten atomically under the same file lock as the lock table.
+    is rewritten atomically under the same file lock as the lock table, and
+    never over a hand-edited lock table (``ledger-tampered``, exit 1).
     """
     if not ctx.identity.may_write_ledger:
         return False
@@ -98,6 +118,7 @@ def fold_ledger(ctx: Context, store: LaneStore) -> bool:
     if not path.exists():
         return False
     with exclusive_lock(ctx.repo.state_dir / "ledger.lock"):
+        refuse_tampered_ledger(ctx)
         text = read_text(path, what="execution ledger")
         new = fold_entries(text, CHECKPOINTS, "Checkpoints", checkpoints)
         new = fold_entries(new, FAILURES, "Failures and remediation", failures)

@@ -38,7 +38,7 @@ from lanewarden.cli.lane_facts import (
     lane_view,
     refuse_released,
 )
-from lanewarden.cli.lane_ledger import fold_ledger
+from lanewarden.cli.lane_ledger import fold_ledger, refuse_tampered_ledger
 from lanewarden.cli.lock import take_lock
 from lanewarden.cli.output import emit_json, report
 from lanewarden.domain.lanes import LaneRecord
@@ -182,6 +182,7 @@ def finish(args: argparse.Namespace) -> int:
     refused = _refuse_role(ctx, "finish", args.json)
     if refused is not None:
         return refused
+    refuse_tampered_ledger(ctx)  # before the worktree and branch go: nothing half done
     store, lane = lane_view(ctx, lane_id)
     record = lane.record
     has_worktree = record.worktree is not None and os.path.isdir(record.worktree)

@@ -1,18 +1,20 @@
-"""``lanewarden lock``: acquire, heartbeat, release, reclaim, list, check, who."""
+"""``lanewarden lock``: acquire, heartbeat, release, reclaim, accept-edit: the ledger's writes.
+
+The read-only commands (list, check, who) live in :mod:`lanewarden.cli.lock_view`;
+they are named here too, where the parser finds every ``lock`` command.
+"""
 
 from __future__ import annotations
 
 import argparse
-import functools
-import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
-from pathlib import Path
 
 from lanewarden.adapters.config import Config
-from lanewarden.adapters.registry_store import LedgerTampered, RegistryStore
+from lanewarden.adapters.registry_store import RegistryStore
 from lanewarden.cli.context import Context
+from lanewarden.cli.lock_view import check, list_locks, who
 from lanewarden.cli.output import emit_json, report
 from lanewarden.domain.locks import Lock, check_lock_id, lifetime_violation
 from lanewarden.domain.registry import Hotspots, LockRegistry, shell_quote
@@ -73,19 +75,6 @@ def _known(store: RegistryStore, lock_id: str, registry: LockRegistry) -> Lock:
     )
 
 
-def _refusing_tampered(command: Callable[[argparse.Namespace], int]) -> Callable[..., int]:
-    """Run a command that writes the ledger; a hand-edited table refuses it (exit 1)."""
-
-    @functools.wraps(command)
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args)
-        except LedgerTampered as e:
-            return report(e.violations, as_json=args.json, ok_text="")
-
-    return run
-
-
 def _refuse_role(ctx: Context, action: str, as_json: bool, what: str = "") -> int | None:
     """Only the orchestrator (or integrator) writes the single-writer ledger."""
     if ctx.identity.may_write_ledger:
@@ -108,7 +97,6 @@ def _done(as_json: bool, text: str, body: dict[str, object]) -> int:
     return 0
 
 
-@_refusing_tampered
 def acquire(args: argparse.Namespace) -> int:
     ctx = Context.load()
     lock = take_lock(
@@ -248,7 +236,6 @@ def heartbeat(args: argparse.Namespace) -> int:
     )
 
 
-@_refusing_tampered
 def release(args: argparse.Namespace) -> int:
     ctx = Context.load()
     lock_id = _lock_id(args.lock_id)
@@ -267,7 +254,6 @@ def release(args: argparse.Namespace) -> int:
     )
 
 
-@_refusing_tampered
 def reclaim(args: argparse.Namespace) -> int:
     ctx = Context.load()
     lock_id = _lock_id(args.lock_id)
@@ -305,95 +291,6 @@ def reclaim(args: argparse.Namespace) -> int:
         f"reclaimed {status} lock {lock_id} for {owner} (from {lock.owner}); note recorded",
         {"lock": new.to_json(at, stale_after), "previous": tx.registry.history[-1].to_json()},
     )
-
-
-def _read_warning_tampered(store: RegistryStore) -> LockRegistry:
-    """The registry, with a warning on stderr when its table was edited outside lanewarden."""
-    registry, tampered = store.read_checked()
-    for violation in tampered:
-        print(
-            f"lanewarden: warning: {violation.path}: {violation.message}\n  fix: {violation.fix}",
-            file=sys.stderr,
-        )
-    return registry
-
-
-def list_locks(args: argparse.Namespace) -> int:
-    ctx = Context.load()
-    registry = _read_warning_tampered(RegistryStore(ctx.repo, ctx.config))
-    at = now()
-    rows = [lock.to_json(at, ctx.config.heartbeat_stale_after) for lock in registry.locks]
-    if args.all:
-        rows += [ended.to_json() for ended in registry.history]
-    if args.json:
-        emit_json({"locks": rows})
-        return 0
-    if not rows:
-        print("no locks")
-    for row in rows:
-        scope = " ".join(row["scope"])
-        print(
-            f"{row['lock_id']}\t{row['status']}\t{row['owner']}\texpires {row['expires']}\t"
-            f"{scope}\t{row['objective']}"
-        )
-    return 0
-
-
-def check(args: argparse.Namespace) -> int:
-    ctx = Context.load()
-    store = RegistryStore(ctx.repo, ctx.config)
-    try:
-        registry, tampered = store.read_checked()
-    except InputError as error:
-        if not error.message.startswith("malformed"):
-            raise
-        violation = Violation(
-            rule="malformed-row", path=error.where(), message=error.message, fix=error.hint
-        )
-        report([violation], as_json=args.json, ok_text="")
-        return 2
-    try:
-        hotspots = Hotspots.parse(ctx.config.hotspots)
-    except ScopeError as e:
-        raise InputError(f"bad glob in hotspots: {e}", path=ctx.config.source_name) from None
-    violations = tampered + registry.health(
-        ctx.repo.tracked_paths(), hotspots, now(), ctx.config.heartbeat_stale_after
-    )
-    return report(
-        violations,
-        as_json=args.json,
-        ok_text=f"lock registry healthy: {len(registry.locks)} lock(s) in {store.display_path()}",
-        extra={"locks": len(registry.locks)},
-    )
-
-
-def who(args: argparse.Namespace) -> int:
-    ctx = Context.load()
-    registry = _read_warning_tampered(RegistryStore(ctx.repo, ctx.config))
-    root = Path(os.path.realpath(ctx.repo.root))
-    rows = []
-    for given in args.paths:
-        path = _repo_relative(given, root)
-        rows.append({"path": path, "locks": registry.owners(path)})
-    if args.json:
-        emit_json({"paths": rows})
-        return 0
-    for row in rows:
-        owners = ", ".join(row["locks"]) or "none"
-        print(f"{row['path']}\t{owners}")
-    return 0
-
-
-def _repo_relative(given: str, root: Path) -> str:
-    absolute = Path(os.path.realpath(os.path.abspath(given)))
-    try:
-        relative = absolute.relative_to(root)
-    except ValueError:
-        raise InputError("path is outside the repository", path=given) from None
-    text = relative.as_posix()
-    if text == ".":
-        raise InputError("name a path inside the repository, not its top", path=given)
-    return text
 
 
 def accept_edit(args: argparse.Namespace) -> int:

@@ -4,7 +4,8 @@ Each subcommand module exposes a plain ``run(args) -> int`` (or a named
 function) and is imported only when its command runs. Exit codes mean one
 thing each: 0 done or passed, 1 refused by policy (returned by the command),
 2 bad input (:class:`~lanewarden.errors.InputError`, turned into a message
-here and only here; an :class:`OSError` naming a file too), 3 an unexpected
+here and only here; an :class:`OSError` naming a file too), 1 also for a
+:class:`~lanewarden.errors.PolicyRefusal` raised midway, 3 an unexpected
 error (a bug: one line, no traceback unless ``LANEWARDEN_DEBUG=1``), 130
 interrupted (Ctrl-C), 141 the reader of the output went away (a closed pipe,
 as a shell reports SIGPIPE). A crash never looks like a refusal. The words
@@ -19,7 +20,7 @@ import sys
 from collections.abc import Sequence
 from types import SimpleNamespace
 
-from lanewarden.errors import InputError
+from lanewarden.errors import InputError, PolicyRefusal
 
 # typing.TYPE_CHECKING would import typing (~3 ms) into every command's start-up;
 # mypy reads the guarded import all the same.
@@ -100,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from lanewarden.cli import endings
 
         return endings.bad_input(error, as_json=as_json)
+    except PolicyRefusal as refusal:  # found midway, as in a ledger transaction: exit 1
+        from lanewarden.cli.output import report
+
+        return report(refusal.violations, as_json=as_json, ok_text="")
     except BrokenPipeError:
         from lanewarden.cli import endings
 

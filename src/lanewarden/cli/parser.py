@@ -163,6 +163,13 @@ def _audit(parser: _Parser) -> None:
     ):
         sub = _command(actions, action, f"lanewarden.cli.audit:{action}", text)
         sub.add_argument("remote", nargs="?", default="origin", metavar="REMOTE")
+    adopt = _command(
+        actions,
+        "anchor",
+        "lanewarden.cli.audit:anchor",
+        "anchor a log written before anchors existed (recorded in the log)",
+    )
+    adopt.add_argument("--note", required=True, help="why the log is adopted (recorded)")
 
 
 def _evidence(parser: _Parser) -> None:

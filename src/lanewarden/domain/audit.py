@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from lanewarden.domain.json_input import load_json
 from lanewarden.domain.times import format_time, parse_time
 from lanewarden.errors import InputError
 
@@ -83,7 +84,7 @@ def parse_log(data: bytes, *, where: str) -> list[AuditEntry]:
         if not raw.strip():
             continue
         try:
-            body = json.loads(raw)
+            body = load_json(raw)
         except ValueError:
             body = None
         if not isinstance(body, dict):

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lanewarden.domain.handoff import gate_command
 from lanewarden.domain.registry import shell_quote
 from lanewarden.errors import InputError
 
@@ -45,7 +46,8 @@ $acceptance
 Run the tests of the packages your scope covers, and only those:
 $test_command
 
-Before handing off, record gate 2 on your committed tip: `$gate_command`
+Before handing off, record gate 2 over your lane's whole change, on your committed tip:
+`$gate_command`
 $full_gate
 
 ## Checkpoints and handoff
@@ -138,6 +140,7 @@ class Brief:
     test_commands: tuple[str, ...]
     doc_policy: str | None
     policy_file: str
+    base: str = ""  # the commit the lane started from: gate 2 covers the change since it
 
     @property
     def forbidden(self) -> tuple[str, ...]:
@@ -154,7 +157,7 @@ class Brief:
         lane = shell_quote(self.lane_id)
         met = " ".join(f"--met {n}" for n in range(1, len(self.acceptance) + 1))
         return {
-            "gate_command": "lanewarden gate run 2",
+            "gate_command": gate_command(self.base) if self.base else "lanewarden gate run 2",
             "checkpoint_command": f"lanewarden lane checkpoint {lane} --done '...' "
             "--pending '...' --next 'the next command'",
             "handoff_command": f"lanewarden lane handoff {lane} {met}".rstrip(),

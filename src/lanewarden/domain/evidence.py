@@ -10,6 +10,7 @@ run``, ``gate status`` and ``verify --gate`` all accept the same names.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -134,12 +135,12 @@ class Evidence:
                 head=data.get("head"),
                 lane=data.get("lane"),
                 worktree=data.get("worktree"),
-                touched_files=tuple(data.get("touched_files", ())),
-                packages=tuple(data.get("packages", ())),
+                touched_files=tuple(_text(f) for f in data.get("touched_files", ())),
+                packages=tuple(_text(p) for p in data.get("packages", ())),
                 selection=dict(data.get("selection", {})),
-                counts={str(k): int(v) for k, v in data.get("counts", {}).items()},
+                counts={str(k): _count(v) for k, v in data.get("counts", {}).items()},
                 exit_status=int(data.get("exit_status", 0)),
-                duration=float(data.get("duration", 0.0)),
+                duration=_seconds(data.get("duration", 0.0)),
                 command=tuple(str(a) for a in data.get("command", ())),
                 tools={str(k): str(v) for k, v in data.get("tools", {}).items()},
                 reasons=tuple(str(r) for r in data.get("reasons", ())),
@@ -148,7 +149,7 @@ class Evidence:
                 steps=tuple(dict(s) for s in data.get("steps", ())),
                 version=version,
             )
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
             raise InputError(f"malformed evidence record: {e!r}", path=path) from None
         if record.status not in STATUSES:
             raise InputError(
@@ -167,6 +168,19 @@ def _text(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise TypeError(f"expected a non-empty string, got {value!r}")
     return value
+
+
+def _count(value: Any) -> int:
+    """A count of tests: a whole number (a float such as ``1e999`` is refused, not truncated)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TypeError(f"expected a count (a whole number), got {value!r}")
+    return value
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise TypeError(f"expected a duration in seconds, got {value!r}")
+    return float(value)
 
 
 def latest_by_gate(records: Iterable[Evidence]) -> dict[str, Evidence]:

@@ -185,3 +185,22 @@ def record_evidence(repo: Path, rev: str, gate: str) -> None:
         Repo.discover(repo),
         Evidence(gate=gate, status="passed", tree=tree, time="2026-11-28T10:00:00.000000Z"),
     )
+
+
+# -- the registry on a git remote: one server, several machines ----------------------
+
+
+def remote_registry_server(repo: Path, registry_ref: str | None = None) -> Path:
+    """``repo`` parallel-ready in remote registry mode, ``main`` pushed to a bare server."""
+    make_parallel_ready(repo)
+    extra = '\nregistry = "remote"\n'
+    if registry_ref is not None:
+        extra += f'registry_ref = "{registry_ref}"\n'
+    configure(repo, extra)
+    return add_bare_remote(repo)
+
+
+def clone_machine(server: Path | str, where: Path) -> Path:
+    """A clone of ``server`` at ``where``: one more machine of the team."""
+    git(where.parent, "clone", "-q", str(server), str(where))
+    return where

@@ -257,6 +257,10 @@ def _escalate(parser: _Parser) -> None:
     parser.add_argument("--prefix", help="the command prefix to approve (default: the command)")
 
 
+def _sync(parser: _Parser) -> None:
+    _leaf(parser, "lanewarden.cli.sync")
+
+
 _COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "init": (
         "scaffold configuration, the policy file, the ledger and the decision register",
@@ -276,6 +280,7 @@ _COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "hooks": ("manage installed git hooks", _hooks),
     "lane": ("a lane from assignment to handoff", _lane),
     "escalate": ("ask the orchestrator to approve a blocked command (worker)", _escalate),
+    "sync": ("refresh the remote registry's copy; push or fetch the lanes' state", _sync),
 }
 
 

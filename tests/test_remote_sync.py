@@ -1,0 +1,205 @@
+"""Worker state and the hooks' copy of the registry in remote registry mode.
+
+A bare server and clones as machines: workers push their lane refs, the
+orchestrator fetches them, and the pre-commit hook stays offline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from conftest import git, write
+from lanewarden.domain.times import format_time, now
+from scenario import (
+    LEDGER_HEADER,
+    ORCHESTRATOR,
+    add_bare_remote,
+    as_worker,
+    clone_machine,
+    configure,
+    lanewarden,
+    make_parallel_ready,
+    remote_registry_server,
+)
+
+
+def copy_of(machine: Path) -> Path:
+    return machine / ".git" / "lanewarden" / "registry" / "PLAN.md"
+
+
+def age(path: Path, minutes: int) -> None:
+    """Make ``path`` look fetched ``minutes`` ago (its change time is what the hook reads)."""
+    then = time.time() - minutes * 60
+    os.utime(path, (then, then))
+
+
+def test_the_hook_warns_on_a_stale_copy_and_never_touches_the_network(repo: Path, tmp_path: Path):
+    server = remote_registry_server(repo)
+    machine = clone_machine(server, tmp_path / "laptop")
+    assert lanewarden(machine, "hooks", "install").returncode == 0
+    done = lanewarden(
+        machine,
+        "lock",
+        "acquire",
+        "L-001",
+        "--owner",
+        "w",
+        "--objective",
+        "o",
+        "--scope",
+        "src/app/",
+        env=ORCHESTRATOR,
+    )
+    assert done.returncode == 0, done.stderr
+    git(machine, "switch", "-q", "-c", "lane/L-001")
+    write(machine, "src/app/models.py", "fresh\n")
+    git(machine, "add", "src/app/models.py")
+    fresh = subprocess.run(
+        ["git", "commit", "-qm", "fresh copy\n\nLane: L-001"],
+        cwd=machine,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **as_worker("L-001")},
+        check=False,
+    )
+    assert fresh.returncode == 0, fresh.stderr
+    assert "registry copy" not in fresh.stderr
+    # Offline, with a copy fetched 20 minutes ago: the hook still judges, and warns.
+    git(machine, "remote", "set-url", "origin", str(tmp_path / "unreachable.git"))
+    age(copy_of(machine), 20)
+    write(machine, "src/app/models.py", "stale\n")
+    git(machine, "add", "src/app/models.py")
+    stale = subprocess.run(
+        ["git", "commit", "-qm", "stale copy\n\nLane: L-001"],
+        cwd=machine,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **as_worker("L-001")},
+        check=False,
+    )
+    assert stale.returncode == 0, stale.stderr
+    assert "registry copy was fetched from origin 20 min ago" in stale.stderr
+    assert "`lanewarden sync`" in stale.stderr
+    # Still judged on the copy: a path outside the lane's scope is refused offline.
+    write(machine, "src/lib/core.py", "out of scope\n")
+    git(machine, "add", "src/lib/core.py")
+    refused = subprocess.run(
+        ["git", "commit", "-qm", "outside\n\nLane: L-001"],
+        cwd=machine,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **as_worker("L-001")},
+        check=False,
+    )
+    assert refused.returncode != 0
+    assert "out-of-scope" in refused.stderr
+
+
+def test_sync_refreshes_the_copy_so_the_warning_goes(repo: Path, tmp_path: Path):
+    server = remote_registry_server(repo)
+    machine = clone_machine(server, tmp_path / "laptop")
+    synced = lanewarden(machine, "sync", "--json", env=ORCHESTRATOR)
+    assert synced.returncode == 0, synced.stderr
+    assert json.loads(synced.stdout)["ref"] == "refs/heads/main"
+    age(copy_of(machine), 30)
+    assert lanewarden(machine, "sync", env=ORCHESTRATOR).returncode == 0
+    assert time.time() - copy_of(machine).stat().st_mtime < 60
+
+
+def test_sync_of_an_offline_clone_is_exit_2(repo: Path, tmp_path: Path):
+    server = remote_registry_server(repo)
+    machine = clone_machine(server, tmp_path / "laptop")
+    git(machine, "remote", "set-url", "origin", str(tmp_path / "unreachable.git"))
+    done = lanewarden(machine, "sync", env=ORCHESTRATOR)
+    assert done.returncode == 2
+    assert "unreachable.git" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_sync_in_local_registry_mode_is_bad_input(repo: Path):
+    make_parallel_ready(repo)
+    done = lanewarden(repo, "sync")
+    assert done.returncode == 2
+    assert 'registry = "remote"' in done.stderr
+
+
+def server_with_locks(repo: Path, count: int) -> Path:
+    """A server whose registry holds ``count`` live locks L-000.. on disjoint scopes."""
+    make_parallel_ready(repo)
+    at = now()
+    start, expires = format_time(at - timedelta(minutes=5)), format_time(at + timedelta(hours=1))
+    rows = "".join(
+        f"| L-{n:03} | w{n} | `src/part{n}/` | o | {start} | {start} | {expires} |\n"
+        for n in range(count)
+    )
+    plan = repo / "PLAN.md"
+    text = plan.read_text()
+    plan.write_text(text.replace(LEDGER_HEADER, LEDGER_HEADER + rows))
+    git(repo, "add", "PLAN.md")
+    git(repo, "commit", "-qm", "locks", env={"LANEWARDEN_ROLE": "integrator"})
+    configure(repo, '\nregistry = "remote"\n')
+    return add_bare_remote(repo)
+
+
+def test_thirty_two_workers_pushing_at_once_lose_nothing(repo: Path, tmp_path: Path):
+    server = server_with_locks(repo, 32)
+    workers = [clone_machine(server, tmp_path / f"worker-{n}") for n in range(32)]
+    for n, machine in enumerate(workers):
+        # A checkpoint record as `lane checkpoint` leaves it, to travel with the heartbeat.
+        write(
+            machine,
+            f".git/lanewarden/lanes/L-{n:03}/checkpoints/CP-01.json",
+            json.dumps({"lane_id": f"L-{n:03}", "checkpoint": 1}) + "\n",
+        )
+    script = 'lanewarden sync && lanewarden lock heartbeat "$LANEWARDEN_LANE" && lanewarden sync'
+    lanewarden_bin = Path(sys.executable).parent
+    started = [
+        subprocess.Popen(
+            ["sh", "-c", script],
+            cwd=machine,
+            env={
+                **os.environ,
+                **as_worker(f"L-{n:03}"),
+                "PATH": f"{lanewarden_bin}{os.pathsep}{os.environ['PATH']}",
+            },
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n, machine in enumerate(workers)
+    ]
+    for process in started:
+        _out, err = process.communicate()
+        assert process.returncode == 0, err
+    refs = git(server, "for-each-ref", "--format=%(refname)", "refs/lanewarden/lanes/").split()
+    assert len(refs) == 32
+    orchestrator = clone_machine(server, tmp_path / "orchestrator")
+    synced = lanewarden(orchestrator, "sync", "--json", env=ORCHESTRATOR)
+    assert synced.returncode == 0, synced.stderr
+    assert sorted(json.loads(synced.stdout)["lanes"]) == [f"L-{n:03}" for n in range(32)]
+    state = orchestrator / ".git" / "lanewarden"
+    for n in range(32):
+        assert (state / "lanes" / f"L-{n:03}" / "checkpoints" / "CP-01.json").is_file()
+    listed = json.loads(lanewarden(orchestrator, "lock", "list", "--json").stdout)["locks"]
+    table_heartbeat = format_time(now() - timedelta(minutes=4))
+    # Every worker's heartbeat reached the orchestrator: none is the table's old one.
+    assert len(listed) == 32
+    assert all(row["heartbeat"] > table_heartbeat for row in listed), listed
+
+
+def test_a_worker_resync_keeps_records_pushed_from_another_clone(repo: Path, tmp_path: Path):
+    server = server_with_locks(repo, 1)
+    first, second = (clone_machine(server, tmp_path / name) for name in ("first", "second"))
+    write(first, ".git/lanewarden/lanes/L-000/checkpoints/CP-01.json", '{"n": 1}\n')
+    write(second, ".git/lanewarden/lanes/L-000/checkpoints/CP-02.json", '{"n": 2}\n')
+    for machine in (first, second):
+        done = lanewarden(machine, "sync", env=as_worker("L-000"))
+        assert done.returncode == 0, done.stderr
+    tree = git(server, "ls-tree", "-r", "--name-only", "refs/lanewarden/lanes/L-000").split()
+    assert tree == ["lane/checkpoints/CP-01.json", "lane/checkpoints/CP-02.json"]

@@ -129,11 +129,12 @@ def test_sync_in_local_registry_mode_is_bad_input(repo: Path):
     assert 'registry = "remote"' in done.stderr
 
 
-def server_with_locks(repo: Path, count: int) -> Path:
-    """A server whose registry holds ``count`` live locks L-000.. on disjoint scopes."""
+def server_with_locks(repo: Path, count: int, beat_minutes_ago: int = 5) -> Path:
+    """A server whose registry holds ``count`` locks L-000.. on disjoint scopes."""
     make_parallel_ready(repo)
     at = now()
-    start, expires = format_time(at - timedelta(minutes=5)), format_time(at + timedelta(hours=1))
+    start = format_time(at - timedelta(minutes=beat_minutes_ago))
+    expires = format_time(at + timedelta(hours=1))
     rows = "".join(
         f"| L-{n:03} | w{n} | `src/part{n}/` | o | {start} | {start} | {expires} |\n"
         for n in range(count)
@@ -203,3 +204,40 @@ def test_a_worker_resync_keeps_records_pushed_from_another_clone(repo: Path, tmp
         assert done.returncode == 0, done.stderr
     tree = git(server, "ls-tree", "-r", "--name-only", "refs/lanewarden/lanes/L-000").split()
     assert tree == ["lane/checkpoints/CP-01.json", "lane/checkpoints/CP-02.json"]
+
+
+def test_a_workers_heartbeat_travels_by_itself_and_keeps_its_lock_from_reclaim(
+    repo: Path, tmp_path: Path
+):
+    # The table's heartbeat is 40 minutes old: stale, unless the worker's own says otherwise.
+    server = server_with_locks(repo, 1, beat_minutes_ago=40)
+    worker, orchestrator = (clone_machine(server, tmp_path / n) for n in ("worker", "orch"))
+    assert lanewarden(worker, "sync", env=as_worker("L-000")).returncode == 0
+    beat = lanewarden(worker, "lock", "heartbeat", "L-000", env=as_worker("L-000"))
+    assert beat.returncode == 0, beat.stderr
+    tree = git(server, "ls-tree", "--name-only", "refs/lanewarden/lanes/L-000").split()
+    assert tree == ["heartbeat.json"]
+    reclaim = lanewarden(
+        orchestrator,
+        "lock",
+        "reclaim",
+        "L-000",
+        "--owner",
+        "new",
+        "--note",
+        "looks stale",
+        env=ORCHESTRATOR,
+    )
+    assert reclaim.returncode == 1, reclaim.stderr
+    assert "lock-live" in reclaim.stderr
+
+
+def test_a_heartbeat_that_cannot_be_shared_is_exit_2(repo: Path, tmp_path: Path):
+    server = server_with_locks(repo, 1)
+    worker = clone_machine(server, tmp_path / "worker")
+    assert lanewarden(worker, "sync", env=as_worker("L-000")).returncode == 0
+    git(worker, "remote", "set-url", "origin", str(tmp_path / "unreachable.git"))
+    beat = lanewarden(worker, "lock", "heartbeat", "L-000", env=as_worker("L-000"))
+    assert beat.returncode == 2
+    assert "recorded here, not shared" in beat.stderr
+    assert "`lanewarden sync`" in beat.stderr

@@ -29,7 +29,7 @@ from lanewarden.adapters.git import Repo, run_git, split_z
 from lanewarden.adapters.remote_ref import fetch_ref
 from lanewarden.errors import InputError
 
-__all__ = ["LANES_REF", "fetch_lanes", "push_lane"]
+__all__ = ["LANES_REF", "LANES_REFSPEC", "fetch_lanes", "push_lane", "take_fetched_lanes"]
 
 LANES_REF = "refs/lanewarden/lanes/"
 _FETCHED = "refs/lanewarden/lanes-fetched/"
@@ -40,6 +40,8 @@ _IDENTITY = {
     "GIT_COMMITTER_EMAIL": "lanewarden@localhost",
 }
 _ATTEMPTS = 10
+# Every lane's ref, into scratch refs this clone reads the records from.
+LANES_REFSPEC = f"+{LANES_REF}*:{_FETCHED}*"
 
 
 def _local_files(repo: Repo, lane_id: str) -> dict[str, Path]:
@@ -147,7 +149,7 @@ def _rev_tree(repo: Repo, commit: str) -> str:
 def fetch_lanes(repo: Repo, remote: str) -> list[str]:
     """Fetch every lane's ref and copy its records here; the lane ids fetched."""
     done = subprocess.run(
-        ["git", "fetch", "--quiet", "--no-tags", "--prune", remote, f"+{LANES_REF}*:{_FETCHED}*"],
+        ["git", "fetch", "--quiet", "--no-tags", "--prune", remote, LANES_REFSPEC],
         cwd=repo.root,
         capture_output=True,
         check=False,
@@ -158,6 +160,11 @@ def fetch_lanes(repo: Repo, remote: str) -> list[str]:
             f"{os.fsdecode(done.stderr).strip()}",
             hint="check the remote (`git remote -v`), then `lanewarden sync` again",
         )
+    return take_fetched_lanes(repo)
+
+
+def take_fetched_lanes(repo: Repo) -> list[str]:
+    """Copy the records of every fetched lane ref here; the lane ids."""
     # A ref name never holds a newline: one a line is exact.
     refs = os.fsdecode(repo.git("for-each-ref", "--format=%(refname)", _FETCHED)).split()
     lanes = []

@@ -231,15 +231,18 @@ class RemoteRegistry:
 
     # --- reading ------------------------------------------------------------------------
 
-    def fetch(self) -> tuple[str | None, str]:
+    def fetch(self, *, lanes: bool = False) -> tuple[str | None, str]:
         """Fetch the registry; its commit (None: no registry ref yet) and ledger text.
 
         Refreshes the cached copy the hooks read. A dedicated ref that does not
-        exist yet starts from the target branch's ledger.
+        exist yet starts from the target branch's ledger. With ``lanes``, the
+        lanes' worker state comes in the same round trip (their heartbeats
+        decide whether a lock is stale).
         """
         spec = self.spec
         commit: str | None = None
-        if fetch_ref(self.repo, spec.remote, spec.ref, FETCHED_REF):
+        fetched = lanes and self._fetch_with_lanes()
+        if fetched or fetch_ref(self.repo, spec.remote, spec.ref, FETCHED_REF):
             commit = self._rev(FETCHED_REF)
             source = commit
         elif spec.dedicated:
@@ -253,6 +256,24 @@ class RemoteRegistry:
         text = self._ledger_text(source)
         self._cache(text)
         return commit, text
+
+    def _fetch_with_lanes(self) -> bool:
+        """Fetch the registry and every lane's ref at once; False if the registry ref is missing."""
+        import subprocess
+
+        from lanewarden.adapters.lane_refs import LANES_REFSPEC, take_fetched_lanes
+
+        refspecs = [f"+{self.spec.ref}:{FETCHED_REF}", LANES_REFSPEC]
+        done = subprocess.run(
+            ["git", "fetch", "--quiet", "--no-tags", self.spec.remote, *refspecs],
+            cwd=self.repo.root,
+            capture_output=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            return False  # missing ref or unreachable: the plain fetch says which
+        take_fetched_lanes(self.repo)
+        return True
 
     def _rev(self, ref: str) -> str:
         return os.fsdecode(self.repo.git("rev-parse", "--verify", f"{ref}^{{commit}}")).strip()
@@ -307,7 +328,7 @@ class RemoteRegistry:
         """
         store = self.store
         with exclusive_lock(store._write_lock):
-            head, text = self.fetch()
+            head, text = self.fetch(lanes=True)
             ledger, parsed = self._parse(text)
             current = parsed.with_heartbeats(store.heartbeats.read_all(parsed.locks))
             tx = Transaction(registry=current, ledger=ledger, original=parsed)

@@ -9,6 +9,7 @@ lane's ref.
 from __future__ import annotations
 
 import argparse
+from types import SimpleNamespace
 
 from lanewarden.adapters.files import exclusive_lock
 from lanewarden.adapters.lane_refs import fetch_lanes, push_lane
@@ -61,3 +62,39 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"lanes fetched: {len(lanes)}")
     return 0
+
+
+# The commands after which a worker's new state travels to its lane's ref.
+_SHARED_AFTER: dict[tuple[object, object], str] = {
+    ("lock", "heartbeat"): "lock_id",
+    ("lane", "checkpoint"): "lane_id",
+    ("lane", "handoff"): "lane_id",
+    ("escalate", None): "lane_id",
+}
+
+
+def share_worker_state(args: argparse.Namespace | SimpleNamespace) -> None:
+    """Remote mode: push the worker's lane ref after a command that recorded its state.
+
+    Only the lane's own worker writes its ref; the orchestrator's heartbeats
+    stay local. A push that fails is bad input (exit 2): the state is
+    recorded here but no other machine sees it until `lanewarden sync`.
+    """
+    command = getattr(args, "command", None)
+    action = getattr(args, f"{command}_command", None)
+    field = _SHARED_AFTER.get((command, action))
+    if field is None:
+        return
+    ctx = Context.load()
+    lane = ctx.identity.lane
+    if ctx.config.registry != "remote" or ctx.identity.may_write_ledger:
+        return
+    if not lane or lane != getattr(args, field, None):
+        return
+    try:
+        push_lane(ctx.repo, ctx.config.registry_remote, lane)
+    except InputError as e:
+        raise InputError(
+            f"recorded here, not shared: {e.message}",
+            hint=f"once {ctx.config.registry_remote} is reachable, run `lanewarden sync`",
+        ) from None

@@ -25,6 +25,7 @@ from scenario import (
     configure,
     lanewarden,
     make_parallel_ready,
+    record_evidence,
     remote_registry_server,
 )
 
@@ -241,3 +242,39 @@ def test_a_heartbeat_that_cannot_be_shared_is_exit_2(repo: Path, tmp_path: Path)
     assert beat.returncode == 2
     assert "recorded here, not shared" in beat.stderr
     assert "`lanewarden sync`" in beat.stderr
+
+
+def test_a_worker_push_is_judged_by_the_registry_the_remote_has(repo: Path, tmp_path: Path):
+    server = remote_registry_server(repo)
+    worker, orchestrator = (clone_machine(server, tmp_path / n) for n in ("worker", "orch"))
+    assert lanewarden(worker, "hooks", "install").returncode == 0
+    done = lanewarden(
+        orchestrator,
+        "lock",
+        "acquire",
+        "L-001",
+        "--owner",
+        "w",
+        "--objective",
+        "o",
+        "--scope",
+        "src/app/",
+        env=ORCHESTRATOR,
+    )
+    assert done.returncode == 0, done.stderr
+    # The worker's clone predates the lock; sync brings the registry, tracking ref included.
+    assert lanewarden(worker, "sync", env=as_worker("L-001")).returncode == 0
+    git(worker, "switch", "-q", "-c", "lane/L-001")
+    write(worker, "src/app/models.py", "work\n")
+    git(worker, "add", "src/app/models.py")
+    git(worker, "commit", "-qm", "work\n\nLane: L-001", env=as_worker("L-001"))
+    record_evidence(worker, "HEAD", "2")
+    pushed = subprocess.run(
+        ["git", "push", "-q", "origin", "lane/L-001"],
+        cwd=worker,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **as_worker("L-001")},
+        check=False,
+    )
+    assert pushed.returncode == 0, pushed.stderr

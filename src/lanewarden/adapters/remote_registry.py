@@ -255,7 +255,22 @@ class RemoteRegistry:
             raise self._no_registry(spec.ref)
         text = self._ledger_text(source)
         self._cache(text)
+        self._track(commit)
         return commit, text
+
+    def _track(self, commit: str | None) -> None:
+        """Keep the target branch's remote-tracking ref at the registry commit just seen.
+
+        The pre-push hook and ``verify`` judge a push by the registry on the
+        target branch as the remote has it (``refs/remotes/<remote>/<branch>``):
+        when the registry is that branch, what this clone fetched or pushed is
+        exactly that, so the tracking ref follows without a separate fetch.
+        """
+        branch = f"refs/heads/{self.config.target_branch}"
+        if commit is None or self.spec.ref != branch:
+            return
+        tracking = f"refs/remotes/{self.spec.remote}/{self.config.target_branch}"
+        self.repo.git("update-ref", "-m", "lanewarden: registry fetched", tracking, commit)
 
     def _fetch_with_lanes(self) -> bool:
         """Fetch the registry and every lane's ref at once; False if the registry ref is missing."""
@@ -418,6 +433,7 @@ class RemoteRegistry:
         """The push won: the cache and the scratch ref follow the remote."""
         self.repo.git("update-ref", FETCHED_REF, commit)
         self._cache(text)
+        self._track(commit)
         record = {"commit": commit, "attempts": self.attempts}
         atomic_write(self.store.ledger_path.parent / "last-push.json", json.dumps(record) + "\n")
 

@@ -254,3 +254,51 @@ def test_a_protected_target_branch_defaults_to_the_dedicated_ref(repo: Path, tmp
     assert done.returncode == 0, done.stderr
     assert server_locks(server, "refs/lanewarden/registry") == ["L-001"]
     assert git(server, "rev-parse", "main").strip() == main_before
+
+
+def test_lane_start_and_finish_go_through_the_remote(server: Path, tmp_path: Path):
+    [one] = machines(server, tmp_path, 1)
+    started = lanewarden(
+        one,
+        "lane",
+        "start",
+        "L-001",
+        "--objective",
+        "o",
+        "--scope",
+        "src/app/",
+        env=ORCHESTRATOR,
+    )
+    assert started.returncode == 0, started.stderr
+    assert server_locks(server) == ["L-001"]
+    finished = lanewarden(one, "lane", "finish", "L-001", env=ORCHESTRATOR)
+    assert finished.returncode == 0, finished.stderr
+    assert server_locks(server) == []
+    assert "L-001" in git(server, "show", "main:PLAN.md")  # in the lock history now
+
+
+def test_a_lane_start_that_loses_the_race_is_refused_naming_the_winner(
+    server: Path, tmp_path: Path
+):
+    first, second = machines(server, tmp_path, 2)
+    before = git(server, "rev-parse", "main").strip()
+    done = lanewarden(first, *acquire_args("L-001", "first", "src/app/"), env=ORCHESTRATOR)
+    assert done.returncode == 0, done.stderr
+    winner = git(server, "rev-parse", "main").strip()
+    git(server, "update-ref", "refs/heads/main", before)
+    move_main_during_next_push(server, winner)
+    lost = lanewarden(
+        second,
+        "lane",
+        "start",
+        "L-002",
+        "--objective",
+        "o",
+        "--scope",
+        "src/app/",
+        env=ORCHESTRATOR,
+    )
+    assert lost.returncode == 1, lost.stderr
+    assert "lock-overlap" in lost.stderr
+    assert "L-001" in lost.stderr
+    assert server_locks(server) == ["L-001"]

@@ -118,6 +118,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return endings.interrupted(as_json=as_json)
     except Exception as error:  # the last resort: a bug must not look like a refusal
+        from lanewarden.adapters.registry_store import LedgerTampered
+
+        if isinstance(error, LedgerTampered):  # a registry refusal (a lost race): exit 1
+            from lanewarden.cli.output import report
+
+            return report(error.violations, as_json=as_json, ok_text="")
         from lanewarden.cli import endings
 
         return endings.crash(error, command=endings.command_name(args, argv), as_json=as_json)

@@ -246,7 +246,22 @@ def test_a_heartbeat_that_cannot_be_shared_is_exit_2(repo: Path, tmp_path: Path)
 
 def test_a_worker_push_is_judged_by_the_registry_the_remote_has(repo: Path, tmp_path: Path):
     server = remote_registry_server(repo)
-    worker, orchestrator = (clone_machine(server, tmp_path / n) for n in ("worker", "orch"))
+    orchestrator = clone_machine(server, tmp_path / "orch")
+    first = lanewarden(
+        orchestrator,
+        "lock",
+        "acquire",
+        "L-000",
+        "--owner",
+        "v",
+        "--objective",
+        "o",
+        "--scope",
+        "src/lib/",
+        env=ORCHESTRATOR,
+    )
+    assert first.returncode == 0, first.stderr
+    worker = clone_machine(server, tmp_path / "worker")  # it sees L-000, not yet L-001
     assert lanewarden(worker, "hooks", "install").returncode == 0
     done = lanewarden(
         orchestrator,

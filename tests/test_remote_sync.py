@@ -293,3 +293,57 @@ def test_a_worker_push_is_judged_by_the_registry_the_remote_has(repo: Path, tmp_
         check=False,
     )
     assert pushed.returncode == 0, pushed.stderr
+
+
+def test_with_the_dedicated_ref_a_push_is_judged_by_that_ref(repo: Path, tmp_path: Path):
+    server = remote_registry_server(repo, registry_ref="refs/lanewarden/registry")
+    orchestrator, worker = (clone_machine(server, tmp_path / n) for n in ("orch", "worker"))
+    assert lanewarden(worker, "hooks", "install").returncode == 0
+    done = lanewarden(
+        orchestrator,
+        "lock",
+        "acquire",
+        "L-001",
+        "--owner",
+        "w",
+        "--objective",
+        "o",
+        "--scope",
+        "src/app/",
+        env=ORCHESTRATOR,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "L-001" not in git(server, "show", "main:PLAN.md")  # the target branch has no lock
+    assert lanewarden(worker, "sync", env=as_worker("L-001")).returncode == 0
+    git(worker, "switch", "-q", "-c", "lane/L-001")
+    write(worker, "src/app/models.py", "work\n")
+    git(worker, "add", "src/app/models.py")
+    git(worker, "commit", "-qm", "work\n\nLane: L-001", env=as_worker("L-001"))
+    record_evidence(worker, "HEAD", "2")
+    pushed = subprocess.run(
+        ["git", "push", "-q", "origin", "lane/L-001"],
+        cwd=worker,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **as_worker("L-001")},
+        check=False,
+    )
+    assert pushed.returncode == 0, pushed.stderr
+    # Out of the lane's scope (by the dedicated ref's table) is still refused.
+    write(worker, "src/lib/core.py", "not mine\n")
+    git(worker, "add", "src/lib/core.py")
+    git(worker, "-c", "core.hooksPath=/dev/null", "commit", "-qm", "sneak\n\nLane: L-001")
+    record_evidence(worker, "HEAD", "2")
+    refused = subprocess.run(
+        ["git", "push", "-q", "origin", "lane/L-001"],
+        cwd=worker,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **as_worker("L-001")},
+        check=False,
+    )
+    assert refused.returncode != 0
+    assert "out-of-scope" in refused.stderr
+    verified = lanewarden(worker, "verify", "--range", "origin/main..HEAD")
+    assert verified.returncode == 1, verified.stdout + verified.stderr
+    assert "out-of-scope" in verified.stdout + verified.stderr

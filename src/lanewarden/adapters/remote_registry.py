@@ -319,7 +319,8 @@ class RemoteRegistry:
         atomic_write(path, text)
         self.store._record(text)
 
-    def _parse(self, text: str) -> tuple[Ledger, LockRegistry]:
+    def parse(self, text: str) -> tuple[Ledger, LockRegistry]:
+        """The ledger ``text`` and its lock registry; no lock table is bad input."""
         from lanewarden.domain.ledger import Ledger
 
         where = Path(self.store.display_path())
@@ -344,7 +345,7 @@ class RemoteRegistry:
         store = self.store
         with exclusive_lock(store._write_lock):
             head, text = self.fetch(lanes=True)
-            ledger, parsed = self._parse(text)
+            ledger, parsed = self.parse(text)
             current = parsed.with_heartbeats(store.heartbeats.read_all(parsed.locks))
             tx = Transaction(registry=current, ledger=ledger, original=parsed)
             yield tx
@@ -366,7 +367,7 @@ class RemoteRegistry:
                     return
                 time.sleep(_backoff(attempt))
                 head, text = self.fetch()
-                ledger, parsed = self._parse(text)
+                ledger, parsed = self.parse(text)
                 current = parsed.with_heartbeats(store.heartbeats.read_all(parsed.locks))
                 replayed = change.replay(parsed, current, self._hotspots(), tracked)
                 if isinstance(replayed, list):

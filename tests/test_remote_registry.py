@@ -302,3 +302,27 @@ def test_a_lane_start_that_loses_the_race_is_refused_naming_the_winner(
     assert "lock-overlap" in lost.stderr
     assert "L-001" in lost.stderr
     assert server_locks(server) == ["L-001"]
+
+
+def test_the_registry_commit_never_takes_the_users_staged_work(server: Path, tmp_path: Path):
+    [one] = machines(server, tmp_path, 1)
+    write(one, "src/app/models.py", "half done\n")
+    git(one, "add", "src/app/models.py")
+    write(one, "docs/guide.md", "unstaged edit\n")
+    done = lanewarden(one, *acquire_args("L-001", "a", "src/app/"), env=ORCHESTRATOR)
+    assert done.returncode == 0, done.stderr
+    assert git(server, "show", "--name-only", "--format=", "main").split() == ["PLAN.md"]
+    assert git(one, "diff", "--cached", "--name-only").split() == ["src/app/models.py"]
+    assert git(one, "diff", "--name-only").split() == ["docs/guide.md"]
+    assert git(one, "rev-parse", "HEAD") != git(server, "rev-parse", "main")
+
+
+def test_an_unknown_registry_mode_is_bad_input(repo: Path):
+    server = remote_registry_server(repo)
+    del server
+    config = repo / "lanewarden.toml"
+    config.write_text(config.read_text().replace('registry = "remote"', 'registry = "cloud"'))
+    done = lanewarden(repo, "lock", "list")
+    assert done.returncode == 2
+    assert "registry" in done.stderr
+    assert "local, remote" in done.stderr

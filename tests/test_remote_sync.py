@@ -347,3 +347,49 @@ def test_with_the_dedicated_ref_a_push_is_judged_by_that_ref(repo: Path, tmp_pat
     verified = lanewarden(worker, "verify", "--range", "origin/main..HEAD")
     assert verified.returncode == 1, verified.stdout + verified.stderr
     assert "out-of-scope" in verified.stdout + verified.stderr
+
+
+def test_the_warm_hook_in_remote_mode_imports_nothing_heavy(repo: Path, tmp_path: Path):
+    server = remote_registry_server(repo)
+    machine = clone_machine(server, tmp_path / "laptop")
+    done = lanewarden(
+        machine,
+        "lock",
+        "acquire",
+        "L-001",
+        "--owner",
+        "w",
+        "--objective",
+        "o",
+        "--scope",
+        "src/app/",
+        env=ORCHESTRATOR,
+    )
+    assert done.returncode == 0, done.stderr
+    write(machine, "src/app/models.py", "changed\n")
+    git(machine, "add", "src/app/models.py")
+    age(copy_of(machine), 20)  # the stale path too: one stat and a warning
+    hook = {"LANEWARDEN_ROLE": "integrator", "LANEWARDEN_LANE": "L-001"}
+    runs = []
+    for _ in range(2):
+        runs.append(
+            subprocess.run(
+                [sys.executable, "-X", "importtime", "-m", "lanewarden", "hook", "pre-commit"],
+                cwd=machine,
+                env={**os.environ, **hook},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        )
+    warm = runs[1]
+    assert warm.returncode == 0, warm.stderr
+    assert "registry copy was fetched" in warm.stderr
+    modules = {
+        line.rsplit("|", 1)[1].strip()
+        for line in warm.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    heavy = {"markdown_it", "pathspec", "tomllib", "subprocess", "json", "dataclasses"}
+    assert heavy & modules == set()
+    assert "lanewarden.adapters.remote_registry" not in modules

@@ -204,3 +204,22 @@ def lane_gate_2(where: Path, base: str, env: dict[str, str]) -> subprocess.Compl
         env={**os.environ, **env},
         check=False,
     )
+
+
+# -- the registry on a git remote: one server, several machines ----------------------
+
+
+def remote_registry_server(repo: Path, registry_ref: str | None = None) -> Path:
+    """``repo`` parallel-ready in remote registry mode, ``main`` pushed to a bare server."""
+    make_parallel_ready(repo)
+    extra = '\nregistry = "remote"\n'
+    if registry_ref is not None:
+        extra += f'registry_ref = "{registry_ref}"\n'
+    configure(repo, extra)
+    return add_bare_remote(repo)
+
+
+def clone_machine(server: Path | str, where: Path) -> Path:
+    """A clone of ``server`` at ``where``: one more machine of the team."""
+    git(where.parent, "clone", "-q", str(server), str(where))
+    return where

@@ -70,6 +70,11 @@ class Config(NamedTuple):
     policies: Mapping[str, Any] = _NO_ENTRIES
     worktree_dir: str = "../{repo}-{lane}"
     brief_template: str | None = None
+    # The registry across machines: "remote" keeps the lock table on a remote's ref.
+    registry: str = "local"
+    registry_remote: str = "origin"
+    registry_ref: str | None = None  # default: the target branch (a protected one: a dedicated ref)
+    registry_max_age: timedelta = timedelta(minutes=10)
 
     @property
     def source_name(self) -> str:
@@ -291,4 +296,8 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "policies": _table,
     "worktree_dir": _string,
     "brief_template": _repo_path,
+    "registry": _choice(("local", "remote")),
+    "registry_remote": _string,
+    "registry_ref": _branch,  # a branch name, or a full ref (refs/...)
+    "registry_max_age": _duration,
 }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from lanewarden.adapters.config import Config
@@ -52,13 +52,20 @@ class RegistryStore:
     def __init__(self, repo: Repo, config: Config) -> None:
         self.repo = repo
         self.config = config
-        self.ledger_path = repo.main_worktree() / config.ledger
+        self.remote = config.registry == "remote"
+        if self.remote:
+            # The remote's ledger is the registry; this clone reads its last fetched copy.
+            self.ledger_path = repo.state_dir / "registry" / PurePosixPath(config.ledger).name
+        else:
+            self.ledger_path = repo.main_worktree() / config.ledger
         self.heartbeats = HeartbeatStore(repo.state_dir / "heartbeats")
         self._write_lock = repo.state_dir / "ledger.lock"
         self.digest = LedgerDigest(repo.state_dir / "ledger.digest")
 
     def display_path(self) -> str:
         """The ledger's path as a user sees it from this work tree."""
+        if self.remote:
+            return f"{self.config.registry_remote}:{self.config.ledger}"
         try:
             return str(self.ledger_path.relative_to(self.repo.root))
         except ValueError:
@@ -70,7 +77,9 @@ class RegistryStore:
             raise InputError(
                 "execution ledger not found",
                 path=self.display_path(),
-                hint="run `lanewarden init` to create it with an empty lock table",
+                hint="run `lanewarden sync` to fetch the remote registry"
+                if self.remote
+                else "run `lanewarden init` to create it with an empty lock table",
             )
         from lanewarden.domain.ledger import Ledger
 
@@ -182,7 +191,14 @@ class RegistryStore:
 
         Raises :class:`LedgerTampered` when the table is not the one lanewarden
         last wrote: writing it would pass a hand edit off as lanewarden's own.
+        In remote mode the change goes through the remote (fetch, commit, push).
         """
+        if self.remote:
+            from lanewarden.adapters.remote_registry import RemoteRegistry
+
+            with RemoteRegistry(self).transaction() as remote_tx:
+                yield remote_tx
+            return
         with exclusive_lock(self._write_lock):
             ledger = self._parse()
             parsed = self._registry(ledger)

@@ -29,6 +29,18 @@ def paths_of(changes: Sequence[Change]) -> list[str]:
     return list(dict.fromkeys(path for change in changes for path in change.paths()))
 
 
+def _warn_stale_copy(store: RegistryStore, ctx: Context) -> None:
+    """Remote mode: say so when the registry copy judging this commit is old."""
+    import sys
+
+    from lanewarden.adapters.registry_age import stale_copy_warning
+
+    config = ctx.config
+    warning = stale_copy_warning(store.ledger_path, config.registry_max_age, config.registry_remote)
+    if warning:
+        print(warning, file=sys.stderr)
+
+
 def check_own_change(ctx: Context, paths: Sequence[str]) -> list[Violation]:
     """The pre-commit rules for a commit whose own change is ``paths``, as the caller.
 
@@ -41,6 +53,8 @@ def check_own_change(ctx: Context, paths: Sequence[str]) -> list[Violation]:
     registry, tampered = store.read_for_commit(ctx.identity.lane)
     if tampered:  # an untrusted table judges nothing
         return tampered
+    if store.remote:
+        _warn_stale_copy(store, ctx)
     violations = []
     if ctx.config.ledger in paths and not ctx.identity.may_write_ledger:
         violations += store.staged_ledger_violations()

@@ -281,6 +281,10 @@ def _report(parser: _Parser) -> None:
     parser.add_argument("--html", required=True, metavar="FILE", help="write the report here")
 
 
+def _sync(parser: _Parser) -> None:
+    _leaf(parser, "lanewarden.cli.sync")
+
+
 _COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "init": (
         "scaffold configuration, the policy file, the ledger and the decision register",
@@ -303,6 +307,7 @@ _COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "status": ("where the whole run stands, on one screen", _status),
     "metrics": ("the run's throughput metrics, from recorded facts", _metrics),
     "report": ("write the run's report as one self-contained HTML file", _report),
+    "sync": ("refresh the remote registry's copy; push or fetch the lanes' state", _sync),
 }
 
 

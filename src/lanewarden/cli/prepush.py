@@ -171,6 +171,9 @@ def _target(ctx: Context, remote: str | None, updates: list[RefUpdate]) -> _Targ
             continue
         config = config_at(ctx.repo, commit)
         base = base_registry(ctx.repo, commit, config.ledger)
+        from lanewarden.cli.remote_base import remote_base  # a dedicated registry ref
+
+        base = remote_base(ctx.repo, config, base)
         return _Target(rev, commit, base, config.ledger, config.autonomous)
     config = ctx.config
     no_base = base_registry(ctx.repo, None, config.ledger)

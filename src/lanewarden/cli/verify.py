@@ -25,6 +25,7 @@ from lanewarden.adapters.notes import all_evidence
 from lanewarden.cli.autonomy import warn_if_autonomous
 from lanewarden.cli.output import emit_json, print_violations
 from lanewarden.cli.push_range import base_registry, check_range, push_policy
+from lanewarden.cli.remote_base import remote_base
 from lanewarden.domain.evidence import check_gate_name, gate_names
 from lanewarden.domain.push_check import BRANCH_PREFIX, PushPolicy, evidence_violation
 from lanewarden.domain.registry import shell_quote
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         repo,
         tip=tip,
         exclude=[f"^{base}"],
-        base=base_registry(repo, base, config.ledger),
+        base=remote_base(repo, config, base_registry(repo, base, config.ledger)),
         ledger=config.ledger,
         autonomous=policy.autonomous,
     )

@@ -47,6 +47,8 @@ RULES = frozenset(
         "ttl-too-long",
         # A merge's own change (beyond the merge git makes of its parents).
         "merge-out-of-scope",
+        # The remote registry moved on and another orchestrator's change won.
+        "registry-race",
     }
 )
 

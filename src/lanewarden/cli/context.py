@@ -39,3 +39,23 @@ class Context:
     @cached_property
     def identity(self) -> Identity:
         return resolve_identity(os.environ, branch=self.branch, mode=self.config.mode)
+
+    def refuse_unless_ledger_writer(self, what: str, command: str, *, as_json: bool) -> int | None:
+        """Report ``wrong-role`` (exit 1) unless the caller may write the ledger, else None.
+
+        ``what`` is what the caller cannot do ("acquire locks"), ``command`` the
+        command to run as the orchestrator instead ("lock acquire").
+        """
+        if self.identity.may_write_ledger:
+            return None
+        from lanewarden.cli.output import report
+        from lanewarden.domain.violations import Violation
+
+        violation = Violation(
+            rule="wrong-role",
+            message=f"a {self.identity.role} cannot {what}: the ledger has one writer, the "
+            "orchestrator (runbook §6.1)",
+            fix=f"ask the orchestrator, or run it as one: `LANEWARDEN_ROLE=orchestrator "
+            f"lanewarden {command} ...`",
+        )
+        return report([violation], as_json=as_json, ok_text="")

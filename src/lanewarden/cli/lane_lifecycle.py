@@ -50,24 +50,11 @@ from lanewarden.errors import InputError
 __all__ = ["finish", "start"]
 
 
-def _refuse_role(ctx: Context, action: str, as_json: bool) -> int | None:
-    if ctx.identity.may_write_ledger:
-        return None
-    violation = Violation(
-        rule="wrong-role",
-        message=f"a {ctx.identity.role} cannot {action} lanes: the orchestrator does, as the "
-        "ledger's one writer",
-        fix=f"ask the orchestrator, or run it as one: `LANEWARDEN_ROLE=orchestrator lanewarden "
-        f"lane {action} ...`",
-    )
-    return report([violation], as_json=as_json, ok_text="")
-
-
 def start(args: argparse.Namespace) -> int:
     """Acquire the lane's lock and record its criteria; in worktree mode, its branch and tree."""
     ctx = Context.load()
     lane_id = lane_id_argument(args.lane_id)
-    refused = _refuse_role(ctx, "start", args.json)
+    refused = ctx.refuse_unless_ledger_writer("start lanes", "lane start", as_json=args.json)
     if refused is not None:
         return refused
     store = LaneStore(ctx.repo)
@@ -179,7 +166,7 @@ def finish(args: argparse.Namespace) -> int:
     """Remove the worktree, delete the merged branch, release the lock (the orchestrator)."""
     ctx = Context.load()
     lane_id = lane_id_argument(args.lane_id)
-    refused = _refuse_role(ctx, "finish", args.json)
+    refused = ctx.refuse_unless_ledger_writer("finish lanes", "lane finish", as_json=args.json)
     if refused is not None:
         return refused
     refuse_tampered_ledger(ctx)  # before the worktree and branch go: nothing half done

@@ -77,16 +77,9 @@ def _known(store: RegistryStore, lock_id: str, registry: LockRegistry) -> Lock:
 
 def _refuse_role(ctx: Context, action: str, as_json: bool, what: str = "") -> int | None:
     """Only the orchestrator (or integrator) writes the single-writer ledger."""
-    if ctx.identity.may_write_ledger:
-        return None
-    violation = Violation(
-        rule="wrong-role",
-        message=f"a {ctx.identity.role} cannot {what or action + ' locks'}: the ledger has one "
-        "writer, the orchestrator (runbook §6.1)",
-        fix=f"ask the orchestrator, or run it as one: `LANEWARDEN_ROLE=orchestrator lanewarden "
-        f"lock {action} ...`",
+    return ctx.refuse_unless_ledger_writer(
+        what or f"{action} locks", f"lock {action}", as_json=as_json
     )
-    return report([violation], as_json=as_json, ok_text="")
 
 
 def _done(as_json: bool, text: str, body: dict[str, object]) -> int:

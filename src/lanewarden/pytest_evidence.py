@@ -94,7 +94,10 @@ def option_narrowing(config: pytest.Config, options: Options, gate: str) -> list
     reasons += _path_narrowing(config)
     modes = options.modes
     if gate == "2":
-        if modes and modes != ["changed"]:
+        # `integrate` selects --lw-since the tree before a lane: once the lane is
+        # committed, --lw-changed sees nothing, and the diff since that tree is the lane's.
+        alone = len(modes) == 1 and (modes[0] == "changed" or modes[0].startswith("since "))
+        if modes and not alone:
             reasons.append(
                 f"gate 2 selects with --lw-changed alone (this run: {' + '.join(modes)})"
             )

@@ -70,6 +70,7 @@ class Config(NamedTuple):
     policies: Mapping[str, Any] = _NO_ENTRIES
     worktree_dir: str = "../{repo}-{lane}"
     brief_template: str | None = None
+    integrate_strategy: str = "cherry-pick"  # or "merge" (worktree mode): how lanes are applied
 
     @property
     def source_name(self) -> str:
@@ -291,4 +292,5 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "policies": _table,
     "worktree_dir": _string,
     "brief_template": _repo_path,
+    "integrate_strategy": _choice(("cherry-pick", "merge")),
 }

@@ -257,6 +257,19 @@ def _escalate(parser: _Parser) -> None:
     parser.add_argument("--prefix", help="the command prefix to approve (default: the command)")
 
 
+def _integrate(parser: _Parser) -> None:
+    _leaf(parser, "lanewarden.cli.integrate")
+    parser.add_argument("lane_ids", nargs="*", metavar="ID", help="lanes, in order (default: all)")
+    how = parser.add_mutually_exclusive_group()
+    how.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    how.add_argument(
+        "--continue", dest="resume", action="store_true", help="resume an interrupted run"
+    )
+    how.add_argument("--abort", action="store_true", help="roll an interrupted run back")
+    parser.add_argument("--push", action="store_true", help="push the target branch at the end")
+    parser.add_argument("--keep", action="store_true", help="do not finish integrated lanes")
+
+
 _COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "init": (
         "scaffold configuration, the policy file, the ledger and the decision register",
@@ -276,6 +289,7 @@ _COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "hooks": ("manage installed git hooks", _hooks),
     "lane": ("a lane from assignment to handoff", _lane),
     "escalate": ("ask the orchestrator to approve a blocked command (worker)", _escalate),
+    "integrate": ("apply the handed-off lanes one at a time, gated (integrator)", _integrate),
 }
 
 

@@ -47,6 +47,12 @@ RULES = frozenset(
         "ttl-too-long",
         # A merge's own change (beyond the merge git makes of its parents).
         "merge-out-of-scope",
+        # Integrating a wave: a run in progress, a dirty or moved target, a lane not handed off.
+        "integrate-in-progress",
+        "integrate-wrong-branch",
+        "integrate-dirty",
+        "integrate-moved",
+        "integrate-no-handoff",
     }
 )
 

@@ -1,0 +1,758 @@
+"""``lanewarden integrate``: apply the handed-off lanes one at a time, gate each, end green.
+
+The integrator's loop (runbook §§ 8, 11, 12), with no server:
+
+1. refuse a dirty work tree, a checkout that is not the target branch, a lane
+   without a valid handoff, or a run already in progress;
+2. for each lane, in handoff order (or as given): apply its commits onto the
+   target branch (cherry-picked, or merged with ``integrate_strategy =
+   "merge"``), each new commit carrying ``Lane:`` and ``Integrated-by:``
+   trailers; run gate 2 on the packages it touched (``--lw-since`` the tree
+   before it, since after a commit ``--lw-changed`` sees nothing); a conflict
+   or a failing gate 2 resets the branch to exactly the tree before the lane
+   (checked by tree id) and reopens the lane with a failure record;
+3. end of wave: gate 3; when it fails, isolate the culprit (test scope, then
+   bisection: :mod:`lanewarden.domain.integration`), ``git revert`` its commits
+   and reopen it, so the wave ends green;
+4. record the run, mark the integrated lanes in the ledger, release their locks
+   (outcome ``integrated``) and, in worktree mode, finish them unless ``--keep``;
+   push only with ``--push`` (through the normal pre-push hook).
+
+After every step the run is saved in a state file in the common git dir:
+``--continue`` resumes it, ``--abort`` resets the branch to the exact tree
+the run started from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from lanewarden.adapters.integration_store import IntegrationStore
+from lanewarden.adapters.lane_store import LaneStore
+from lanewarden.adapters.registry_store import RegistryStore
+from lanewarden.cli.context import Context
+from lanewarden.cli.lane_facts import LaneView, caller, lane_id_argument, read_decisions, view
+from lanewarden.cli.output import emit_json, report
+from lanewarden.domain.integration import (
+    INTEGRATED,
+    REOPENED,
+    REVERTED,
+    failure_text,
+    isolate,
+    overlaps,
+)
+from lanewarden.domain.registry import shell_quote
+from lanewarden.domain.times import format_time, now
+from lanewarden.domain.violations import Violation
+from lanewarden.errors import InputError
+
+__all__ = ["run"]
+
+_FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (\S+)(?: - (.*))?$")
+STATE_VERSION = 1
+_LANE_FORMAT = "--format=%H%x1f%(trailers:key=Lane,valueonly,separator=%x1e)"
+
+
+def _say(text: str) -> None:
+    print(f"lanewarden: integrate: {text}", file=sys.stderr, flush=True)
+
+
+class _Git:
+    """The integrator's git commands in the main work tree (hooks run where they apply)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.repo = ctx.repo
+
+    def out(self, *args: str, ok: tuple[int, ...] = (0,)) -> str:
+        return os.fsdecode(self.repo.git(*args, ok_codes=ok)).strip()
+
+    def head(self) -> str:
+        return self.out("rev-parse", "HEAD")
+
+    def tree(self, rev: str = "HEAD") -> str:
+        return self.out("rev-parse", f"{rev}^{{tree}}")
+
+    def branch_commit(self, branch: str) -> str:
+        return self.out("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}")
+
+    def dirty(self) -> list[str]:
+        out = self.repo.git("status", "--porcelain=v1", "-z", "--untracked-files=no")
+        return [os.fsdecode(entry[3:]) for entry in out.split(b"\0") if len(entry) > 3]
+
+    def reset_to(self, commit: str, tree: str) -> None:
+        """Put the branch back on ``commit``, its tree checked: the exact tree before."""
+        for command in (("cherry-pick", "--abort"), ("merge", "--abort"), ("revert", "--abort")):
+            self.repo.git(*command, ok_codes=(0, 1, 128))
+        self.repo.git("reset", "-q", "--hard", commit)
+        if self.tree() != tree or self.dirty():
+            raise RuntimeError(f"the branch did not return to tree {tree}")
+
+
+# -- entry ----------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace) -> int:
+    """Integrate the queue; 0 when the wave ended green, 1 when refused, 2 on bad input."""
+    ctx = Context.load()
+    as_json: bool = args.json
+    if ctx.identity.role != "integrator":
+        violation = Violation(
+            rule="wrong-role",
+            message=f"a {ctx.identity.role} cannot integrate: the integrator alone changes "
+            f"the target branch {ctx.config.target_branch}",
+            fix="run it as the integrator: `LANEWARDEN_ROLE=integrator lanewarden integrate`",
+        )
+        return report([violation], as_json=as_json, ok_text="")
+    store = IntegrationStore(ctx.repo)
+    state = store.read_state()
+    if args.abort:
+        return _abort(ctx, store, state, as_json)
+    if args.resume:
+        if state is None:
+            raise InputError(
+                "no integration is in progress: nothing to continue",
+                hint="start one with `lanewarden integrate`",
+            )
+        _say(f"continuing run {state['run']}")
+        return _drive(ctx, store, state, as_json)
+    if state is not None:
+        violation = Violation(
+            rule="integrate-in-progress",
+            message=f"integration run {state['run']} was interrupted and is not finished",
+            path=str(store.state_path),
+            fix="resume it with `lanewarden integrate --continue`, or roll it back with "
+            "`lanewarden integrate --abort`",
+        )
+        return report([violation], as_json=as_json, ok_text="")
+    git = _Git(ctx)
+    violations = _preflight(ctx, git)
+    lanes, refused = _queue(ctx, [lane_id_argument(i) for i in args.lane_ids])
+    violations += refused
+    if violations:
+        return report(violations, as_json=as_json, ok_text="")
+    if args.dry_run:
+        return _dry_run(ctx, lanes, as_json)
+    if not lanes:
+        body = {"ok": True, "violations": [], "steps": [], "lanes": []}
+        if as_json:
+            emit_json(body)
+        else:
+            print("nothing to integrate: no lane is handed off")
+        return 0
+    started = now()
+    start = git.head()
+    state = {
+        "version": STATE_VERSION,
+        "run": f"{started.strftime('%Y%m%dT%H%M%SZ')}-{os.getpid()}",
+        "started": format_time(started),
+        "mode": ctx.config.mode,
+        "strategy": ctx.config.integrate_strategy,
+        "target": ctx.config.target_branch,
+        "by": caller(ctx),
+        "start_commit": start,
+        "start_tree": git.tree(start),
+        "head": start,
+        "queue": [_queued(ctx, lane) for lane in lanes],
+        "lanes": [],
+        "current": None,
+        "phase": "lanes",
+        "gate3_runs": 0,
+        "steps": [],
+        "keep": bool(args.keep),
+        "push": bool(args.push),
+    }
+    store.write_state(state)
+    _say(f"run {state['run']}: {len(lanes)} lane(s) onto {state['target']} at {start[:12]}")
+    return _drive(ctx, store, state, as_json)
+
+
+# -- checks before a run ---------------------------------------------------------
+
+
+def _preflight(ctx: Context, git: _Git) -> list[Violation]:
+    target = ctx.config.target_branch
+    violations = []
+    if ctx.repo.current_branch() != target:
+        violations.append(
+            Violation(
+                rule="integrate-wrong-branch",
+                message=f"integrate applies lanes onto {target}, but the work tree has "
+                f"{ctx.repo.current_branch() or 'a detached HEAD'} checked out",
+                path=str(ctx.repo.root),
+                fix=f"`git switch {shell_quote(target)}` in the main work tree, then run it again",
+            )
+        )
+    dirty = git.dirty()
+    if dirty:
+        violations.append(
+            Violation(
+                rule="integrate-dirty",
+                message=f"the work tree has uncommitted changes ({', '.join(dirty[:5])})",
+                path=dirty[0],
+                fix="commit or stash them (`git stash`), then run `lanewarden integrate` again",
+            )
+        )
+    return violations
+
+
+def _queue(ctx: Context, wanted: Sequence[str]) -> tuple[list[LaneView], list[Violation]]:
+    """The lanes to integrate, in handoff order (or as given), and the refusals."""
+    store = LaneStore(ctx.repo)
+    registry = RegistryStore(ctx.repo, ctx.config).read()
+    answered = read_decisions(ctx)
+    views = {}
+    for lane_id in wanted or store.lane_ids():
+        record = store.read_lane(lane_id)
+        if record is None:
+            raise InputError(
+                f"unknown lane: {lane_id} was never started with `lanewarden lane start`",
+                hint="see the lanes with `lanewarden lane list`",
+            )
+        views[lane_id] = view(ctx, store, record, registry, answered)
+    violations = []
+    chosen = []
+    for lane_id, lane in views.items():
+        if lane.state == "handed-off" and lane.facts.last_handoff is not None:
+            chosen.append(lane)
+        elif wanted:
+            violations.append(
+                Violation(
+                    rule="integrate-no-handoff",
+                    lock=lane_id,
+                    message=f"lane {lane_id} is {lane.state}: only a lane whose latest handoff is "
+                    "of its current tip can be integrated",
+                    fix=f"the worker hands it off: `lanewarden lane handoff {shell_quote(lane_id)}"
+                    " --met ...`",
+                )
+            )
+    if not wanted:
+        chosen.sort(key=lambda lane: _handoff_time(lane))
+    return chosen, violations
+
+
+def _handoff_time(lane: LaneView) -> datetime:
+    handoff = lane.facts.last_handoff
+    assert handoff is not None
+    return handoff.time
+
+
+def _queued(ctx: Context, lane: LaneView) -> dict[str, Any]:
+    handoff = lane.facts.last_handoff
+    assert handoff is not None
+    return {
+        "lane": lane.record.lane_id,
+        "commit": handoff.commit,
+        "base": lane.record.base,
+        "branch": lane.record.branch,
+        "files": list(handoff.files),
+        "packages": _packages(ctx, handoff.files),
+    }
+
+
+def _packages(ctx: Context, files: Sequence[str]) -> list[str]:
+    packages = _package_map(ctx)
+    return sorted({p.name for f in files for p in packages.owners(f)})
+
+
+def _package_map(ctx: Context) -> Any:
+    from lanewarden.adapters.changes import listed_files
+    from lanewarden.domain.packages import detect_packages
+
+    return detect_packages(listed_files(ctx.repo), ctx.config.packages, ctx.config.package_tests)
+
+
+def _dry_run(ctx: Context, lanes: list[LaneView], as_json: bool) -> int:
+    queued = [_queued(ctx, lane) for lane in lanes]
+    overlap = overlaps({q["lane"]: q["files"] for q in queued})
+    for q in queued:
+        touched = ",".join(q["packages"])
+        q["gate2"] = f"python -m pytest --lw-package {touched} --lw-gate 2" if touched else ""
+    if as_json:
+        emit_json({"ok": True, "violations": [], "plan": queued, "overlaps": overlap})
+        return 0
+    print(f"plan: {len(queued)} lane(s) onto {ctx.config.target_branch}, in this order")
+    for number, q in enumerate(queued, start=1):
+        print(f"  {number}. {q['lane']} at {q['commit'][:12]}: {len(q['files'])} file(s)")
+        print(f"     packages: {', '.join(q['packages']) or 'none'}")
+        print(f"     gate 2: {q['gate2'] or 'no package touched'}")
+    for pair in overlap:
+        first, second = pair["lanes"]
+        print(f"  overlap: {first} and {second} both change {', '.join(pair['paths'])}")
+    if not overlap:
+        print("  no two lanes change the same path")
+    return 0
+
+
+# -- the run -------------------------------------------------------------------
+
+
+def _step(state: dict[str, Any], store: IntegrationStore, **step: Any) -> None:
+    step["time"] = format_time(now())
+    state["steps"].append(step)
+    store.write_state(state)
+
+
+def _drive(ctx: Context, store: IntegrationStore, state: dict[str, Any], as_json: bool) -> int:
+    git = _Git(ctx)
+    target = state["target"]
+    if state["phase"] == "lanes":
+        current = state["current"]
+        if current is not None:  # interrupted inside a lane: undo it, then do it again
+            _checkout_target(git, target)
+            git.reset_to(current["before"], current["before_tree"])
+            _say(f"{current['lane']}: interrupted, reset to {current['before'][:12]} to redo it")
+            state["current"] = None
+            store.write_state(state)
+        for item in state["queue"][len(state["lanes"]) :]:
+            moved = _moved(ctx, git, state)
+            if moved is not None:
+                return report([moved], as_json=as_json, ok_text="")
+            _integrate_lane(ctx, git, store, state, item)
+        state["phase"] = "gate3"
+        state["applied_head"] = git.head()
+        store.write_state(state)
+    if state["phase"] == "gate3":
+        _checkout_target(git, target)
+        git.reset_to(state["applied_head"], git.tree(state["applied_head"]))
+        _wave_gate(ctx, git, store, state)
+        state["phase"] = "finish"
+        state["head"] = git.head()
+        store.write_state(state)
+    return _finish(ctx, git, store, state, as_json)
+
+
+def _checkout_target(git: _Git, target: str) -> None:
+    for command in (("cherry-pick", "--abort"), ("merge", "--abort"), ("revert", "--abort")):
+        git.repo.git(*command, ok_codes=(0, 1, 128))
+    if git.repo.current_branch() != target:
+        git.repo.git("checkout", "-q", "-f", target)
+
+
+def _moved(ctx: Context, git: _Git, state: dict[str, Any]) -> Violation | None:
+    """The target branch moved under the run (re-checked between lanes)."""
+    target = state["target"]
+    found = git.branch_commit(target)
+    if found == state["head"] and ctx.repo.current_branch() == target and not git.dirty():
+        return None
+    return Violation(
+        rule="integrate-moved",
+        message=f"{target} is at {found[:12]} (or the work tree changed), but this run left it at "
+        f"{state['head'][:12]}: someone else changed it during the integration",
+        fix="roll the run back with `lanewarden integrate --abort`, or put "
+        f"{target} back (`git reset --hard {state['head'][:12]}`) and run "
+        "`lanewarden integrate --continue`",
+    )
+
+
+def _integrate_lane(
+    ctx: Context, git: _Git, store: IntegrationStore, state: dict[str, Any], item: dict[str, Any]
+) -> None:
+    lane_id = item["lane"]
+    before = git.head()
+    state["current"] = {"lane": lane_id, "before": before, "before_tree": git.tree()}
+    _step(state, store, step="start", lane=lane_id, before=before)
+    outcome: dict[str, Any] = {
+        "lane": lane_id,
+        "outcome": INTEGRATED,
+        "reason": "",
+        "applied": format_time(now()),
+        "commits": [],
+        "files": item["files"],
+        "lines_added": 0,
+        "lines_removed": 0,
+        "conflict_paths": [],
+        "failing_tests": [],
+        "revert_commits": [],
+        "before": before,
+    }
+    conflicts = _apply(ctx, git, state, item)
+    if conflicts:
+        _say(f"{lane_id}: conflict in {', '.join(conflicts)}; undone")
+        _send_back(ctx, git, state, outcome, "conflict", conflicts, paths=conflicts)
+        _step(state, store, step="apply", lane=lane_id, status="conflict", paths=conflicts)
+        return
+    after = git.head()
+    outcome["commits"] = _new_commits(git, before, after)
+    added, removed = _line_counts(git, before, after)
+    outcome["lines_added"], outcome["lines_removed"] = added, removed
+    _step(state, store, step="apply", lane=lane_id, status="applied", commits=outcome["commits"])
+    result = _gate(ctx, "2", since=before, touched=item["files"])
+    _step(state, store, step="gate2", lane=lane_id, status=result["status"], tree=result["tree"])
+    if result["status"] != "passed":
+        failing = _failures(result)
+        _say(f"{lane_id}: gate 2 {result['status']}; undone")
+        outcome["commits"] = []
+        signature = _signature(failing, result)
+        _send_back(ctx, git, state, outcome, "gate-2", signature, tests=list(failing))
+        return
+    _say(f"{lane_id}: integrated ({len(outcome['commits'])} commit(s), gate 2 passed)")
+    outcome["after"] = after
+    state["lanes"].append(outcome)
+    state["head"] = after
+    state["current"] = None
+    store.write_state(state)
+
+
+def _apply(ctx: Context, git: _Git, state: dict[str, Any], item: dict[str, Any]) -> list[str]:
+    """Apply the lane's commits; the conflicting paths, or [] when it applied."""
+    lane_id = item["lane"]
+    trailers = ["--trailer", f"Lane: {lane_id}", "--trailer", f"Integrated-by: {state['by']}"]
+    if state["strategy"] == "merge" and state["mode"] == "worktrees":
+        message = f"Merge lane {lane_id}\n\nLane: {lane_id}\nIntegrated-by: {state['by']}\n"
+        ctx.repo.git(
+            "merge", "-q", "--no-ff", "--no-verify", "-m", message, item["commit"], ok_codes=(0, 1)
+        )
+        return _conflicts(git)
+    for commit in _lane_commits(git, item, state["mode"]):
+        ctx.repo.git("cherry-pick", "--no-commit", commit, ok_codes=(0, 1))
+        conflicts = _conflicts(git)
+        if conflicts or git.out("rev-parse", "-q", "--verify", "CHERRY_PICK_HEAD", ok=(0, 1)):
+            return conflicts or ["(cherry-pick stopped)"]
+        if _staged_nothing(git):
+            continue  # already on the target branch: nothing to commit
+        ctx.repo.git(
+            "-c", "trailer.ifexists=addIfDifferent", "commit", "-q", "--no-verify",
+            "--reuse-message", commit, *trailers,
+        )  # fmt: skip
+    return []
+
+
+def _staged_nothing(git: _Git) -> bool:
+    return not git.out("diff", "--cached", "--name-only")
+
+
+def _lane_commits(git: _Git, item: dict[str, Any], mode: str) -> list[str]:
+    """The handed-off commits the target branch does not have, oldest first."""
+    out = git.out(
+        "log", "--reverse", "--no-merges", _LANE_FORMAT,
+        item["commit"], "^HEAD", f"^{item['base']}",
+    )  # fmt: skip
+    commits = []
+    for line in out.splitlines():
+        sha, _, lanes = line.partition("\x1f")
+        if mode == "worktrees" or item["lane"] in lanes.split("\x1e"):
+            commits.append(sha)
+    return commits
+
+
+def _conflicts(git: _Git) -> list[str]:
+    out = git.repo.git("diff", "--name-only", "-z", "--diff-filter=U")
+    return [os.fsdecode(p) for p in out.split(b"\0") if p]
+
+
+def _new_commits(git: _Git, before: str, after: str) -> list[str]:
+    out = git.out("rev-list", "--reverse", after, f"^{before}")
+    return out.split() if out else []
+
+
+def _line_counts(git: _Git, before: str, after: str) -> tuple[int, int]:
+    added = removed = 0
+    for line in git.out("diff", "--numstat", before, after).splitlines():
+        plus, minus, _ = line.split("\t", 2)
+        added += int(plus) if plus.isdigit() else 0
+        removed += int(minus) if minus.isdigit() else 0
+    return added, removed
+
+
+def _send_back(
+    ctx: Context,
+    git: _Git,
+    state: dict[str, Any],
+    outcome: dict[str, Any],
+    reason: str,
+    signature: Sequence[str],
+    *,
+    paths: Sequence[str] = (),
+    tests: Sequence[str] = (),
+) -> None:
+    """Undo the lane (the exact tree before it) and reopen it with a failure record."""
+    current = state["current"]
+    git.reset_to(current["before"], current["before_tree"])
+    outcome.update(
+        outcome=REOPENED, reason=reason, conflict_paths=list(paths), failing_tests=list(tests)
+    )
+    _reopen(ctx, state, outcome["lane"], reason, signature, current["before"])
+    state["lanes"].append(outcome)
+    state["current"] = None
+    state["head"] = current["before"]
+    IntegrationStore(ctx.repo).write_state(state)
+
+
+def _reopen(
+    ctx: Context,
+    state: dict[str, Any],
+    lane_id: str,
+    reason: str,
+    signature: Sequence[str],
+    before: str,
+) -> None:
+    text = failure_text(lane_id, reason, state["run"], signature, before)
+    at = format_time(now())
+
+    def make(number: int) -> dict[str, Any]:
+        return {
+            "lane_id": lane_id,
+            "failure": f"F-{number:02d}",
+            "number": number,
+            **text,
+            "reason": reason,
+            "run": state["run"],
+            "time": at,
+        }
+
+    LaneStore(ctx.repo).add_failure(lane_id, make)
+
+
+# -- gates -----------------------------------------------------------------------
+
+
+def _gate(ctx: Context, name: str, *, since: str | None, touched: Sequence[str]) -> dict[str, Any]:
+    """Run gate ``name`` on the work tree through ``gate run``'s own runner (evidence kept).
+
+    Gate 2 here selects ``--lw-since`` the tree before the lane: the lane's
+    change is committed by then, so ``--lw-changed`` would see nothing.
+    """
+    from lanewarden.cli.gate import _run_gate, ruff_command
+    from lanewarden.domain.gates import Gate, GateLadder, Step
+
+    ladder = GateLadder.from_config(
+        ctx.config.gates, source=ctx.config.source_name, ruff=ruff_command()
+    )
+    gate = ladder.select(name)[0]
+    if since is not None:
+        gate = Gate(
+            name=gate.name,
+            title=gate.title,
+            steps=tuple(
+                Step(s.command.replace("--lw-changed", f"--lw-since {since}")) for s in gate.steps
+            ),
+        )
+    root = ctx.repo.root
+    files = [f for f in touched if (root / f).is_file()]
+    return _run_gate(ctx, gate, files, name)
+
+
+def _failures(result: dict[str, Any]) -> dict[str, str]:
+    """Failing test ids, each with its first error line when pytest printed one."""
+    failing: dict[str, str] = dict.fromkeys(result["record"]["failures"], "")
+    for step in result["steps"]:
+        for line in step.get("tail", []):
+            match = _FAILED_LINE.match(line.strip())
+            if match:
+                failing[match[1]] = match[2] or failing.get(match[1], "")
+    return failing
+
+
+def _signature(failing: dict[str, str], result: dict[str, Any]) -> list[str]:
+    """The failure signature: each failing test with its first error line."""
+    if not failing:
+        return list(result["record"]["reasons"]) or ["the gate failed"]
+    return [f"{test}: {first}" if first else test for test, first in failing.items()]
+
+
+def _wave_gate(ctx: Context, git: _Git, store: IntegrationStore, state: dict[str, Any]) -> None:
+    """Gate 3 on the wave; when it fails, find and revert the culprits (it ends green)."""
+    applied = [o for o in state["lanes"] if o["outcome"] == INTEGRATED]
+    if not applied:
+        return
+    result = _gate(ctx, "3", since=None, touched=())
+    state["gate3_runs"] += 1
+    _step(state, store, step="gate3", status=result["status"], tree=result["tree"])
+    if result["status"] == "passed":
+        _say("gate 3 passed: the wave is green")
+        return
+    first_lines = _failures(result)
+    failing = frozenset(first_lines) or frozenset({"(gate)"})
+    order = [o["lane"] for o in applied]
+    by_lane = {o["lane"]: o for o in applied}
+    reach = _reach(ctx, {o["lane"]: o["files"] for o in applied})
+    target = state["target"]
+    applied_head = state["applied_head"]
+
+    def run_subset(subset: Sequence[str]) -> frozenset[str]:
+        # The prefix of the applied order ending with subset's last lane, minus
+        # the lanes left out of it: checked out, the left-out lanes reverted.
+        last = order.index(subset[-1]) if subset else -1
+        left_out = [lane for lane in order[: last + 1] if lane not in subset]
+        _checkout_target(git, target)
+        git.reset_to(applied_head, git.tree(applied_head))
+        if last + 1 < len(order):
+            git.repo.git("checkout", "-q", "--detach", by_lane[order[last]]["after"])
+        for lane in reversed(left_out):
+            _revert(git, state, by_lane[lane])
+        found = _gate(ctx, "3", since=None, touched=())
+        state["gate3_runs"] += 1
+        _step(state, store, step="gate3", lanes=list(subset), status=found["status"])
+        if found["status"] == "passed":
+            return frozenset()
+        return frozenset(_failures(found)) or frozenset({"(gate)"})
+
+    found = isolate(order, failing, run_subset, lambda test: reach(test))
+    # Leave the branch at the wave minus the culprits, reverted with recorded commits.
+    _checkout_target(git, target)
+    git.reset_to(applied_head, git.tree(applied_head))
+    for lane in reversed(order):
+        if lane in found.culprits:
+            outcome = by_lane[lane]
+            outcome["revert_commits"] = _revert(git, state, outcome)
+            outcome.update(outcome=REVERTED, reason="gate-3")
+            tests = sorted(found.failing.get(lane, frozenset()))
+            outcome["failing_tests"] = tests
+            signature = [f"{t}: {first_lines[t]}" if first_lines.get(t) else t for t in tests]
+            _reopen(ctx, state, lane, "gate-3", signature, outcome["before"])
+            how = "test scope" if lane in found.by_scope else "bisection"
+            _say(f"{lane}: culprit of gate 3 (by {how}); reverted and reopened")
+    state["isolation"] = {
+        "culprits": found.culprits,
+        "by_scope": found.by_scope,
+        "runs": len(found.runs),
+    }
+    # The last isolation run was of exactly this tree; its evidence stands for it.
+    store.write_state(state)
+
+
+def _revert(git: _Git, state: dict[str, Any], outcome: dict[str, Any]) -> list[str]:
+    """``git revert`` the lane's commits (newest first); the revert commits."""
+    made = []
+    for commit in reversed(outcome["commits"]):
+        git.repo.git("revert", "--no-commit", commit, ok_codes=(0, 1))
+        if _conflicts(git):
+            git.repo.git("revert", "--abort", ok_codes=(0, 1, 128))
+            break
+        if _staged_nothing(git):
+            continue
+        subject = git.out("log", "-1", "--format=%s", commit)
+        message = f'Revert "{subject}"\n\nThis reverts commit {commit}.\n'
+        git.repo.git(
+            "commit", "-q", "--no-verify", "-m", message,
+            "--trailer", f"Lane: {outcome['lane']}", "--trailer", f"Integrated-by: {state['by']}",
+        )  # fmt: skip
+        made.append(git.head())
+    return made
+
+
+def _reach(ctx: Context, files: dict[str, list[str]]) -> Any:
+    """For a failing test id, the lanes whose changed files it reaches (import graph)."""
+    from lanewarden.adapters.import_facts import build_graph
+
+    packages = _package_map(ctx)
+    graph = build_graph(ctx.repo.root, packages, ctx.repo.state_dir / "import-cache" / "facts.json")
+    reached: dict[str, set[str]] = {}
+    for lane, paths in files.items():
+        seeds = {}
+        for path in paths:
+            module = packages.module_name(path)
+            if module:
+                seeds[module] = path
+        hit = set(paths) | {f for f, r in graph.affected(seeds).items() if r.full}
+        owners = {p.name for f in paths for p in packages.owners(f)}
+        reached[lane] = hit | {"pkg:" + name for name in owners}
+
+    def lanes_of(test: str) -> set[str]:
+        path = test.split("::", 1)[0]
+        tested = {"pkg:" + p.name for p in packages.test_owners(path)}
+        return {lane for lane, hit in reached.items() if path in hit or tested & hit}
+
+    return lanes_of
+
+
+# -- the end ---------------------------------------------------------------------
+
+
+def _finish(
+    ctx: Context, git: _Git, store: IntegrationStore, state: dict[str, Any], as_json: bool
+) -> int:
+    end = git.head()
+    lanes = [{k: v for k, v in o.items() if k not in ("before", "after")} for o in state["lanes"]]
+    record = {
+        "version": 1,
+        "run": state["run"],
+        "wave": len(store.finished_runs()) + 1,
+        "mode": state["mode"],
+        "target": state["target"],
+        "started": state["started"],
+        "finished": format_time(now()),
+        "start_commit": state["start_commit"],
+        "end_commit": end,
+        "gate3_runs": state["gate3_runs"],
+        "lanes": lanes,
+    }
+    integrated = [o["lane"] for o in lanes if o["outcome"] == INTEGRATED]
+    completed = _complete(ctx, record, keep=state["keep"])
+    end = record["end_commit"] = git.head()  # the ledger's commit, if it had new entries
+    path = store.write_record(record)
+    pushed = _push(ctx, state) if state["push"] else None
+    store.clear_state()
+    summary = {
+        INTEGRATED: integrated,
+        REOPENED: [o["lane"] for o in lanes if o["outcome"] == REOPENED],
+        REVERTED: [o["lane"] for o in lanes if o["outcome"] == REVERTED],
+    }
+    if as_json:
+        emit_json(
+            {
+                "ok": pushed is not False,
+                "violations": [],
+                "run": state["run"],
+                "record": str(path),
+                "end_commit": end,
+                "steps": state["steps"],
+                "lanes": lanes,
+                **summary,
+                "isolation": state.get("isolation"),
+                "completed": completed,
+                "pushed": pushed,
+            }
+        )
+    else:
+        print(f"integration run {state['run']}: {state['target']} at {end[:12]}")
+        for o in lanes:
+            why = f" ({o['reason']}: {', '.join(o['conflict_paths'] or o['failing_tests'])})"
+            print(f"  {o['lane']}: {o['outcome']}{why if o['reason'] else ''}")
+        print(f"  record: {path}")
+    return 0 if pushed is not False else 1
+
+
+def _complete(ctx: Context, record: dict[str, Any], *, keep: bool) -> dict[str, list[str]]:
+    """Completion markers in the ledger, locks released (``integrated``), lanes finished."""
+    from lanewarden.cli.integrate_ledger import commit_ledger, complete_lanes
+
+    done = complete_lanes(ctx, record, keep=keep)
+    lanes = [o["lane"] for o in record["lanes"] if o["outcome"] == INTEGRATED]
+    commit_ledger(ctx, record["run"], lanes)
+    return done
+
+
+def _push(ctx: Context, state: dict[str, Any]) -> bool:
+    """``git push`` of the target branch, through the normal pre-push hook; never forced."""
+    ctx.repo.git("push", "origin", f"refs/heads/{state['target']}", ok_codes=(0, 1, 128))
+    remote = ctx.repo.git("ls-remote", "origin", f"refs/heads/{state['target']}", ok_codes=(0, 2))
+    pushed = os.fsdecode(remote).split("\t", 1)[0] == _Git(ctx).head()
+    _say("pushed" if pushed else "push refused: see git's message above")
+    return pushed
+
+
+def _abort(
+    ctx: Context, store: IntegrationStore, state: dict[str, Any] | None, as_json: bool
+) -> int:
+    if state is None:
+        raise InputError(
+            "no integration is in progress: nothing to abort",
+            hint="see `lanewarden lane list` for the lanes' states",
+        )
+    git = _Git(ctx)
+    _checkout_target(git, state["target"])
+    git.reset_to(state["start_commit"], state["start_tree"])
+    store.clear_state()
+    if as_json:
+        emit_json({"ok": True, "violations": [], "run": state["run"], "head": git.head()})
+    else:
+        print(f"integration run {state['run']} rolled back: {state['target']} at "
+              f"{state['start_commit'][:12]}")  # fmt: skip
+    return 0

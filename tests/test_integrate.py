@@ -134,8 +134,12 @@ def states(repo: Path) -> dict[str, str]:
     return {row["lane_id"]: row["state"] for row in json.loads(done.stdout)["lanes"]}
 
 
-def test_a_wave_lands_the_clean_lanes_and_sends_back_the_rest(repo: Path) -> None:
+@pytest.mark.parametrize("strategy", ["cherry-pick", "merge"])
+def test_a_wave_lands_the_clean_lanes_and_sends_back_the_rest(repo: Path, strategy: str) -> None:
     build_wave(repo)
+    config = repo / "lanewarden.toml"
+    text = config.read_text().replace("\n[gates]", f'\nintegrate_strategy = "{strategy}"\n[gates]')
+    main_commit(repo, {"lanewarden.toml": text}, f"integrate by {strategy}")
     start = git(repo, "rev-parse", "HEAD").strip()
     plan = integrate(repo, "--dry-run")
     assert [q["lane"] for q in plan["plan"]] == ["L-1", "L-2", "L-3", "L-4", "L-5"]
@@ -157,6 +161,7 @@ def test_a_wave_lands_the_clean_lanes_and_sends_back_the_rest(repo: Path) -> Non
     assert "Lane: L-1" in log
     assert "Lane: L-5" in log
     assert "Integrated-by: integrator" in log
+    assert ("Merge lane L-1" in log) == (strategy == "merge")
     assert (repo / "src/alpha/core.py").read_text().endswith("MORE = 2\n")
     assert (repo / "src/beta/core.py").read_text() == 'NAME = "beta"\nLIMIT = 10\n'
     assert (repo / "src/eps/core.py").read_text() == 'NAME = "eps"\nLIMIT = 1\n'
@@ -230,7 +235,11 @@ def _integrate_killed_at(repo: Path, step: str) -> None:
                 steps = json.loads(state.read_text())["steps"]
             except (OSError, ValueError, KeyError):
                 continue
-            if any(s["step"] == step for s in steps):
+            if step == "gate3-running":  # killed in the middle of the wave's gate 3
+                if json.loads(state.read_text()).get("phase") == "gate3":
+                    os.kill(process.pid, signal.SIGKILL)
+                    break
+            elif any(s["step"] == step for s in steps):
                 os.kill(process.pid, signal.SIGKILL)
                 break
     finally:
@@ -238,7 +247,7 @@ def _integrate_killed_at(repo: Path, step: str) -> None:
     assert process.returncode == -signal.SIGKILL, f"the run ended before step {step}"
 
 
-@pytest.mark.parametrize("step", ["start", "apply", "gate2"])
+@pytest.mark.parametrize("step", ["start", "apply", "gate2", "gate3-running"])
 def test_killed_run_aborts_to_the_exact_start_and_continues_without_loss(
     repo: Path, step: str
 ) -> None:

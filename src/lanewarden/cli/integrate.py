@@ -447,7 +447,8 @@ def _conflicts(git: _Git) -> list[str]:
 
 
 def _new_commits(git: _Git, before: str, after: str) -> list[str]:
-    out = git.out("rev-list", "--reverse", after, f"^{before}")
+    # First parents only: a merged lane's new commit is the merge, not the lane's own.
+    out = git.out("rev-list", "--reverse", "--first-parent", after, f"^{before}")
     return out.split() if out else []
 
 
@@ -621,7 +622,9 @@ def _revert(git: _Git, state: dict[str, Any], outcome: dict[str, Any]) -> list[s
     """``git revert`` the lane's commits (newest first); the revert commits."""
     made = []
     for commit in reversed(outcome["commits"]):
-        git.repo.git("revert", "--no-commit", commit, ok_codes=(0, 1))
+        merge = len(git.out("rev-list", "--parents", "-n", "1", commit).split()) > 2
+        mainline = ("-m", "1") if merge else ()
+        git.repo.git("revert", "--no-commit", *mainline, commit, ok_codes=(0, 1))
         if _conflicts(git):
             git.repo.git("revert", "--abort", ok_codes=(0, 1, 128))
             break

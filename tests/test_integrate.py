@@ -275,3 +275,64 @@ def test_killed_run_aborts_to_the_exact_start_and_continues_without_loss(
     assert log.count("Lane: L-1") == 1  # applied once, however often it was interrupted
     assert log.count("Lane: L-5") == 1
     assert (repo / "src/alpha/core.py").read_text() == 'NAME = "alpha"\nLIMIT = 3\n'
+
+
+def test_a_single_branch_wave_gates_lanes_in_place_and_reverts_the_failing_ones(
+    repo: Path,
+) -> None:
+    """Single-branch mode: the lanes' commits are on the target already; none is applied twice.
+
+    A textual conflict cannot arise for commits already on the target; the
+    lane failing its gate 2 and the culprit of gate 3 are reverted instead.
+    """
+    project(repo, "single-branch")
+    scopes = {"L-1": "src/alpha/", "L-3": "src/eps/", "L-4": "src/gamma/", "L-5": "src/zeta/"}
+    for lane, scope in scopes.items():
+        start_lane(repo, lane, scope)
+    commit_ledger(repo)
+    changes = {
+        "L-1": {"src/alpha/core.py": 'NAME = "alpha"\nLIMIT = 1\nMORE = 2\n'},
+        "L-3": {"src/eps/core.py": 'NAME = "eps"\nLIMIT = 2\n'},
+        "L-4": {"src/gamma/config.txt": "2\n"},
+        "L-5": {"src/zeta/core.py": 'NAME = "zeta"\nLIMIT = 5\n'},
+    }
+    for lane, files in changes.items():
+        as_lane = {**INTEGRATOR, "LANEWARDEN_LANE": lane}
+        for path, text in files.items():
+            write(repo, path, text)
+        git(repo, "add", "-A")
+        git(repo, "commit", "-qm", f"{lane}: work", "--trailer", f"Lane: {lane}", env=as_lane)
+        worker = {"LANEWARDEN_ROLE": "worker", "LANEWARDEN_LANE": lane}
+        assert lanewarden(repo, "gate", "run", "2", env=worker).returncode == 0
+        done = lanewarden(repo, "lane", "handoff", lane, env=worker)
+        assert done.returncode == 0, done.stdout + done.stderr
+    main_commit(
+        repo,
+        {
+            "tests/test_eps.py": "from eps.core import LIMIT, NAME\n\n\n"
+            "def test_name():\n    assert NAME == 'eps'\n\n\n"
+            "def test_limit():\n    assert LIMIT == 1, 'eps limit must stay 1'\n"
+        },
+        "target: eps limit test",
+    )
+    start = git(repo, "rev-parse", "HEAD").strip()
+
+    body = integrate(repo)
+    assert body["integrated"] == ["L-1", "L-5"]
+    assert body["reopened"] == ["L-3"]
+    assert body["reverted"] == ["L-4"]
+    by_lane = {o["lane"]: o for o in body["lanes"]}
+    assert by_lane["L-3"]["failing_tests"] == ["tests/test_eps.py::test_limit"]
+    assert len(by_lane["L-3"]["revert_commits"]) == 1
+    assert by_lane["L-4"]["failing_tests"] == ["tests/test_delta.py::test_gamma_config"]
+    log = git(repo, "log", "--format=%B", f"{start}..HEAD")
+    assert log.count("Lane: L-1") == 0  # already on the target: not applied again
+    assert log.count("Revert ") == 2
+    assert (repo / "src/alpha/core.py").read_text().endswith("MORE = 2\n")
+    assert (repo / "src/eps/core.py").read_text() == 'NAME = "eps"\nLIMIT = 1\n'
+    assert (repo / "src/gamma/config.txt").read_text() == "1\n"
+    assert lanewarden(repo, "gate", "run", "3", env=INTEGRATOR).returncode == 0
+    listed = states(repo)
+    assert listed["L-1"] == "integrated"
+    assert listed["L-3"] == "reopened"
+    assert listed["L-4"] == "reopened"

@@ -371,6 +371,9 @@ def _integrate_lane(
         "revert_commits": [],
         "before": before,
     }
+    if state["mode"] != "worktrees" and _is_ancestor(git, item["commit"], before):
+        _check_in_place(ctx, git, store, state, item, outcome)
+        return
     conflicts = _apply(ctx, git, state, item)
     if conflicts:
         _say(f"{lane_id}: conflict in {', '.join(conflicts)}; undone")
@@ -397,6 +400,69 @@ def _integrate_lane(
     state["head"] = after
     state["current"] = None
     store.write_state(state)
+
+
+def _is_ancestor(git: _Git, commit: str, of: str) -> bool:
+    return not git.out("rev-list", "-n", "1", commit, f"^{of}")
+
+
+def _check_in_place(
+    ctx: Context,
+    git: _Git,
+    store: IntegrationStore,
+    state: dict[str, Any],
+    item: dict[str, Any],
+    outcome: dict[str, Any],
+) -> None:
+    """Single-branch mode, the lane's commits already on the target: gate it where it stands.
+
+    Nothing is applied (nothing is applied twice); a failing gate 2 reverts the
+    lane's commits (``git revert``, recorded) instead of resetting the branch,
+    since other commits may follow them.
+    """
+    lane_id = item["lane"]
+    commits = _lane_commits_since_base(git, item)
+    outcome["commits"] = commits
+    for commit in commits:
+        added, removed = _line_counts(git, f"{commit}^", commit)
+        outcome["lines_added"] += added
+        outcome["lines_removed"] += removed
+    _step(state, store, step="apply", lane=lane_id, status="on-target", commits=commits)
+    since = f"{commits[0]}^" if commits else item["base"]
+    result = _gate(ctx, "2", since=git.out("rev-parse", since), touched=item["files"])
+    _step(state, store, step="gate2", lane=lane_id, status=result["status"], tree=result["tree"])
+    failing = _failures(result)
+    if failing and result["status"] != "passed":
+        # Later lanes' changes are in this tree too, and --lw-since selects theirs as
+        # well: only tests the lane's own files reach count against it.
+        reach = _reach(ctx, {lane_id: item["files"]})
+        failing = {t: first for t, first in failing.items() if lane_id in reach(t)}
+        if not failing:
+            result = {**result, "status": "passed"}
+    if result["status"] != "passed":
+        outcome["revert_commits"] = _revert(git, state, outcome)
+        outcome.update(outcome=REOPENED, reason="gate-2", failing_tests=list(failing))
+        _say(f"{lane_id}: gate 2 {result['status']}; its commits reverted")
+        _reopen(ctx, state, lane_id, "gate-2", _signature(failing, result), outcome["before"])
+    else:
+        _say(f"{lane_id}: integrated in place ({len(commits)} commit(s), gate 2 passed)")
+    outcome["after"] = git.head()
+    state["lanes"].append(outcome)
+    state["head"] = outcome["after"]
+    state["current"] = None
+    store.write_state(state)
+
+
+def _lane_commits_since_base(git: _Git, item: dict[str, Any]) -> list[str]:
+    out = git.out(
+        "log", "--reverse", "--no-merges", _LANE_FORMAT, item["commit"], f"^{item['base']}"
+    )
+    commits = []
+    for line in out.splitlines():
+        sha, _, lanes = line.partition("\x1f")
+        if item["lane"] in lanes.split("\x1e"):
+            commits.append(sha)
+    return commits
 
 
 def _apply(ctx: Context, git: _Git, state: dict[str, Any], item: dict[str, Any]) -> list[str]:
@@ -580,11 +646,22 @@ def _wave_gate(ctx: Context, git: _Git, store: IntegrationStore, state: dict[str
         # The prefix of the applied order ending with subset's last lane, minus
         # the lanes left out of it: checked out, the left-out lanes reverted.
         last = order.index(subset[-1]) if subset else -1
-        left_out = [lane for lane in order[: last + 1] if lane not in subset]
         _checkout_target(git, target)
         git.reset_to(applied_head, git.tree(applied_head))
-        if last + 1 < len(order):
-            git.repo.git("checkout", "-q", "--detach", by_lane[order[last]]["after"])
+        at = by_lane[order[last]]["after"] if subset else state["start_commit"]
+        if state["mode"] != "worktrees":
+            # Lanes gated in place sit under commits of later lanes (and reverts of
+            # lanes sent back): only the whole wave, lanes reverted, is a clean cut.
+            at = applied_head
+        if at != applied_head:
+            git.repo.git("checkout", "-q", "--detach", at)
+        # Every lane left out whose commits that checkout holds (in place: all of them).
+        left_out = [
+            lane
+            for lane in order
+            if lane not in subset
+            and all(_is_ancestor(git, c, at) for c in by_lane[lane]["commits"])
+        ]
         for lane in reversed(left_out):
             _revert(git, state, by_lane[lane])
         found = _gate(ctx, "3", since=None, touched=())

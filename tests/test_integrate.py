@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from conftest import git, write
-from scenario import configure, lanewarden, start_lane
+from scenario import add_bare_remote, configure, lanewarden, start_lane
 
 INTEGRATOR = {"LANEWARDEN_ROLE": "integrator"}
 QUIET = "-p no:cacheprovider -p no:hypothesispytest"
@@ -336,3 +336,38 @@ def test_a_single_branch_wave_gates_lanes_in_place_and_reverts_the_failing_ones(
     assert listed["L-1"] == "integrated"
     assert listed["L-3"] == "reopened"
     assert listed["L-4"] == "reopened"
+
+
+def two_clean_lanes(repo: Path) -> str:
+    project(repo)
+    for lane, scope in {"L-1": "src/alpha/", "L-5": "src/zeta/"}.items():
+        start_lane(repo, lane, scope)
+    lane_commit(repo, "L-1", {"src/alpha/core.py": 'NAME = "alpha"\nLIMIT = 3\n'})
+    lane_commit(repo, "L-5", {"src/zeta/core.py": 'NAME = "zeta"\nLIMIT = 5\n'})
+    commit_ledger(repo)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def test_a_target_moved_under_a_killed_run_is_never_reset_away(repo: Path) -> None:
+    two_clean_lanes(repo)
+    _integrate_killed_at(repo, "start")
+    main_commit(repo, {"NOTES.md": "someone else's work\n"}, "someone else")
+    foreign = git(repo, "rev-parse", "HEAD").strip()
+    for option in ("--continue", "--abort"):
+        refused = integrate(repo, option, code=1)
+        assert [v["rule"] for v in refused["violations"]] == ["integrate-moved"]
+        assert git(repo, "rev-parse", "HEAD").strip() == foreign
+    git(repo, "reset", "-q", "--hard", "HEAD~1")  # as the fix says: the foreign commit moved away
+    body = integrate(repo, "--continue")
+    assert body["integrated"] == ["L-1", "L-5"]
+
+
+def test_push_only_when_asked_and_never_forced(repo: Path) -> None:
+    start = two_clean_lanes(repo)
+    remote = add_bare_remote(repo)
+    body = integrate(repo, "L-1")
+    assert body["pushed"] is None
+    assert git(remote, "rev-parse", "main").strip() == start
+    body = integrate(repo, "L-5", "--push")
+    assert body["pushed"] is True
+    assert git(remote, "rev-parse", "main").strip() == git(repo, "rev-parse", "HEAD").strip()

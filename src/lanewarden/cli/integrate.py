@@ -305,6 +305,9 @@ def _drive(ctx: Context, store: IntegrationStore, state: dict[str, Any], as_json
         current = state["current"]
         if current is not None:  # interrupted inside a lane: undo it, then do it again
             _checkout_target(git, target)
+            foreign = _foreign_commits(git, state, current["before"])
+            if foreign is not None:
+                return report([foreign], as_json=as_json, ok_text="")
             git.reset_to(current["before"], current["before_tree"])
             _say(f"{current['lane']}: interrupted, reset to {current['before'][:12]} to redo it")
             state["current"] = None
@@ -319,12 +322,35 @@ def _drive(ctx: Context, store: IntegrationStore, state: dict[str, Any], as_json
         store.write_state(state)
     if state["phase"] == "gate3":
         _checkout_target(git, target)
+        foreign = _foreign_commits(git, state, state["applied_head"])
+        if foreign is not None:
+            return report([foreign], as_json=as_json, ok_text="")
         git.reset_to(state["applied_head"], git.tree(state["applied_head"]))
         _wave_gate(ctx, git, store, state)
         state["phase"] = "finish"
         state["head"] = git.head()
         store.write_state(state)
     return _finish(ctx, git, store, state, as_json)
+
+
+def _foreign_commits(git: _Git, state: dict[str, Any], since: str) -> Violation | None:
+    """Refuse to reset away commits this run did not make (the target moved under it)."""
+    target = state["target"]
+    head = git.branch_commit(target)
+    ours = f"Integrated-by: {state['by']}"
+    if _is_ancestor(git, since, head):
+        made = git.out("rev-list", "--format=%B%x00", head, f"^{since}")
+        messages = [m for m in made.split("\0") if m.strip()]
+        if all(ours in message for message in messages):
+            return None
+    return Violation(
+        rule="integrate-moved",
+        message=f"{target} is at {head[:12]}, with commits this run did not make since "
+        f"{since[:12]}: someone else changed it during the integration",
+        fix=f"move those commits elsewhere (`git branch keep {head[:12]}`), put {target} back "
+        f"(`git reset --hard {since[:12]}`), then run `lanewarden integrate --continue` "
+        "(or `--abort`)",
+    )
 
 
 def _checkout_target(git: _Git, target: str) -> None:
@@ -828,6 +854,9 @@ def _abort(
         )
     git = _Git(ctx)
     _checkout_target(git, state["target"])
+    foreign = _foreign_commits(git, state, state["start_commit"])
+    if foreign is not None:
+        return report([foreign], as_json=as_json, ok_text="")
     git.reset_to(state["start_commit"], state["start_tree"])
     store.clear_state()
     if as_json:

@@ -371,3 +371,5 @@ def test_push_only_when_asked_and_never_forced(repo: Path) -> None:
     body = integrate(repo, "L-5", "--push")
     assert body["pushed"] is True
     assert git(remote, "rev-parse", "main").strip() == git(repo, "rev-parse", "HEAD").strip()
+    # A lane integrated by an earlier run stays integrated after the next one.
+    assert states(repo) == {"L-1": "integrated", "L-5": "integrated"}

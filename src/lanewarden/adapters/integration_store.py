@@ -72,25 +72,17 @@ class IntegrationStore:
         atomic_write(path, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
         return path
 
-    def latest_record(self) -> dict[str, Any] | None:
-        """The newest finished run's record, or None (an unreadable one counts as none)."""
-        runs = self.finished_runs()
-        if not runs:
-            return None
-        try:
-            data = json.loads(Path(runs[-1]).read_bytes())
-        except (OSError, ValueError):
-            return None
-        return data if isinstance(data, dict) else None
-
 
 def integrated_by_run(repo: Repo, lane_id: str) -> bool:
-    """The latest finished integration run lists the lane as integrated."""
-    record = IntegrationStore(repo).latest_record()
-    lanes = record.get("lanes") if record else None
-    if not isinstance(lanes, list):
-        return False
-    return any(
-        isinstance(o, dict) and o.get("lane") == lane_id and o.get("outcome") == "integrated"
-        for o in lanes
-    )
+    """The latest finished run that lists the lane lists it as integrated."""
+    store = IntegrationStore(repo)
+    for path in reversed(store.finished_runs()):
+        try:
+            record = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            continue  # unreadable: it says nothing
+        lanes = record.get("lanes") if isinstance(record, dict) else None
+        for outcome in lanes if isinstance(lanes, list) else []:
+            if isinstance(outcome, dict) and outcome.get("lane") == lane_id:
+                return outcome.get("outcome") == "integrated"
+    return False

@@ -779,7 +779,7 @@ def _finish(
     record = {
         "version": 1,
         "run": state["run"],
-        "wave": len(store.finished_runs()) + 1,
+        "wave": 1 + sum(1 for p in store.finished_runs() if p.stem != state["run"]),
         "mode": state["mode"],
         "target": state["target"],
         "started": state["started"],

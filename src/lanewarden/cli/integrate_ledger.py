@@ -25,6 +25,7 @@ from lanewarden.cli.context import Context
 from lanewarden.cli.lane_ledger import fold_ledger
 from lanewarden.domain.ledger_sections import FAILURES, Entry, fold_entries
 from lanewarden.domain.times import now
+from lanewarden.errors import InputError
 
 __all__ = ["COMPLETED", "complete_lanes"]
 
@@ -64,7 +65,11 @@ def complete_lanes(ctx: Context, record: dict[str, Any], *, keep: bool) -> dict[
             if lane is None:
                 continue
             if lane.worktree is not None and Path(lane.worktree).is_dir():
-                remove_worktree(ctx.repo, Path(lane.worktree), force=False)
+                try:
+                    remove_worktree(ctx.repo, Path(lane.worktree), force=False)
+                except InputError:  # changes left in it: never thrown away
+                    done[outcome["lane"]].append("worktree kept: it has uncommitted changes")
+                    continue
                 done[outcome["lane"]].append("worktree removed")
             if lane.branch is not None and ctx.repo.git(
                 "rev-parse", "--verify", "--quiet", f"refs/heads/{lane.branch}", ok_codes=(0, 1)

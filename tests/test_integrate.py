@@ -365,8 +365,14 @@ def test_a_target_moved_under_a_killed_run_is_never_reset_away(repo: Path) -> No
 def test_push_only_when_asked_and_never_forced(repo: Path) -> None:
     start = two_clean_lanes(repo)
     remote = add_bare_remote(repo)
-    body = integrate(repo, "L-1")
-    assert body["pushed"] is None
+    shown = lanewarden(repo, "integrate", "--dry-run", env=INTEGRATOR)
+    assert shown.returncode == 0, shown.stderr
+    assert "  1. L-1 at " in shown.stdout
+    assert "     packages: alpha\n" in shown.stdout
+    assert "  2. L-5 at " in shown.stdout
+    text = lanewarden(repo, "integrate", "L-1", env=INTEGRATOR)
+    assert text.returncode == 0, text.stderr
+    assert "  L-1: integrated\n" in text.stdout
     assert git(remote, "rev-parse", "main").strip() == start
     body = integrate(repo, "L-5", "--push")
     assert body["pushed"] is True

@@ -27,24 +27,41 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import sys
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from lanewarden.adapters.integration_git import (
+    IntegrationGit,
+    apply_lane,
+    checkout_target,
+    commits_since_base,
+    is_ancestor,
+    line_counts,
+    new_commits,
+    revert_lane,
+)
 from lanewarden.adapters.integration_store import IntegrationStore
 from lanewarden.adapters.lane_store import LaneStore
 from lanewarden.adapters.registry_store import RegistryStore
 from lanewarden.cli.context import Context
+from lanewarden.cli.integrate_wave import (
+    failing_tests,
+    failure_signature,
+    package_map,
+    reach_of,
+    record_step,
+    reopen_lane,
+    run_gate,
+    say,
+    wave_gate,
+)
 from lanewarden.cli.lane_facts import LaneView, caller, lane_id_argument, read_decisions, view
 from lanewarden.cli.output import emit_json, report
 from lanewarden.domain.integration import (
     INTEGRATED,
     REOPENED,
     REVERTED,
-    failure_text,
-    isolate,
     overlaps,
 )
 from lanewarden.domain.registry import shell_quote
@@ -54,44 +71,7 @@ from lanewarden.errors import InputError
 
 __all__ = ["run"]
 
-_FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (\S+)(?: - (.*))?$")
 STATE_VERSION = 1
-_LANE_FORMAT = "--format=%H%x1f%(trailers:key=Lane,valueonly,separator=%x1e)"
-
-
-def _say(text: str) -> None:
-    print(f"lanewarden: integrate: {text}", file=sys.stderr, flush=True)
-
-
-class _Git:
-    """The integrator's git commands in the main work tree (hooks run where they apply)."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.repo = ctx.repo
-
-    def out(self, *args: str, ok: tuple[int, ...] = (0,)) -> str:
-        return os.fsdecode(self.repo.git(*args, ok_codes=ok)).strip()
-
-    def head(self) -> str:
-        return self.out("rev-parse", "HEAD")
-
-    def tree(self, rev: str = "HEAD") -> str:
-        return self.out("rev-parse", f"{rev}^{{tree}}")
-
-    def branch_commit(self, branch: str) -> str:
-        return self.out("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}")
-
-    def dirty(self) -> list[str]:
-        out = self.repo.git("status", "--porcelain=v1", "-z", "--untracked-files=no")
-        return [os.fsdecode(entry[3:]) for entry in out.split(b"\0") if len(entry) > 3]
-
-    def reset_to(self, commit: str, tree: str) -> None:
-        """Put the branch back on ``commit``, its tree checked: the exact tree before."""
-        for command in (("cherry-pick", "--abort"), ("merge", "--abort"), ("revert", "--abort")):
-            self.repo.git(*command, ok_codes=(0, 1, 128))
-        self.repo.git("reset", "-q", "--hard", commit)
-        if self.tree() != tree or self.dirty():
-            raise RuntimeError(f"the branch did not return to tree {tree}")
 
 
 # -- entry ----------------------------------------------------------------------
@@ -119,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
                 "no integration is in progress: nothing to continue",
                 hint="start one with `lanewarden integrate`",
             )
-        _say(f"continuing run {state['run']}")
+        say(f"continuing run {state['run']}")
         return _drive(ctx, store, state, as_json)
     if state is not None:
         violation = Violation(
@@ -130,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
             "`lanewarden integrate --abort`",
         )
         return report([violation], as_json=as_json, ok_text="")
-    git = _Git(ctx)
+    git = IntegrationGit(ctx.repo)
     violations = _preflight(ctx, git)
     lanes, refused = _queue(ctx, [lane_id_argument(i) for i in args.lane_ids])
     violations += refused
@@ -168,14 +148,14 @@ def run(args: argparse.Namespace) -> int:
         "push": bool(args.push),
     }
     store.write_state(state)
-    _say(f"run {state['run']}: {len(lanes)} lane(s) onto {state['target']} at {start[:12]}")
+    say(f"run {state['run']}: {len(lanes)} lane(s) onto {state['target']} at {start[:12]}")
     return _drive(ctx, store, state, as_json)
 
 
 # -- checks before a run ---------------------------------------------------------
 
 
-def _preflight(ctx: Context, git: _Git) -> list[Violation]:
+def _preflight(ctx: Context, git: IntegrationGit) -> list[Violation]:
     target = ctx.config.target_branch
     violations = []
     if ctx.repo.current_branch() != target:
@@ -256,15 +236,8 @@ def _queued(ctx: Context, lane: LaneView) -> dict[str, Any]:
 
 
 def _packages(ctx: Context, files: Sequence[str]) -> list[str]:
-    packages = _package_map(ctx)
+    packages = package_map(ctx)
     return sorted({p.name for f in files for p in packages.owners(f)})
-
-
-def _package_map(ctx: Context) -> Any:
-    from lanewarden.adapters.changes import listed_files
-    from lanewarden.domain.packages import detect_packages
-
-    return detect_packages(listed_files(ctx.repo), ctx.config.packages, ctx.config.package_tests)
 
 
 def _dry_run(ctx: Context, lanes: list[LaneView], as_json: bool) -> int:
@@ -292,24 +265,18 @@ def _dry_run(ctx: Context, lanes: list[LaneView], as_json: bool) -> int:
 # -- the run -------------------------------------------------------------------
 
 
-def _step(state: dict[str, Any], store: IntegrationStore, **step: Any) -> None:
-    step["time"] = format_time(now())
-    state["steps"].append(step)
-    store.write_state(state)
-
-
 def _drive(ctx: Context, store: IntegrationStore, state: dict[str, Any], as_json: bool) -> int:
-    git = _Git(ctx)
+    git = IntegrationGit(ctx.repo)
     target = state["target"]
     if state["phase"] == "lanes":
         current = state["current"]
         if current is not None:  # interrupted inside a lane: undo it, then do it again
-            _checkout_target(git, target)
+            checkout_target(git, target)
             foreign = _foreign_commits(git, state, current["before"])
             if foreign is not None:
                 return report([foreign], as_json=as_json, ok_text="")
             git.reset_to(current["before"], current["before_tree"])
-            _say(f"{current['lane']}: interrupted, reset to {current['before'][:12]} to redo it")
+            say(f"{current['lane']}: interrupted, reset to {current['before'][:12]} to redo it")
             state["current"] = None
             store.write_state(state)
         for item in state["queue"][len(state["lanes"]) :]:
@@ -321,24 +288,24 @@ def _drive(ctx: Context, store: IntegrationStore, state: dict[str, Any], as_json
         state["applied_head"] = git.head()
         store.write_state(state)
     if state["phase"] == "gate3":
-        _checkout_target(git, target)
+        checkout_target(git, target)
         foreign = _foreign_commits(git, state, state["applied_head"])
         if foreign is not None:
             return report([foreign], as_json=as_json, ok_text="")
         git.reset_to(state["applied_head"], git.tree(state["applied_head"]))
-        _wave_gate(ctx, git, store, state)
+        wave_gate(ctx, git, store, state)
         state["phase"] = "finish"
         state["head"] = git.head()
         store.write_state(state)
     return _finish(ctx, git, store, state, as_json)
 
 
-def _foreign_commits(git: _Git, state: dict[str, Any], since: str) -> Violation | None:
+def _foreign_commits(git: IntegrationGit, state: dict[str, Any], since: str) -> Violation | None:
     """Refuse to reset away commits this run did not make (the target moved under it)."""
     target = state["target"]
     head = git.branch_commit(target)
     ours = f"Integrated-by: {state['by']}"
-    if _is_ancestor(git, since, head):
+    if is_ancestor(git, since, head):
         made = git.out("rev-list", "--format=%B%x00", head, f"^{since}")
         messages = [m for m in made.split("\0") if m.strip()]
         if all(ours in message for message in messages):
@@ -353,14 +320,7 @@ def _foreign_commits(git: _Git, state: dict[str, Any], since: str) -> Violation 
     )
 
 
-def _checkout_target(git: _Git, target: str) -> None:
-    for command in (("cherry-pick", "--abort"), ("merge", "--abort"), ("revert", "--abort")):
-        git.repo.git(*command, ok_codes=(0, 1, 128))
-    if git.repo.current_branch() != target:
-        git.repo.git("checkout", "-q", "-f", target)
-
-
-def _moved(ctx: Context, git: _Git, state: dict[str, Any]) -> Violation | None:
+def _moved(ctx: Context, git: IntegrationGit, state: dict[str, Any]) -> Violation | None:
     """The target branch moved under the run (re-checked between lanes)."""
     target = state["target"]
     found = git.branch_commit(target)
@@ -377,12 +337,16 @@ def _moved(ctx: Context, git: _Git, state: dict[str, Any]) -> Violation | None:
 
 
 def _integrate_lane(
-    ctx: Context, git: _Git, store: IntegrationStore, state: dict[str, Any], item: dict[str, Any]
+    ctx: Context,
+    git: IntegrationGit,
+    store: IntegrationStore,
+    state: dict[str, Any],
+    item: dict[str, Any],
 ) -> None:
     lane_id = item["lane"]
     before = git.head()
     state["current"] = {"lane": lane_id, "before": before, "before_tree": git.tree()}
-    _step(state, store, step="start", lane=lane_id, before=before)
+    record_step(state, store, step="start", lane=lane_id, before=before)
     outcome: dict[str, Any] = {
         "lane": lane_id,
         "outcome": INTEGRATED,
@@ -397,30 +361,34 @@ def _integrate_lane(
         "revert_commits": [],
         "before": before,
     }
-    if state["mode"] != "worktrees" and _is_ancestor(git, item["commit"], before):
+    if state["mode"] != "worktrees" and is_ancestor(git, item["commit"], before):
         _check_in_place(ctx, git, store, state, item, outcome)
         return
-    conflicts = _apply(ctx, git, state, item)
+    conflicts = apply_lane(git, state, item)
     if conflicts:
-        _say(f"{lane_id}: conflict in {', '.join(conflicts)}; undone")
+        say(f"{lane_id}: conflict in {', '.join(conflicts)}; undone")
         _send_back(ctx, git, state, outcome, "conflict", conflicts, paths=conflicts)
-        _step(state, store, step="apply", lane=lane_id, status="conflict", paths=conflicts)
+        record_step(state, store, step="apply", lane=lane_id, status="conflict", paths=conflicts)
         return
     after = git.head()
-    outcome["commits"] = _new_commits(git, before, after)
-    added, removed = _line_counts(git, before, after)
+    outcome["commits"] = new_commits(git, before, after)
+    added, removed = line_counts(git, before, after)
     outcome["lines_added"], outcome["lines_removed"] = added, removed
-    _step(state, store, step="apply", lane=lane_id, status="applied", commits=outcome["commits"])
-    result = _gate(ctx, "2", since=before, touched=item["files"])
-    _step(state, store, step="gate2", lane=lane_id, status=result["status"], tree=result["tree"])
+    record_step(
+        state, store, step="apply", lane=lane_id, status="applied", commits=outcome["commits"]
+    )
+    result = run_gate(ctx, "2", since=before, touched=item["files"])
+    record_step(
+        state, store, step="gate2", lane=lane_id, status=result["status"], tree=result["tree"]
+    )
     if result["status"] != "passed":
-        failing = _failures(result)
-        _say(f"{lane_id}: gate 2 {result['status']}; undone")
+        failing = failing_tests(result)
+        say(f"{lane_id}: gate 2 {result['status']}; undone")
         outcome["commits"] = []
-        signature = _signature(failing, result)
+        signature = failure_signature(failing, result)
         _send_back(ctx, git, state, outcome, "gate-2", signature, tests=list(failing))
         return
-    _say(f"{lane_id}: integrated ({len(outcome['commits'])} commit(s), gate 2 passed)")
+    say(f"{lane_id}: integrated ({len(outcome['commits'])} commit(s), gate 2 passed)")
     outcome["after"] = after
     state["lanes"].append(outcome)
     state["head"] = after
@@ -428,13 +396,9 @@ def _integrate_lane(
     store.write_state(state)
 
 
-def _is_ancestor(git: _Git, commit: str, of: str) -> bool:
-    return not git.out("rev-list", "-n", "1", commit, f"^{of}")
-
-
 def _check_in_place(
     ctx: Context,
-    git: _Git,
+    git: IntegrationGit,
     store: IntegrationStore,
     state: dict[str, Any],
     item: dict[str, Any],
@@ -447,31 +411,35 @@ def _check_in_place(
     since other commits may follow them.
     """
     lane_id = item["lane"]
-    commits = _lane_commits_since_base(git, item)
+    commits = commits_since_base(git, item)
     outcome["commits"] = commits
     for commit in commits:
-        added, removed = _line_counts(git, f"{commit}^", commit)
+        added, removed = line_counts(git, f"{commit}^", commit)
         outcome["lines_added"] += added
         outcome["lines_removed"] += removed
-    _step(state, store, step="apply", lane=lane_id, status="on-target", commits=commits)
+    record_step(state, store, step="apply", lane=lane_id, status="on-target", commits=commits)
     since = f"{commits[0]}^" if commits else item["base"]
-    result = _gate(ctx, "2", since=git.out("rev-parse", since), touched=item["files"])
-    _step(state, store, step="gate2", lane=lane_id, status=result["status"], tree=result["tree"])
-    failing = _failures(result)
+    result = run_gate(ctx, "2", since=git.out("rev-parse", since), touched=item["files"])
+    record_step(
+        state, store, step="gate2", lane=lane_id, status=result["status"], tree=result["tree"]
+    )
+    failing = failing_tests(result)
     if failing and result["status"] != "passed":
         # Later lanes' changes are in this tree too, and --lw-since selects theirs as
         # well: only tests the lane's own files reach count against it.
-        reach = _reach(ctx, {lane_id: item["files"]})
+        reach = reach_of(ctx, {lane_id: item["files"]})
         failing = {t: first for t, first in failing.items() if lane_id in reach(t)}
         if not failing:
             result = {**result, "status": "passed"}
     if result["status"] != "passed":
-        outcome["revert_commits"] = _revert(git, state, outcome)
+        outcome["revert_commits"] = revert_lane(git, state, outcome)
         outcome.update(outcome=REOPENED, reason="gate-2", failing_tests=list(failing))
-        _say(f"{lane_id}: gate 2 {result['status']}; its commits reverted")
-        _reopen(ctx, state, lane_id, "gate-2", _signature(failing, result), outcome["before"])
+        say(f"{lane_id}: gate 2 {result['status']}; its commits reverted")
+        reopen_lane(
+            ctx, state, lane_id, "gate-2", failure_signature(failing, result), outcome["before"]
+        )
     else:
-        _say(f"{lane_id}: integrated in place ({len(commits)} commit(s), gate 2 passed)")
+        say(f"{lane_id}: integrated in place ({len(commits)} commit(s), gate 2 passed)")
     outcome["after"] = git.head()
     state["lanes"].append(outcome)
     state["head"] = outcome["after"]
@@ -479,83 +447,9 @@ def _check_in_place(
     store.write_state(state)
 
 
-def _lane_commits_since_base(git: _Git, item: dict[str, Any]) -> list[str]:
-    out = git.out(
-        "log", "--reverse", "--no-merges", _LANE_FORMAT, item["commit"], f"^{item['base']}"
-    )
-    commits = []
-    for line in out.splitlines():
-        sha, _, lanes = line.partition("\x1f")
-        if item["lane"] in lanes.split("\x1e"):
-            commits.append(sha)
-    return commits
-
-
-def _apply(ctx: Context, git: _Git, state: dict[str, Any], item: dict[str, Any]) -> list[str]:
-    """Apply the lane's commits; the conflicting paths, or [] when it applied."""
-    lane_id = item["lane"]
-    trailers = ["--trailer", f"Lane: {lane_id}", "--trailer", f"Integrated-by: {state['by']}"]
-    if state["strategy"] == "merge" and state["mode"] == "worktrees":
-        message = f"Merge lane {lane_id}\n\nLane: {lane_id}\nIntegrated-by: {state['by']}\n"
-        ctx.repo.git(
-            "merge", "-q", "--no-ff", "--no-verify", "-m", message, item["commit"], ok_codes=(0, 1)
-        )
-        return _conflicts(git)
-    for commit in _lane_commits(git, item, state["mode"]):
-        ctx.repo.git("cherry-pick", "--no-commit", commit, ok_codes=(0, 1))
-        conflicts = _conflicts(git)
-        if conflicts or git.out("rev-parse", "-q", "--verify", "CHERRY_PICK_HEAD", ok=(0, 1)):
-            return conflicts or ["(cherry-pick stopped)"]
-        if _staged_nothing(git):
-            continue  # already on the target branch: nothing to commit
-        ctx.repo.git(
-            "-c", "trailer.ifexists=addIfDifferent", "commit", "-q", "--no-verify",
-            "--reuse-message", commit, *trailers,
-        )  # fmt: skip
-    return []
-
-
-def _staged_nothing(git: _Git) -> bool:
-    return not git.out("diff", "--cached", "--name-only")
-
-
-def _lane_commits(git: _Git, item: dict[str, Any], mode: str) -> list[str]:
-    """The handed-off commits the target branch does not have, oldest first."""
-    out = git.out(
-        "log", "--reverse", "--no-merges", _LANE_FORMAT,
-        item["commit"], "^HEAD", f"^{item['base']}",
-    )  # fmt: skip
-    commits = []
-    for line in out.splitlines():
-        sha, _, lanes = line.partition("\x1f")
-        if mode == "worktrees" or item["lane"] in lanes.split("\x1e"):
-            commits.append(sha)
-    return commits
-
-
-def _conflicts(git: _Git) -> list[str]:
-    out = git.repo.git("diff", "--name-only", "-z", "--diff-filter=U")
-    return [os.fsdecode(p) for p in out.split(b"\0") if p]
-
-
-def _new_commits(git: _Git, before: str, after: str) -> list[str]:
-    # First parents only: a merged lane's new commit is the merge, not the lane's own.
-    out = git.out("rev-list", "--reverse", "--first-parent", after, f"^{before}")
-    return out.split() if out else []
-
-
-def _line_counts(git: _Git, before: str, after: str) -> tuple[int, int]:
-    added = removed = 0
-    for line in git.out("diff", "--numstat", before, after).splitlines():
-        plus, minus, _ = line.split("\t", 2)
-        added += int(plus) if plus.isdigit() else 0
-        removed += int(minus) if minus.isdigit() else 0
-    return added, removed
-
-
 def _send_back(
     ctx: Context,
-    git: _Git,
+    git: IntegrationGit,
     state: dict[str, Any],
     outcome: dict[str, Any],
     reason: str,
@@ -570,209 +464,21 @@ def _send_back(
     outcome.update(
         outcome=REOPENED, reason=reason, conflict_paths=list(paths), failing_tests=list(tests)
     )
-    _reopen(ctx, state, outcome["lane"], reason, signature, current["before"])
+    reopen_lane(ctx, state, outcome["lane"], reason, signature, current["before"])
     state["lanes"].append(outcome)
     state["current"] = None
     state["head"] = current["before"]
     IntegrationStore(ctx.repo).write_state(state)
 
 
-def _reopen(
-    ctx: Context,
-    state: dict[str, Any],
-    lane_id: str,
-    reason: str,
-    signature: Sequence[str],
-    before: str,
-) -> None:
-    text = failure_text(lane_id, reason, state["run"], signature, before)
-    at = format_time(now())
-
-    def make(number: int) -> dict[str, Any]:
-        return {
-            "lane_id": lane_id,
-            "failure": f"F-{number:02d}",
-            "number": number,
-            **text,
-            "reason": reason,
-            "run": state["run"],
-            "time": at,
-        }
-
-    LaneStore(ctx.repo).add_failure(lane_id, make)
-
-
 # -- gates -----------------------------------------------------------------------
-
-
-def _gate(ctx: Context, name: str, *, since: str | None, touched: Sequence[str]) -> dict[str, Any]:
-    """Run gate ``name`` on the work tree through ``gate run``'s own runner (evidence kept).
-
-    Gate 2 here selects ``--lw-since`` the tree before the lane: the lane's
-    change is committed by then, so ``--lw-changed`` would see nothing.
-    """
-    from lanewarden.cli.gate import _run_gate, ruff_command
-    from lanewarden.domain.gates import Gate, GateLadder, Step
-
-    ladder = GateLadder.from_config(
-        ctx.config.gates, source=ctx.config.source_name, ruff=ruff_command()
-    )
-    gate = ladder.select(name)[0]
-    if since is not None:
-        gate = Gate(
-            name=gate.name,
-            title=gate.title,
-            steps=tuple(
-                Step(s.command.replace("--lw-changed", f"--lw-since {since}")) for s in gate.steps
-            ),
-        )
-    root = ctx.repo.root
-    files = [f for f in touched if (root / f).is_file()]
-    return _run_gate(ctx, gate, files, name)
-
-
-def _failures(result: dict[str, Any]) -> dict[str, str]:
-    """Failing test ids, each with its first error line when pytest printed one."""
-    failing: dict[str, str] = dict.fromkeys(result["record"]["failures"], "")
-    for step in result["steps"]:
-        for line in step.get("tail", []):
-            match = _FAILED_LINE.match(line.strip())
-            if match:
-                failing[match[1]] = match[2] or failing.get(match[1], "")
-    return failing
-
-
-def _signature(failing: dict[str, str], result: dict[str, Any]) -> list[str]:
-    """The failure signature: each failing test with its first error line."""
-    if not failing:
-        return list(result["record"]["reasons"]) or ["the gate failed"]
-    return [f"{test}: {first}" if first else test for test, first in failing.items()]
-
-
-def _wave_gate(ctx: Context, git: _Git, store: IntegrationStore, state: dict[str, Any]) -> None:
-    """Gate 3 on the wave; when it fails, find and revert the culprits (it ends green)."""
-    applied = [o for o in state["lanes"] if o["outcome"] == INTEGRATED]
-    if not applied:
-        return
-    result = _gate(ctx, "3", since=None, touched=())
-    state["gate3_runs"] += 1
-    _step(state, store, step="gate3", status=result["status"], tree=result["tree"])
-    if result["status"] == "passed":
-        _say("gate 3 passed: the wave is green")
-        return
-    first_lines = _failures(result)
-    failing = frozenset(first_lines) or frozenset({"(gate)"})
-    order = [o["lane"] for o in applied]
-    by_lane = {o["lane"]: o for o in applied}
-    reach = _reach(ctx, {o["lane"]: o["files"] for o in applied})
-    target = state["target"]
-    applied_head = state["applied_head"]
-
-    def run_subset(subset: Sequence[str]) -> frozenset[str]:
-        # The prefix of the applied order ending with subset's last lane, minus
-        # the lanes left out of it: checked out, the left-out lanes reverted.
-        last = order.index(subset[-1]) if subset else -1
-        _checkout_target(git, target)
-        git.reset_to(applied_head, git.tree(applied_head))
-        at = by_lane[order[last]]["after"] if subset else state["start_commit"]
-        if state["mode"] != "worktrees":
-            # Lanes gated in place sit under commits of later lanes (and reverts of
-            # lanes sent back): only the whole wave, lanes reverted, is a clean cut.
-            at = applied_head
-        if at != applied_head:
-            git.repo.git("checkout", "-q", "--detach", at)
-        # Every lane left out whose commits that checkout holds (in place: all of them).
-        left_out = [
-            lane
-            for lane in order
-            if lane not in subset
-            and all(_is_ancestor(git, c, at) for c in by_lane[lane]["commits"])
-        ]
-        for lane in reversed(left_out):
-            _revert(git, state, by_lane[lane])
-        found = _gate(ctx, "3", since=None, touched=())
-        state["gate3_runs"] += 1
-        _step(state, store, step="gate3", lanes=list(subset), status=found["status"])
-        if found["status"] == "passed":
-            return frozenset()
-        return frozenset(_failures(found)) or frozenset({"(gate)"})
-
-    found = isolate(order, failing, run_subset, lambda test: reach(test))
-    # Leave the branch at the wave minus the culprits, reverted with recorded commits.
-    _checkout_target(git, target)
-    git.reset_to(applied_head, git.tree(applied_head))
-    for lane in reversed(order):
-        if lane in found.culprits:
-            outcome = by_lane[lane]
-            outcome["revert_commits"] = _revert(git, state, outcome)
-            outcome.update(outcome=REVERTED, reason="gate-3")
-            tests = sorted(found.failing.get(lane, frozenset()))
-            outcome["failing_tests"] = tests
-            signature = [f"{t}: {first_lines[t]}" if first_lines.get(t) else t for t in tests]
-            _reopen(ctx, state, lane, "gate-3", signature, outcome["before"])
-            how = "test scope" if lane in found.by_scope else "bisection"
-            _say(f"{lane}: culprit of gate 3 (by {how}); reverted and reopened")
-    state["isolation"] = {
-        "culprits": found.culprits,
-        "by_scope": found.by_scope,
-        "runs": len(found.runs),
-    }
-    # The last isolation run was of exactly this tree; its evidence stands for it.
-    store.write_state(state)
-
-
-def _revert(git: _Git, state: dict[str, Any], outcome: dict[str, Any]) -> list[str]:
-    """``git revert`` the lane's commits (newest first); the revert commits."""
-    made = []
-    for commit in reversed(outcome["commits"]):
-        merge = len(git.out("rev-list", "--parents", "-n", "1", commit).split()) > 2
-        mainline = ("-m", "1") if merge else ()
-        git.repo.git("revert", "--no-commit", *mainline, commit, ok_codes=(0, 1))
-        if _conflicts(git):
-            git.repo.git("revert", "--abort", ok_codes=(0, 1, 128))
-            break
-        if _staged_nothing(git):
-            continue
-        subject = git.out("log", "-1", "--format=%s", commit)
-        message = f'Revert "{subject}"\n\nThis reverts commit {commit}.\n'
-        git.repo.git(
-            "commit", "-q", "--no-verify", "-m", message,
-            "--trailer", f"Lane: {outcome['lane']}", "--trailer", f"Integrated-by: {state['by']}",
-        )  # fmt: skip
-        made.append(git.head())
-    return made
-
-
-def _reach(ctx: Context, files: dict[str, list[str]]) -> Any:
-    """For a failing test id, the lanes whose changed files it reaches (import graph)."""
-    from lanewarden.adapters.import_facts import build_graph
-
-    packages = _package_map(ctx)
-    graph = build_graph(ctx.repo.root, packages, ctx.repo.state_dir / "import-cache" / "facts.json")
-    reached: dict[str, set[str]] = {}
-    for lane, paths in files.items():
-        seeds = {}
-        for path in paths:
-            module = packages.module_name(path)
-            if module:
-                seeds[module] = path
-        hit = set(paths) | {f for f, r in graph.affected(seeds).items() if r.full}
-        owners = {p.name for f in paths for p in packages.owners(f)}
-        reached[lane] = hit | {"pkg:" + name for name in owners}
-
-    def lanes_of(test: str) -> set[str]:
-        path = test.split("::", 1)[0]
-        tested = {"pkg:" + p.name for p in packages.test_owners(path)}
-        return {lane for lane, hit in reached.items() if path in hit or tested & hit}
-
-    return lanes_of
 
 
 # -- the end ---------------------------------------------------------------------
 
 
 def _finish(
-    ctx: Context, git: _Git, store: IntegrationStore, state: dict[str, Any], as_json: bool
+    ctx: Context, git: IntegrationGit, store: IntegrationStore, state: dict[str, Any], as_json: bool
 ) -> int:
     end = git.head()
     lanes = [{k: v for k, v in o.items() if k not in ("before", "after")} for o in state["lanes"]]
@@ -839,8 +545,8 @@ def _push(ctx: Context, state: dict[str, Any]) -> bool:
     """``git push`` of the target branch, through the normal pre-push hook; never forced."""
     ctx.repo.git("push", "origin", f"refs/heads/{state['target']}", ok_codes=(0, 1, 128))
     remote = ctx.repo.git("ls-remote", "origin", f"refs/heads/{state['target']}", ok_codes=(0, 2))
-    pushed = os.fsdecode(remote).split("\t", 1)[0] == _Git(ctx).head()
-    _say("pushed" if pushed else "push refused: see git's message above")
+    pushed = os.fsdecode(remote).split("\t", 1)[0] == IntegrationGit(ctx.repo).head()
+    say("pushed" if pushed else "push refused: see git's message above")
     return pushed
 
 
@@ -852,8 +558,8 @@ def _abort(
             "no integration is in progress: nothing to abort",
             hint="see `lanewarden lane list` for the lanes' states",
         )
-    git = _Git(ctx)
-    _checkout_target(git, state["target"])
+    git = IntegrationGit(ctx.repo)
+    checkout_target(git, state["target"])
     foreign = _foreign_commits(git, state, state["start_commit"])
     if foreign is not None:
         return report([foreign], as_json=as_json, ok_text="")

@@ -370,12 +370,14 @@ def test_push_only_when_asked_and_never_forced(repo: Path) -> None:
     assert "  1. L-1 at " in shown.stdout
     assert "     packages: alpha\n" in shown.stdout
     assert "  2. L-5 at " in shown.stdout
-    text = lanewarden(repo, "integrate", "L-1", env=INTEGRATOR)
+    text = lanewarden(repo, "integrate", "L-1", "--keep", env=INTEGRATOR)
     assert text.returncode == 0, text.stderr
     assert "  L-1: integrated\n" in text.stdout
+    assert git(repo, "branch", "--list", "lane/L-1").strip()  # --keep: not finished
     assert git(remote, "rev-parse", "main").strip() == start
     body = integrate(repo, "L-5", "--push")
     assert body["pushed"] is True
     assert git(remote, "rev-parse", "main").strip() == git(repo, "rev-parse", "HEAD").strip()
+    assert git(repo, "branch", "--list", "lane/L-5") == ""  # finished
     # A lane integrated by an earlier run stays integrated after the next one.
     assert states(repo) == {"L-1": "integrated", "L-5": "integrated"}

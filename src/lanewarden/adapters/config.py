@@ -75,6 +75,7 @@ class Config(NamedTuple):
     registry_remote: str = "origin"
     registry_ref: str | None = None  # default: the target branch (a protected one: a dedicated ref)
     registry_max_age: timedelta = timedelta(minutes=10)
+    integrate_strategy: str = "cherry-pick"  # or "merge" (worktree mode): how lanes are applied
 
     @property
     def source_name(self) -> str:
@@ -300,4 +301,5 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "registry_remote": _string,
     "registry_ref": _branch,  # a branch name, or a full ref (refs/...)
     "registry_max_age": _duration,
+    "integrate_strategy": _choice(("cherry-pick", "merge")),
 }

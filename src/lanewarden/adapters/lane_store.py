@@ -5,6 +5,7 @@ Layout, under ``<git common dir>/lanewarden/``::
     lanes/<lane id>/lane.json              the lane record (lane start)
     lanes/<lane id>/checkpoints/CP-NN.json one file per checkpoint (the worker)
     lanes/<lane id>/handoffs/H-NN.json     one file per handoff (the worker)
+    lanes/<lane id>/failures/F-NN.json     one file per failure (``integrate``)
     requests/<N>.json                      one file per escalation (numbered across lanes)
 
 Every worker writes only files of its own, and never rewrites one: a new
@@ -34,7 +35,7 @@ from lanewarden.errors import InputError
 __all__ = ["LaneStore"]
 
 _T = TypeVar("_T")
-_NUMBERED = re.compile(r"^(?:CP-|H-)?([0-9]{1,9})\.json$")
+_NUMBERED = re.compile(r"^(?:CP-|H-|F-)?([0-9]{1,9})\.json$")
 
 
 class LaneStore:
@@ -95,6 +96,14 @@ class LaneStore:
     def add_handoff(self, lane_id: str, make: Callable[[int], Handoff]) -> Handoff:
         """Store the handoff ``make(number)`` under the next free number."""
         return _append(self.folder(lane_id) / "handoffs", "H-", make, lambda h: h.to_json())
+
+    def failures(self, lane_id: str) -> list[dict[str, Any]]:
+        """The failure records ``integrate`` left for the lane, oldest first."""
+        return self._numbered(self.folder(lane_id) / "failures", dict)
+
+    def add_failure(self, lane_id: str, make: Callable[[int], dict[str, Any]]) -> dict[str, Any]:
+        """Store the failure record ``make(number)`` (``F-NN``) under the next free number."""
+        return _append(self.folder(lane_id) / "failures", "F-", make, lambda f: f)
 
     # --- requests (escalations) -----------------------------------------------
 

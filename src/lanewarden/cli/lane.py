@@ -167,8 +167,9 @@ def resume(args: argparse.Namespace) -> int:
     """What a restarted worker needs: last checkpoint, failures, commits, evidence."""
     ctx = Context.load()
     lane_id = lane_id_argument(args.lane_id)
-    _, lane = lane_view(ctx, lane_id)
+    store, lane = lane_view(ctx, lane_id)
     last = lane.last_checkpoint
+    sent_back = store.failures(lane_id)  # written by `lanewarden integrate`
     failures = [
         {
             "checkpoint": c.id,
@@ -183,6 +184,7 @@ def resume(args: argparse.Namespace) -> int:
     body = {
         **_lane_json(lane),
         "failures": failures,
+        "integration_failures": sent_back,
         "requests": requests,
         "commits": commits,
     }
@@ -203,6 +205,10 @@ def resume(args: argparse.Namespace) -> int:
     for failure in failures:
         fix = failure["remediation"] or "no remediation recorded"
         print(f"  failure at {failure['checkpoint']}: {failure['failure']} -> {fix}")
+    for record in sent_back:
+        print(f"  sent back by integration run {record.get('run')} ({record.get('failure')}):")
+        for key in ("signature", "impact", "remediation"):
+            print(f"    {key.capitalize()}: {record.get(key, '')}")
     for request in requests:
         print(f"  request {request['request']} ({request['status']}): {request['command']}")
         for line in request["failure"]:

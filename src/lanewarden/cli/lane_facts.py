@@ -9,6 +9,7 @@ from typing import Any
 
 from lanewarden.adapters.audit_log import AuditLog
 from lanewarden.adapters.evidence_store import read_evidence
+from lanewarden.adapters.integration_store import integrated_by_run
 from lanewarden.adapters.lane_git import contains, lane_commits, lane_tip, tree_of
 from lanewarden.adapters.lane_store import LaneStore
 from lanewarden.adapters.registry_store import RegistryStore
@@ -28,7 +29,7 @@ from lanewarden.domain.locks import Lock, check_lock_id
 from lanewarden.domain.push_check import PushedCommit
 from lanewarden.domain.registry import LockRegistry, shell_quote
 from lanewarden.domain.scopes import Scope
-from lanewarden.domain.times import format_time
+from lanewarden.domain.times import format_time, parse_time
 from lanewarden.domain.violations import Violation
 from lanewarden.errors import InputError
 
@@ -161,6 +162,8 @@ def view(
         handoffs=handoffs,
         heartbeat=beat[0] if beat else None,
         tip_in_target=contains(ctx.repo, record.target, tip),
+        failures=[parse_time(str(f["time"])) for f in store.failures(record.lane_id)],
+        integrated_by_run=integrated_by_run(ctx.repo, record.lane_id),
     )
     tree = tree_of(ctx.repo, tip)
     return LaneView(

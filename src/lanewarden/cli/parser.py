@@ -285,6 +285,19 @@ def _sync(parser: _Parser) -> None:
     _leaf(parser, "lanewarden.cli.sync")
 
 
+def _integrate(parser: _Parser) -> None:
+    _leaf(parser, "lanewarden.cli.integrate")
+    parser.add_argument("lane_ids", nargs="*", metavar="ID", help="lanes, in order (default: all)")
+    how = parser.add_mutually_exclusive_group()
+    how.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    how.add_argument(
+        "--continue", dest="resume", action="store_true", help="resume an interrupted run"
+    )
+    how.add_argument("--abort", action="store_true", help="roll an interrupted run back")
+    parser.add_argument("--push", action="store_true", help="push the target branch at the end")
+    parser.add_argument("--keep", action="store_true", help="do not finish integrated lanes")
+
+
 _COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "init": (
         "scaffold configuration, the policy file, the ledger and the decision register",
@@ -308,6 +321,7 @@ _COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "metrics": ("the run's throughput metrics, from recorded facts", _metrics),
     "report": ("write the run's report as one self-contained HTML file", _report),
     "sync": ("refresh the remote registry's copy; push or fetch the lanes' state", _sync),
+    "integrate": ("apply the handed-off lanes one at a time, gated (integrator)", _integrate),
 }
 
 

@@ -362,6 +362,8 @@ class LaneFacts:
     handoffs: Sequence[Handoff] = ()
     heartbeat: datetime | None = None  # a worker's heartbeat file, if any
     tip_in_target: bool = False  # the target branch contains the lane's tip
+    failures: Sequence[datetime] = ()  # when `integrate` sent the lane back, oldest first
+    integrated_by_run: bool = False  # the latest integration run lists it as integrated
 
     @property
     def pending(self) -> list[Request]:
@@ -376,6 +378,8 @@ class LaneFacts:
 def lane_state(facts: LaneFacts) -> LaneState:
     """The lane's state, from its recorded facts (each state is defined in docs/lanes.md)."""
     handoff = facts.last_handoff
+    if facts.integrated_by_run:
+        return "integrated"
     if not facts.live:
         integrated = handoff is not None and handoff.commit == facts.tip and facts.tip_in_target
         return "integrated" if integrated else "abandoned"
@@ -383,7 +387,8 @@ def lane_state(facts: LaneFacts) -> LaneState:
         return "blocked"
     if handoff is not None:
         later = [c for c in facts.checkpoints if c.time > handoff.time]
-        if later or facts.tip != handoff.commit:
+        sent_back = any(at > handoff.time for at in facts.failures)
+        if later or sent_back or facts.tip != handoff.commit:
             return "reopened"
         if facts.record.mode == "worktrees" and facts.tip_in_target:
             return "integrated"

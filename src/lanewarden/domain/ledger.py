@@ -33,7 +33,7 @@ __all__ = [
 
 LOCK_COLUMNS = ("lock_id", "owner", "scope", "objective", "start", "heartbeat", "expires")
 HISTORY_COLUMNS = (*LOCK_COLUMNS, "ended", "outcome", "note")
-OUTCOMES = ("released", "reclaimed")
+OUTCOMES = ("released", "reclaimed", "integrated")
 
 _LINE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|$)")
 _REQUIRED = ("lock_id", "owner", "scope")

@@ -49,6 +49,12 @@ RULES = frozenset(
         "merge-out-of-scope",
         # The remote registry moved on and another orchestrator's change won.
         "registry-race",
+        # Integrating a wave: a run in progress, a dirty or moved target, a lane not handed off.
+        "integrate-in-progress",
+        "integrate-wrong-branch",
+        "integrate-dirty",
+        "integrate-moved",
+        "integrate-no-handoff",
     }
 )
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from conftest import git, write
-from scenario import add_bare_remote, configure, lanewarden, start_lane
+from scenario import add_bare_remote, configure, lane_gate_2, lanewarden, start_lane
 
 INTEGRATOR = {"LANEWARDEN_ROLE": "integrator"}
 QUIET = "-p no:cacheprovider -p no:hypothesispytest"
@@ -75,7 +75,7 @@ def lane_commit(repo: Path, lane: str, files: dict[str, str]) -> None:
         git(where, "add", "--", path)
     env = {"LANEWARDEN_ROLE": "worker"}
     git(where, "commit", "-qm", f"{lane}: work", "--trailer", f"Lane: {lane}", env=env)
-    gate = lanewarden(where, "gate", "run", "2", env=env)
+    gate = lane_gate_2(where, "main", env)  # the lane's whole change, since it left main
     assert gate.returncode == 0, gate.stdout + gate.stderr
     handoff = lanewarden(where, "lane", "handoff", lane, "--json", env=env)
     assert handoff.returncode == 0, handoff.stdout + handoff.stderr
@@ -303,7 +303,8 @@ def test_a_single_branch_wave_gates_lanes_in_place_and_reverts_the_failing_ones(
         git(repo, "add", "-A")
         git(repo, "commit", "-qm", f"{lane}: work", "--trailer", f"Lane: {lane}", env=as_lane)
         worker = {"LANEWARDEN_ROLE": "worker", "LANEWARDEN_LANE": lane}
-        assert lanewarden(repo, "gate", "run", "2", env=worker).returncode == 0
+        # Gate 2 on the lane's own commit (the one before it is another lane's).
+        assert lane_gate_2(repo, "HEAD~1", worker).returncode == 0
         done = lanewarden(repo, "lane", "handoff", lane, env=worker)
         assert done.returncode == 0, done.stdout + done.stderr
     main_commit(

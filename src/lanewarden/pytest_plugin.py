@@ -2,9 +2,11 @@
 
 Inert unless one of its options is given (then it needs a git repository):
 
-- ``--lw-changed`` / ``--lw-staged`` / ``--lw-since REF`` select the packages
-  a change touches, plus the packages importing them (``--lw-no-dependents``
-  turns that off); ``--lw-package PKG`` names packages outright;
+- ``--lw-changed`` / ``--lw-staged`` / ``--lw-since REF`` select the test
+  files whose imports reach a changed file (``--lw-no-dependents``: the
+  tests of the packages holding the changed files only); ``--lw-package PKG``
+  names packages outright; ``--lw-explain`` shows, per selected test file,
+  one chain from a changed file to it;
 - ``--lw-gate NAME`` records evidence of the run for the tree tested.
 
 The hooks live here; what to select is :mod:`lanewarden.pytest_selection`'s
@@ -71,6 +73,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="do not add the packages that import a selected package",
     )
     group.addoption(
+        "--lw-explain",
+        action="store_true",
+        help="show, for each selected test file, a chain of imports from a changed file to it",
+    )
+    group.addoption(
         "--lw-gate",
         metavar="NAME",
         help="record evidence of this run as gate NAME for the tree tested",
@@ -81,10 +88,12 @@ def pytest_configure(config: pytest.Config) -> None:
     """Switch on when one of the plugin's options is given."""
     used = [name for name in (*_SELECTING, "lw_gate") if config.getoption(name)]
     if not used:
-        if config.getoption("lw_no_dependents"):
-            raise pytest.UsageError(
-                "--lw-no-dependents needs --lw-changed, --lw-staged, --lw-since or --lw-package"
-            )
+        for name in ("lw_no_dependents", "lw_explain"):
+            if config.getoption(name):
+                flag = "--" + name.replace("_", "-")
+                raise pytest.UsageError(
+                    f"{flag} needs --lw-changed, --lw-staged, --lw-since or --lw-package"
+                )
         return
     plugin = LanewardenPlugin(config)
     config.pluginmanager.register(plugin, "lanewarden-session")
@@ -110,6 +119,7 @@ def _options(config: pytest.Config) -> Options:
         named=tuple(option("lw_package")),
         no_dependents=bool(option("lw_no_dependents")),
         gate=option("lw_gate"),
+        explain=bool(option("lw_explain")),
     )
 
 
@@ -184,7 +194,8 @@ class LanewardenPlugin:
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         """Say what was touched, what is selected and why."""
-        lines = [f"lanewarden: {line}" for line in self.selection.describe()]
+        described = self.selection.describe(explain=self.options.explain)
+        lines = [f"lanewarden: {line}" for line in described]
         if self.gate is not None:
             lines.append(f"lanewarden: recording gate {self.gate} evidence for tree {self.tree}")
         return lines
@@ -215,7 +226,10 @@ class LanewardenPlugin:
             and selector.packages.is_test_path(relative)
             and not selector.is_selected(collection_path)
         ):
-            self.uncollected.append(relative)
+            from lanewarden.domain.selection import is_test_file
+
+            if is_test_file(relative):  # helpers are not collected anyway: not counted
+                self.uncollected.append(relative)
             return True
         return None
 
@@ -255,16 +269,37 @@ class LanewardenPlugin:
         self.loaded.update(str(item.path) for item in session.items)
 
     def pytest_report_collectionfinish(self, config: pytest.Config) -> list[str]:
-        """How many tests the selection kept."""
-        if self.selection.runs_everything:
-            return []
-        line = f"lanewarden: {self.selected_tests} tests selected, {self.deselected} deselected"
+        """How many tests the selection kept, in one line even under ``-q``."""
+        return self._summary(self.selected_tests)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """Under xdist the controller collects nothing: it says the summary here."""
+        if self.workers and not self.is_worker:
+            for line in self._summary(self.total_tests or 0):
+                terminalreporter.write_line(line)
+
+    def _summary(self, kept: int) -> list[str]:
+        selection = self.selection
+        quiet = self.config.get_verbosity() < 0
+        lines = [f"lanewarden: {line}" for line in selection.warnings()] if quiet else []
+        if quiet and self.options.explain and not selection.runs_everything:
+            lines += [f"lanewarden:   {why}" for why in selection.tests.values()]
+        changed = len(selection.touched_files)
+        for_what = f"for {changed:,} changed file{'' if changed == 1 else 's'}"
+        if selection.runs_everything:
+            lines.append(f"lanewarden: every test runs ({kept:,}): {selection.full_suite}")
+            return lines
+        line = f"lanewarden: {kept:,} tests selected, {self.deselected:,} deselected"
         if self.uncollected:
+            line += f", {len(self.uncollected):,} test files or folders not collected"
+        lines.append(f"{line} {for_what}; `--lw-explain` for why")
+        if self.uncollected and self.config.get_verbosity() > 0:
             shown = ", ".join(self.uncollected[:3])
             more = len(self.uncollected) - 3
-            line += f"; not collected (other packages): {shown}"
-            line += f" and {more} more" if more > 0 else ""
-        return [line]
+            lines.append(
+                f"lanewarden: not collected: {shown}" + (f" and {more} more" if more > 0 else "")
+            )
+        return lines
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Count outcomes the way the terminal does; keep the progress file current."""
@@ -305,7 +340,7 @@ class LanewardenPlugin:
             return
         self._progress(final=True)
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        empty = not self.selection.runs_everything and not self.selection.selected
+        empty = self.selection.empty
         if session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and (
             empty or (self.gate is None and not self.selection.runs_everything)
         ):

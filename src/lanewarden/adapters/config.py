@@ -70,6 +70,7 @@ class Config(NamedTuple):
     policies: Mapping[str, Any] = _NO_ENTRIES
     worktree_dir: str = "../{repo}-{lane}"
     brief_template: str | None = None
+    untested_ok: tuple[str, ...] = ()  # changed files no test reaches that a gate run accepts
 
     @property
     def source_name(self) -> str:
@@ -291,4 +292,5 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "policies": _table,
     "worktree_dir": _string,
     "brief_template": _repo_path,
+    "untested_ok": _strings,
 }

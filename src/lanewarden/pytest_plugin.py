@@ -173,7 +173,17 @@ class LanewardenPlugin:
         from lanewarden.errors import InputError
         from lanewarden.pytest_selection import compute_selector
 
-        computed = compute_selector(self.config.rootpath, self.options)
+        root = self.config.rootpath
+        try:
+            computed = compute_selector(root, self.options)
+        except InputError as error:
+            if "not a git repository" not in error.message:
+                raise
+            raise InputError(
+                f"the rootdir {root} is not inside a git repository ({error.message})",
+                hint="run pytest from the repository's folder,"
+                " or give it with --rootdir=<repository>",
+            ) from None
         self.repo, self.selector = computed.repo, computed.selector
         if self.gate is None:
             return

@@ -151,15 +151,7 @@ def compute_selector(start: Path, options: Options) -> Computed:
     from lanewarden.domain.selection import Selection, select
     from lanewarden.errors import InputError
 
-    try:
-        repo = Repo.discover(start)
-    except InputError as error:
-        if "not a git repository" not in error.message:
-            raise
-        raise InputError(
-            f"the rootdir {start} is not inside a git repository ({error.message})",
-            hint="run pytest from the repository's folder, or give it with --rootdir=<repository>",
-        ) from None
+    repo = Repo.discover(start)
     settings = load_config(repo.root)
     changed: set[str] = set()
     if options.changed:

@@ -257,6 +257,20 @@ def _escalate(parser: _Parser) -> None:
     parser.add_argument("--prefix", help="the command prefix to approve (default: the command)")
 
 
+def _select(parser: _Parser) -> None:
+    _leaf(parser, "lanewarden.cli.select")
+    parser.add_argument("--changed", action="store_true", help="changed against HEAD (default)")
+    parser.add_argument("--staged", action="store_true", help="what the index changes")
+    parser.add_argument("--since", metavar="REF", help="changed since the merge base with REF")
+    parser.add_argument(
+        "--package", action="append", default=[], metavar="PKG", help="name a package"
+    )
+    parser.add_argument(
+        "--explain", action="store_true", help="one chain from a changed file to each test file"
+    )
+    parser.add_argument("--gate", action="store_true", help="select as a gate run would")
+
+
 _COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "init": (
         "scaffold configuration, the policy file, the ledger and the decision register",
@@ -276,6 +290,7 @@ _COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "hooks": ("manage installed git hooks", _hooks),
     "lane": ("a lane from assignment to handoff", _lane),
     "escalate": ("ask the orchestrator to approve a blocked command (worker)", _escalate),
+    "select": ("the test files a change selects, without running pytest", _select),
 }
 
 

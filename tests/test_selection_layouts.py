@@ -245,3 +245,25 @@ def test_explain_without_a_selection_option_is_a_usage_error(project: Project) -
     result = project.run("--lw-explain")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--lw-explain needs --lw-changed*"])
+
+
+def test_the_doctests_of_a_changed_module_run(project: Project) -> None:
+    project.write(
+        {
+            **SRC_LAYOUT,
+            "src/calc/add.py": 'def add(a, b):\n    """\n    >>> add(1, 2)\n    3\n    """\n'
+            "    return a + b\n",
+            "src/calc/mul.py": 'def mul(a, b):\n    """\n    >>> mul(2, 3)\n    6\n    """\n'
+            "    return a * b\n",
+        }
+    )
+    project.commit()
+    project.write(
+        {
+            "src/calc/add.py": "def add(a, b):\n    '''\n    >>> add(1, 2)\n    4\n    '''\n"
+            "    return a + b\n"
+        }
+    )
+    result = project.run("--lw-changed", "--doctest-modules", "-v", "src", "tests")
+    result.stdout.fnmatch_lines(["src/calc/add.py::calc.add.add FAILED*"])
+    assert "calc.mul.mul" not in result.stdout.str()

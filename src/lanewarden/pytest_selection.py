@@ -88,8 +88,8 @@ class Selector:
             relative = self.relative(path)
             if relative is None:
                 cached = False
-            elif relative in self.selection.tests:
-                cached = True
+            elif relative in self.selection.tests or relative in self.selection.touched_files:
+                cached = True  # a changed module's own doctests (--doctest-modules) run too
             else:
                 whole = self.selection.whole
                 owners = self.packages.test_owners(relative) if whole else []
@@ -118,7 +118,10 @@ class Selector:
         if self._test_dirs is None:
             self._test_dirs = {
                 "/".join(parts[:i])
-                for parts in (path.split("/") for path in self.selection.tests)
+                for parts in (
+                    path.split("/")
+                    for path in (*self.selection.tests, *self.selection.touched_files)
+                )
                 for i in range(1, len(parts))
             }
         if relative in self._test_dirs:

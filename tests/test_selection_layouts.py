@@ -267,3 +267,15 @@ def test_the_doctests_of_a_changed_module_run(project: Project) -> None:
     result = project.run("--lw-changed", "--doctest-modules", "-v", "src", "tests")
     result.stdout.fnmatch_lines(["src/calc/add.py::calc.add.add FAILED*"])
     assert "calc.mul.mul" not in result.stdout.str()
+
+
+def test_a_changed_package_init_selects_the_tests_importing_its_modules(project: Project) -> None:
+    project.write(SRC_LAYOUT)
+    project.commit()
+    # calc/__init__.py runs before any calc.* module: its change concerns all of their users.
+    project.write({"src/calc/__init__.py": "from .add import add\nfrom .mul import mul\nX = 1\n"})
+    result = project.run("--lw-changed", "-v", "--lw-explain")
+    assert passed(result) == {"test_add", "test_square", "test_mul"}
+    result.stdout.fnmatch_lines(
+        ["lanewarden:   tests/unit/test_mul.py (from calc.mul import mul) → src/calc/__init__.py"]
+    )

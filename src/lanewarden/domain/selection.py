@@ -245,7 +245,10 @@ class _Walk:
 
     def select(self, changed: tuple[str, ...], named: list[str]) -> dict[str, str]:
         """Test file -> the chain from a changed file (or a named package) to it."""
-        seeds = {self._module(p): p for p in changed if p.endswith(".py")}
+        seeds: dict[str, str] = {}
+        for path in changed:
+            if path.endswith(".py"):
+                seeds.update(self._seeds(path))
         if named:
             for path in self.packages.all_files:
                 for package in self.packages.owners(path):
@@ -318,6 +321,21 @@ class _Walk:
             parts.append(label)
         return " → ".join([*parts, chain[-1]])
 
+    def _seeds(self, path: str) -> dict[str, str]:
+        """The modules a change of ``path`` affects, each with ``path`` as its origin.
+
+        Importing ``pkg.sub.x`` runs ``pkg/__init__.py`` and ``pkg/sub/__init__.py``
+        first: a change to a package's ``__init__.py`` affects every module under it.
+        """
+        module = self._module(path)
+        seeds = {module: path}
+        if path.endswith("__init__.py") and not self.packages.is_test_path(path):
+            prefix = module + "."
+            for name in self.graph.modules:
+                if name.startswith(prefix):
+                    seeds.setdefault(name, path)
+        return seeds
+
     def _module(self, path: str) -> str:
         """A changed file's module name; a deleted file's from its path."""
         return (
@@ -353,7 +371,7 @@ class _Walk:
         for path in changed:
             if not path.endswith(".py") or self.packages.is_test_path(path) or path in ends:
                 continue
-            if not self._tests({self._module(path): path}, {path}):
+            if not self._tests(self._seeds(path), {path}):
                 missing.append(path)
         return missing
 

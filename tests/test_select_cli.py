@@ -92,3 +92,25 @@ def test_select_outside_a_git_repository_is_bad_input(tmp_path: Path) -> None:
     body = json.loads(done.stdout)
     assert body["ok"] is False
     assert "not a git repository" in json.dumps(body)
+
+
+def test_why_not_says_what_an_unselected_test_imports(project: Project) -> None:
+    project.write(MUL)
+    done = lanewarden(
+        project.root,
+        "select",
+        "--why-not",
+        "tests/test_add.py",
+        "--why-not",
+        "tests/unit/test_mul.py",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:2] == [
+        "lanewarden: tests/test_add.py: not selected: no chain of imports reaches a changed file"
+        " (uses calc.add), and no conftest.py or __init__.py above it changed or reaches one",
+        "lanewarden: tests/unit/test_mul.py: selected:"
+        " tests/unit/test_mul.py (from calc.mul import mul) → src/calc/mul.py",
+    ]
+    missing = lanewarden(project.root, "select", "--why-not", "tests/nope.py")
+    assert missing.returncode == 2
+    assert "no Python file of the repository" in missing.stderr

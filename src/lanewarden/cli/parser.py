@@ -269,6 +269,13 @@ def _select(parser: _Parser) -> None:
         "--explain", action="store_true", help="one chain from a changed file to each test file"
     )
     parser.add_argument("--gate", action="store_true", help="select as a gate run would")
+    parser.add_argument(
+        "--why-not",
+        action="append",
+        default=[],
+        metavar="TEST",
+        help="say why a test file is not selected: what it imports (repeatable)",
+    )
 
 
 _COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {

@@ -9,17 +9,16 @@ file to each (``tests/test_x.py (uses p.foo) → pkg/sub/foo.py``).
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from lanewarden.cli.output import emit_json
-from lanewarden.pytest_selection import Options, compute_selector
+from lanewarden.pytest_selection import Computed, Options, compute_selector
 
 __all__ = ["run"]
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the selection; 0 whatever it holds (a listing refuses nothing)."""
-    from pathlib import Path
-
     options = Options(
         changed=args.changed or not (args.staged or args.since or args.package),
         staged=args.staged,
@@ -28,7 +27,9 @@ def run(args: argparse.Namespace) -> int:
         gate="select" if args.gate else None,
         explain=args.explain,
     )
-    selection = compute_selector(Path.cwd(), options).selector.selection
+    computed = compute_selector(Path.cwd(), options)
+    selection = computed.selector.selection
+    why_not = _why_not(computed, args.why_not) if args.why_not else {}
     if args.json:
         emit_json(
             {
@@ -41,9 +42,12 @@ def run(args: argparse.Namespace) -> int:
                 "untested": list(selection.untested),
                 "untested_ok": list(selection.untested_ok),
                 "test_files": selection.test_files,
+                **({"why_not": why_not} if args.why_not else {}),
             }
         )
         return 0
+    for path, why in why_not.items():
+        print(f"lanewarden: {path}: {why}")
     for line in selection.warnings():
         print(f"lanewarden: {line}")
     if selection.full_suite:
@@ -56,3 +60,37 @@ def run(args: argparse.Namespace) -> int:
     if selection.empty:
         print("lanewarden: no test selected: the change maps to no tests")
     return 0
+
+
+def _why_not(computed: Computed, paths: list[str]) -> dict[str, str]:
+    """For each test file asked about: its chain when selected, else what it imports."""
+    from lanewarden.adapters.import_facts import build_graph
+    from lanewarden.errors import InputError
+
+    selector, repo = computed.selector, computed.repo
+    selection = selector.selection
+    graph = build_graph(
+        repo.root, selector.packages, repo.state_dir / "import-cache" / "facts.json"
+    )
+    answers: dict[str, str] = {}
+    for given in paths:
+        relative = selector.relative(Path(given).absolute())
+        if relative is None or relative not in graph.facts:
+            raise InputError(
+                f"{given} is no Python file of the repository",
+                hint="give a test file's path, e.g. `lanewarden select --why-not tests/test_x.py`",
+            )
+        if selection.runs_everything:
+            answers[relative] = f"selected: every test runs ({selection.full_suite})"
+        elif relative in selection.tests:
+            answers[relative] = "selected: " + selection.tests[relative]
+        elif any(p.name in selection.whole for p in selector.packages.test_owners(relative)):
+            answers[relative] = "selected with its package"
+        else:
+            uses = sorted(set(graph.how.get(relative, {}).values()))
+            what = "; ".join(uses) if uses else "it imports nothing of the project"
+            answers[relative] = (
+                f"not selected: no chain of imports reaches a changed file ({what}),"
+                " and no conftest.py or __init__.py above it changed or reaches one"
+            )
+    return answers

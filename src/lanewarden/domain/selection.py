@@ -189,7 +189,9 @@ def select(
             if PurePosixPath(path).name == "conftest.py":
                 _add_tests_under(packages, path, selected)
         return replace(base, selected=selected, whole=tuple(selected))
-    walk = _Walk(packages, graph(), candidates)
+    # Without a changed Python file or a named package, no import can matter.
+    needed = bool(named) or any(p.endswith(".py") for p in files)
+    walk = _Walk(packages, graph() if needed else ImportGraph({}, {}), candidates)
     tests = walk.select(files, named)
     for path in files:
         if not path.endswith(".py") and not packages.is_test_path(path):
@@ -249,11 +251,12 @@ class _Walk:
         for path in changed:
             if path.endswith(".py"):
                 seeds.update(self._seeds(path))
-        if named:
-            for path in self.packages.all_files:
-                for package in self.packages.owners(path):
-                    module = package.module_name(path)
-                    if package.name in named and module is not None:
+        for name in named:
+            for package in self.packages.by_name.get(name, []):
+                inside = package.root + "/"
+                for path in self.packages.all_files:
+                    module = package.module_name(path) if path.startswith(inside) else None
+                    if module is not None and package in self.packages.owners(path):
                         seeds.setdefault(module, path)
         return self._tests(seeds, {p for p in changed if p.endswith(".py")})
 

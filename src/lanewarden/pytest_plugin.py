@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from lanewarden.pytest_selection import Options, Selector
+from lanewarden.pytest_selection import WORKER_KEY, Options, Selector
 
 if TYPE_CHECKING:
     from lanewarden.adapters.git import Repo
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PROGRESS_ENV", "pytest_addoption", "pytest_configure"]
 
-_WORKER_KEY = "lanewarden"
 # ``lanewarden gate run`` names a file here; the plugin keeps the count of
 # finished tests in it, so a long run shows it is alive.
 PROGRESS_ENV = "LANEWARDEN_PROGRESS_FILE"
@@ -98,7 +97,9 @@ def pytest_configure(config: pytest.Config) -> None:
     plugin = LanewardenPlugin(config)
     config.pluginmanager.register(plugin, "lanewarden-session")
     if config.pluginmanager.hasplugin("xdist") and not plugin.is_worker:
-        config.pluginmanager.register(_XdistHooks(plugin), "lanewarden-xdist")
+        from lanewarden.pytest_xdist import XdistHooks
+
+        config.pluginmanager.register(XdistHooks(plugin), "lanewarden-xdist")
 
 
 def _usage_errors(compute: Callable[[], Any]) -> Any:
@@ -149,7 +150,7 @@ class LanewardenPlugin:
         self.tree: str | None = None
         self.head: str | None = None
         self.start_time = ""
-        shared = getattr(config, "workerinput", {}).get(_WORKER_KEY)
+        shared = getattr(config, "workerinput", {}).get(WORKER_KEY)
         if shared is not None:
             self.selector = Selector.from_json(json.loads(shared))
         else:
@@ -378,7 +379,7 @@ class LanewardenPlugin:
             "not_collected": self.uncollected,
             "loaded": sorted({*self.loaded, *map(str, loaded_files(self.config))}),
         }
-        self.config.workeroutput[_WORKER_KEY] = json.dumps(output)  # type: ignore[attr-defined]
+        self.config.workeroutput[WORKER_KEY] = json.dumps(output)  # type: ignore[attr-defined]
 
     def _record(self, exit_status: int, stopped: str | None) -> tuple[str, Path]:
         from lanewarden.pytest_evidence import RunState, explain, record_run
@@ -408,37 +409,3 @@ class LanewardenPlugin:
         if status != "passed" and reasons:
             explain(self.config, self.gate, status, reasons)
         return status, path
-
-
-class _XdistHooks:
-    """Registered only when pytest-xdist is present, on the controller."""
-
-    def __init__(self, plugin: LanewardenPlugin) -> None:
-        self.plugin = plugin
-        self.heard = False
-
-    def pytest_configure_node(self, node: Any) -> None:
-        """Hand each worker the controller's selection."""
-        node.workerinput[_WORKER_KEY] = self.plugin.shared()
-        self.plugin.workers += 1
-
-    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        """Every worker collects the same tests: their number is the run's size."""
-        self.plugin.total_tests = len(ids)
-
-    def pytest_testnodedown(self, node: Any, error: object | None) -> None:
-        """Merge what each worker loaded; selection counts are the same on every worker."""
-        output = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
-        if output is None:
-            return
-        data = json.loads(output)
-        plugin = self.plugin
-        plugin.loaded.update(data["loaded"])
-        plugin.foreign_deselected = max(plugin.foreign_deselected, data["foreign_count"])
-        if plugin.deselections is not None:
-            known = set(plugin.deselections.unexplained)
-            plugin.deselections.unexplained += [n for n in data["foreign"] if n not in known]
-        if not self.heard:
-            self.heard = True
-            plugin.deselected += data["deselected"]
-            plugin.uncollected.extend(data["not_collected"])

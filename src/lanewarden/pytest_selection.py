@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from lanewarden.domain.scopes import Scope
     from lanewarden.domain.selection import Selection
 
-__all__ = ["Computed", "Options", "Selector", "compute_selector"]
+__all__ = ["WORKER_KEY", "Computed", "Options", "Selector", "compute_selector"]
+
+WORKER_KEY = "lanewarden"  # the key of the selection in xdist's workerinput and workeroutput
 
 
 @dataclass(frozen=True)

@@ -245,3 +245,15 @@ def test_named_packages_bring_the_tests_that_import_them() -> None:
 def test_json_round_trip() -> None:
     selection = run(["core/api.py", "docs/index.md", "scripts/release.py"])
     assert Selection.from_json(selection.to_json()) == selection
+
+
+def test_a_literal_import_module_call_is_an_import() -> None:
+    files = {
+        **TOP_LEVEL_TESTS,
+        "tests/test_e.py": "import importlib\n\n"
+        "def test():\n    importlib.import_module('lib.b').fb()\n",
+        "tests/test_f.py": "def test():\n    __import__('lib.a')\n",
+    }
+    assert "tests/test_e.py" in run(["src/lib/b.py"], files).tests
+    assert "tests/test_f.py" in run(["src/lib/a.py"], files).tests
+    assert "tests/test_e.py" not in run(["src/lib/a.py"], files).tests

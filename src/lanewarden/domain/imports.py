@@ -35,7 +35,7 @@ from lanewarden.domain.import_reads import imported_reads
 
 __all__ = ["CACHE_VERSION", "Facts", "ImportGraph", "parse_facts"]
 
-CACHE_VERSION = 3  # 2: reads respect scope; 3: pytest_plugins strings are imports
+CACHE_VERSION = 4  # 2: reads respect scope; 3: pytest_plugins strings; 4: import_module("x")
 _MAX_DEPTH = 12  # re-export hops followed before giving up (guards cycles)
 
 # How a file uses a module it depends on (bit flags).
@@ -62,7 +62,11 @@ def parse_facts(source: bytes) -> Facts:
         return {"imports": [], "exports": {}, "stars": [], "uses": {}, "bare": []}
     imports: list[list[Any]] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.Call):
+            name = _imported_by_call(node)
+            if name is not None:
+                imports.append(["import", 0, name, None, f" dynamic {name}"])
+        elif isinstance(node, ast.Import):
             for alias in node.names:
                 imports.append(["import", 0, alias.name, None, alias.asname])
         elif isinstance(node, ast.ImportFrom):
@@ -75,6 +79,26 @@ def parse_facts(source: bytes) -> Facts:
     uses, bare = imported_reads(tree)
     imports += _pytest_plugins(tree.body)
     return {"imports": imports, "exports": exports, "stars": stars, "uses": uses, "bare": bare}
+
+
+def _imported_by_call(node: ast.Call) -> str | None:
+    """The module ``importlib.import_module("a.b")`` or ``__import__("a.b")`` names, if literal.
+
+    A name computed at run time cannot be followed; only literal strings count.
+    """
+    func = node.func
+    called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if called not in ("import_module", "__import__") or not node.args:
+        return None
+    first = node.args[0]
+    # A relative name is relative to a package given at run time: not followed.
+    if (
+        isinstance(first, ast.Constant)
+        and isinstance(first.value, str)
+        and not first.value.startswith(".")
+    ):
+        return first.value
+    return None
 
 
 def _pytest_plugins(body: list[ast.stmt]) -> list[list[Any]]:

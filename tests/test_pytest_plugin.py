@@ -85,10 +85,18 @@ def test_changed_package_and_its_dependents_are_selected(monorepo: Project) -> N
     result.stdout.fnmatch_lines(
         [
             "lanewarden: touched packages: alpha (1 file)",
-            "*alpha: touched: packages/alpha/src/alpha/core.py",
-            "*beta: imports alpha: packages/beta/src/beta/use.py → packages/alpha/*/core.py",
-            "lanewarden: 2 tests selected, 0 deselected; not collected (other packages): "
-            "packages/gamma/",
+            "lanewarden: selected test files: 2 of 3 (--lw-explain shows why)",
+            "lanewarden: 2 tests selected, 0 deselected, 2 test files or folders not collected"
+            " for 1 changed file; `--lw-explain` for why",
+            "lanewarden: not collected: packages/gamma/, *",
+        ]
+    )
+    explained = monorepo.run("--lw-changed", "--lw-explain")
+    # Neither test imports anything: each follows its package, beta through its use.py.
+    explained.stdout.fnmatch_lines(
+        [
+            "lanewarden:   packages/beta/tests/test_beta.py (imports nothing of the project;"
+            " it is a test of beta) → packages/beta/src/beta/use.py",
         ]
     )
 
@@ -118,7 +126,7 @@ def test_docs_only_change_selects_nothing_and_exits_zero(monorepo: Project) -> N
     result.stdout.fnmatch_lines(
         [
             "lanewarden: changed outside every package: docs/index.md",
-            "lanewarden: no package selected: the change maps to no tests",
+            "lanewarden: no test selected: the change maps to no tests",
             "lanewarden: no tests selected for this change; nothing to run",
         ]
     )
@@ -226,13 +234,13 @@ def test_reexporting_root_does_not_make_everything_depend_on_everything(
     project.write(LIBRARY)
     project.commit()
     project.write({"lib/sub2/core.py": "import lib as l\n\ndef func2():\n    return 3\n"})
-    result = project.run("--lw-changed", "-v")
+    result = project.run("--lw-changed", "-v", "--lw-explain")
     # sub3 calls l.func2 (defined in sub2); sub4 uses lib.sub3, which reaches sub2.
     assert selected(result) == {"test_sub2", "test_sub3", "test_sub4"}
     result.stdout.fnmatch_lines(
         [
-            "*lib.sub3: imports lib.sub2: lib/sub3/__init__.py → lib/sub2/core.py",
-            "*lib.sub4: imports lib.sub2: lib/sub4/__init__.py → lib/sub3/__init__.py → *",
+            "lanewarden:   lib/sub3/tests/test_sub3.py (imports nothing of the project; it is a"
+            " test of lib.sub3) → lib/sub3/__init__.py",
         ]
     )
 
@@ -302,5 +310,5 @@ def test_xdist_selects_the_same_tests_and_writes_one_record(monorepo: Project) -
     assert selected(result) == {"test_alpha", "test_beta"}
     [record] = monorepo.evidence()
     assert record["counts"] == {"passed": 2, "deselected": 0}
-    assert record["selection"]["not_collected"] == 1  # type: ignore[index]
+    assert record["selection"]["not_collected"] == 2  # type: ignore[index]
     assert record["packages"] == ["alpha", "beta"]

@@ -67,7 +67,9 @@ def test_a_conftest_above_every_test_of_the_library_selects_them_all(project: Pr
     project.commit()
     # A fixture changed above every test: each test below may now fail.
     project.write({"lib/conftest.py": NESTED["lib/conftest.py"].replace("return 1", "return 2")})
-    result = project.run("--lw-changed", "-v")
+    result = project.run("--lw-changed", "-v", "--lw-explain")
     result.assert_outcomes(passed=1, failed=2)
-    result.stdout.fnmatch_lines(["*lib.sub1: tests under lib/conftest.py*"])
+    result.stdout.fnmatch_lines(
+        ["lanewarden:   lib/sub1/tests/test_sub1.py (under lib/) → lib/conftest.py"]
+    )
     assert passed(result) == {"test_lib"}

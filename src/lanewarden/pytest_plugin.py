@@ -2,9 +2,11 @@
 
 Inert unless one of its options is given (then it needs a git repository):
 
-- ``--lw-changed`` / ``--lw-staged`` / ``--lw-since REF`` select the packages
-  a change touches, plus the packages importing them (``--lw-no-dependents``
-  turns that off); ``--lw-package PKG`` names packages outright;
+- ``--lw-changed`` / ``--lw-staged`` / ``--lw-since REF`` select the test
+  files whose imports reach a changed file (``--lw-no-dependents``: the
+  tests of the packages holding the changed files only); ``--lw-package PKG``
+  names packages outright; ``--lw-explain`` shows, per selected test file,
+  one chain from a changed file to it;
 - ``--lw-gate NAME`` records evidence of the run for the tree tested.
 
 The hooks live here; what to select is :mod:`lanewarden.pytest_selection`'s
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from lanewarden.pytest_selection import Options, Selector
+from lanewarden.pytest_selection import WORKER_KEY, Options, Selector
 
 if TYPE_CHECKING:
     from lanewarden.adapters.git import Repo
@@ -34,7 +36,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PROGRESS_ENV", "pytest_addoption", "pytest_configure"]
 
-_WORKER_KEY = "lanewarden"
 # ``lanewarden gate run`` names a file here; the plugin keeps the count of
 # finished tests in it, so a long run shows it is alive.
 PROGRESS_ENV = "LANEWARDEN_PROGRESS_FILE"
@@ -71,6 +72,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="do not add the packages that import a selected package",
     )
     group.addoption(
+        "--lw-explain",
+        action="store_true",
+        help="show, for each selected test file, a chain of imports from a changed file to it",
+    )
+    group.addoption(
         "--lw-gate",
         metavar="NAME",
         help="record evidence of this run as gate NAME for the tree tested",
@@ -81,15 +87,19 @@ def pytest_configure(config: pytest.Config) -> None:
     """Switch on when one of the plugin's options is given."""
     used = [name for name in (*_SELECTING, "lw_gate") if config.getoption(name)]
     if not used:
-        if config.getoption("lw_no_dependents"):
-            raise pytest.UsageError(
-                "--lw-no-dependents needs --lw-changed, --lw-staged, --lw-since or --lw-package"
-            )
+        for name in ("lw_no_dependents", "lw_explain"):
+            if config.getoption(name):
+                flag = "--" + name.replace("_", "-")
+                raise pytest.UsageError(
+                    f"{flag} needs --lw-changed, --lw-staged, --lw-since or --lw-package"
+                )
         return
     plugin = LanewardenPlugin(config)
     config.pluginmanager.register(plugin, "lanewarden-session")
     if config.pluginmanager.hasplugin("xdist") and not plugin.is_worker:
-        config.pluginmanager.register(_XdistHooks(plugin), "lanewarden-xdist")
+        from lanewarden.pytest_xdist import XdistHooks
+
+        config.pluginmanager.register(XdistHooks(plugin), "lanewarden-xdist")
 
 
 def _usage_errors(compute: Callable[[], Any]) -> Any:
@@ -110,6 +120,7 @@ def _options(config: pytest.Config) -> Options:
         named=tuple(option("lw_package")),
         no_dependents=bool(option("lw_no_dependents")),
         gate=option("lw_gate"),
+        explain=bool(option("lw_explain")),
     )
 
 
@@ -139,7 +150,7 @@ class LanewardenPlugin:
         self.tree: str | None = None
         self.head: str | None = None
         self.start_time = ""
-        shared = getattr(config, "workerinput", {}).get(_WORKER_KEY)
+        shared = getattr(config, "workerinput", {}).get(WORKER_KEY)
         if shared is not None:
             self.selector = Selector.from_json(json.loads(shared))
         else:
@@ -163,7 +174,17 @@ class LanewardenPlugin:
         from lanewarden.errors import InputError
         from lanewarden.pytest_selection import compute_selector
 
-        computed = compute_selector(self.config.rootpath, self.options)
+        root = self.config.rootpath
+        try:
+            computed = compute_selector(root, self.options)
+        except InputError as error:
+            if "not a git repository" not in error.message:
+                raise
+            raise InputError(
+                f"the rootdir {root} is not inside a git repository ({error.message})",
+                hint="run pytest from the repository's folder,"
+                " or give it with --rootdir=<repository>",
+            ) from None
         self.repo, self.selector = computed.repo, computed.selector
         if self.gate is None:
             return
@@ -184,7 +205,8 @@ class LanewardenPlugin:
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         """Say what was touched, what is selected and why."""
-        lines = [f"lanewarden: {line}" for line in self.selection.describe()]
+        described = self.selection.describe(explain=self.options.explain)
+        lines = [f"lanewarden: {line}" for line in described]
         if self.gate is not None:
             lines.append(f"lanewarden: recording gate {self.gate} evidence for tree {self.tree}")
         return lines
@@ -215,7 +237,10 @@ class LanewardenPlugin:
             and selector.packages.is_test_path(relative)
             and not selector.is_selected(collection_path)
         ):
-            self.uncollected.append(relative)
+            from lanewarden.domain.selection import is_test_file
+
+            if is_test_file(relative):  # helpers are not collected anyway: not counted
+                self.uncollected.append(relative)
             return True
         return None
 
@@ -255,16 +280,37 @@ class LanewardenPlugin:
         self.loaded.update(str(item.path) for item in session.items)
 
     def pytest_report_collectionfinish(self, config: pytest.Config) -> list[str]:
-        """How many tests the selection kept."""
-        if self.selection.runs_everything:
-            return []
-        line = f"lanewarden: {self.selected_tests} tests selected, {self.deselected} deselected"
+        """How many tests the selection kept, in one line even under ``-q``."""
+        return self._summary(self.selected_tests)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """Under xdist the controller collects nothing: it says the summary here."""
+        if self.workers and not self.is_worker:
+            for line in self._summary(self.total_tests or 0):
+                terminalreporter.write_line(line)
+
+    def _summary(self, kept: int) -> list[str]:
+        selection = self.selection
+        quiet = self.config.get_verbosity() < 0
+        lines = [f"lanewarden: {line}" for line in selection.warnings()] if quiet else []
+        if quiet and self.options.explain and not selection.runs_everything:
+            lines += [f"lanewarden:   {why}" for why in selection.tests.values()]
+        changed = len(selection.touched_files)
+        for_what = f"for {changed:,} changed file{'' if changed == 1 else 's'}"
+        if selection.runs_everything:
+            lines.append(f"lanewarden: every test runs ({kept:,}): {selection.full_suite}")
+            return lines
+        line = f"lanewarden: {kept:,} tests selected, {self.deselected:,} deselected"
         if self.uncollected:
+            line += f", {len(self.uncollected):,} test files or folders not collected"
+        lines.append(f"{line} {for_what}; `--lw-explain` for why")
+        if self.uncollected and self.config.get_verbosity() > 0:
             shown = ", ".join(self.uncollected[:3])
             more = len(self.uncollected) - 3
-            line += f"; not collected (other packages): {shown}"
-            line += f" and {more} more" if more > 0 else ""
-        return [line]
+            lines.append(
+                f"lanewarden: not collected: {shown}" + (f" and {more} more" if more > 0 else "")
+            )
+        return lines
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Count outcomes the way the terminal does; keep the progress file current."""
@@ -305,7 +351,7 @@ class LanewardenPlugin:
             return
         self._progress(final=True)
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        empty = not self.selection.runs_everything and not self.selection.selected
+        empty = self.selection.empty
         if session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and (
             empty or (self.gate is None and not self.selection.runs_everything)
         ):
@@ -333,7 +379,7 @@ class LanewardenPlugin:
             "not_collected": self.uncollected,
             "loaded": sorted({*self.loaded, *map(str, loaded_files(self.config))}),
         }
-        self.config.workeroutput[_WORKER_KEY] = json.dumps(output)  # type: ignore[attr-defined]
+        self.config.workeroutput[WORKER_KEY] = json.dumps(output)  # type: ignore[attr-defined]
 
     def _record(self, exit_status: int, stopped: str | None) -> tuple[str, Path]:
         from lanewarden.pytest_evidence import RunState, explain, record_run
@@ -363,37 +409,3 @@ class LanewardenPlugin:
         if status != "passed" and reasons:
             explain(self.config, self.gate, status, reasons)
         return status, path
-
-
-class _XdistHooks:
-    """Registered only when pytest-xdist is present, on the controller."""
-
-    def __init__(self, plugin: LanewardenPlugin) -> None:
-        self.plugin = plugin
-        self.heard = False
-
-    def pytest_configure_node(self, node: Any) -> None:
-        """Hand each worker the controller's selection."""
-        node.workerinput[_WORKER_KEY] = self.plugin.shared()
-        self.plugin.workers += 1
-
-    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        """Every worker collects the same tests: their number is the run's size."""
-        self.plugin.total_tests = len(ids)
-
-    def pytest_testnodedown(self, node: Any, error: object | None) -> None:
-        """Merge what each worker loaded; selection counts are the same on every worker."""
-        output = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
-        if output is None:
-            return
-        data = json.loads(output)
-        plugin = self.plugin
-        plugin.loaded.update(data["loaded"])
-        plugin.foreign_deselected = max(plugin.foreign_deselected, data["foreign_count"])
-        if plugin.deselections is not None:
-            known = set(plugin.deselections.unexplained)
-            plugin.deselections.unexplained += [n for n in data["foreign"] if n not in known]
-        if not self.heard:
-            self.heard = True
-            plugin.deselected += data["deselected"]
-            plugin.uncollected.extend(data["not_collected"])

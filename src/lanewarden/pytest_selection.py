@@ -1,9 +1,10 @@
 """The selection service of the pytest plugin: which tests of the repository run.
 
 The plugin's hooks (``pytest_plugin``) call it; it reads git and the
-configuration once, on the controller, and answers per file whether a
-selected package owns it. xdist workers rebuild it from :meth:`Selector.to_json`
-so every worker deselects exactly like the controller.
+configuration once, on the controller, and answers per file whether it is
+selected (a selected test file, or a test of a package selected whole). xdist
+workers rebuild it from :meth:`Selector.to_json` so every worker deselects
+exactly like the controller.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ if TYPE_CHECKING:
     from lanewarden.domain.scopes import Scope
     from lanewarden.domain.selection import Selection
 
-__all__ = ["Computed", "Options", "Selector", "compute_selector"]
+__all__ = ["WORKER_KEY", "Computed", "Options", "Selector", "compute_selector"]
+
+WORKER_KEY = "lanewarden"  # the key of the selection in xdist's workerinput and workeroutput
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Options:
     named: tuple[str, ...] = ()
     no_dependents: bool = False
     gate: str | None = None
+    explain: bool = False
 
     @property
     def modes(self) -> list[str]:
@@ -56,6 +60,7 @@ class Selector:
     selection: Selection
     _selected_files: dict[str, bool] = field(default_factory=dict)
     _relative_dirs: dict[str, str] = field(default_factory=dict)
+    _test_dirs: set[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """What an xdist worker needs to deselect exactly like the controller."""
@@ -78,13 +83,19 @@ class Selector:
         )
 
     def is_selected(self, path: Path) -> bool:
-        """Whether a selected package owns the test file ``path``."""
+        """Whether the test file ``path`` is selected, itself or with its package."""
         key = str(path)
         cached = self._selected_files.get(key)
         if cached is None:
             relative = self.relative(path)
-            owners = self.packages.test_owners(relative) if relative else []
-            cached = any(p.name in self.selection.selected for p in owners)
+            if relative is None:
+                cached = False
+            elif relative in self.selection.tests or relative in self.selection.touched_files:
+                cached = True  # a changed module's own doctests (--doctest-modules) run too
+            else:
+                whole = self.selection.whole
+                owners = self.packages.test_owners(relative) if whole else []
+                cached = any(p.name in whole for p in owners)
             self._selected_files[key] = cached
         return cached
 
@@ -104,12 +115,23 @@ class Selector:
     def folder_is_unselected(self, relative: str) -> bool:
         """Whether a folder holds only files of packages that were not selected."""
         owners = self.packages.owners(relative)
-        if not owners or any(p.name in self.selection.selected for p in owners):
+        if not owners or any(p.name in self.selection.whole for p in owners):
+            return False
+        if self._test_dirs is None:
+            self._test_dirs = {
+                "/".join(parts[:i])
+                for parts in (
+                    path.split("/")
+                    for path in (*self.selection.tests, *self.selection.touched_files)
+                )
+                for i in range(1, len(parts))
+            }
+        if relative in self._test_dirs:
             return False
         inside = relative + "/"
         return not any(
             p.root.startswith(inside) or (p.home or "").startswith(inside)
-            for name in self.selection.selected
+            for name in self.selection.whole
             for p in self.packages.by_name.get(name, [])
         )
 
@@ -172,9 +194,21 @@ def compute_selector(start: Path, options: Options) -> Computed:
             graph=lambda: build_graph(
                 repo.root, packages, repo.state_dir / "import-cache" / "facts.json"
             ),
+            gate=options.gate is not None,
+            untested_ok=_untested_ok(settings.untested_ok, settings.source),
         )
     selector = Selector(repo.root, packages, selection)
     return Computed(selector, repo, gate_names(settings.gates))
+
+
+def _untested_ok(globs: tuple[str, ...], source: Path | None) -> Scope | None:
+    from lanewarden.domain.scopes import Scope, ScopeError
+    from lanewarden.errors import InputError
+
+    try:
+        return Scope.parse(list(globs)) if globs else None
+    except ScopeError as e:
+        raise InputError(f"bad value for 'untested_ok': {e}", path=source) from None
 
 
 def _triggers(globs: tuple[str, ...], source: Path | None, cache: Path) -> Scope | None:

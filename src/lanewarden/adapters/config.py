@@ -76,6 +76,7 @@ class Config(NamedTuple):
     registry_ref: str | None = None  # default: the target branch (a protected one: a dedicated ref)
     registry_max_age: timedelta = timedelta(minutes=10)
     integrate_strategy: str = "cherry-pick"  # or "merge" (worktree mode): how lanes are applied
+    untested_ok: tuple[str, ...] = ()  # changed files no test reaches that a gate run accepts
 
     @property
     def source_name(self) -> str:
@@ -302,4 +303,5 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "registry_ref": _branch,  # a branch name, or a full ref (refs/...)
     "registry_max_age": _duration,
     "integrate_strategy": _choice(("cherry-pick", "merge")),
+    "untested_ok": _strings,
 }

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from lanewarden.adapters.files import atomic_write
 from lanewarden.domain.imports import CACHE_VERSION, Facts, ImportGraph, parse_facts
+from lanewarden.domain.module_names import basedirs, module_names
 
 if TYPE_CHECKING:
     from lanewarden.domain.packages import PackageMap
@@ -61,11 +62,8 @@ def load_facts(root: Path, paths: Iterable[str], cache_file: Path | None) -> dic
 
 
 def build_graph(root: Path, packages: PackageMap, cache_file: Path | None) -> ImportGraph:
-    """The graph over the packages' Python files and every test file."""
-    files = [
-        p
-        for p in packages.all_files
-        if p.endswith(".py") and (packages.owners(p) or packages.is_test_path(p))
-    ]
-    names = {p: packages.module_name(p) for p in files}
-    return ImportGraph(load_facts(root, files, cache_file), names)
+    """The graph over every Python file: packages' modules, tests, helpers, scripts."""
+    files = [p for p in packages.all_files if p.endswith(".py")]
+    names = module_names(files, packages.module_name)
+    local = basedirs(files, packages.is_test_path)
+    return ImportGraph(load_facts(root, files, cache_file), names, local)

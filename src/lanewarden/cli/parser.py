@@ -298,6 +298,27 @@ def _integrate(parser: _Parser) -> None:
     parser.add_argument("--keep", action="store_true", help="do not finish integrated lanes")
 
 
+def _select(parser: _Parser) -> None:
+    _leaf(parser, "lanewarden.cli.select")
+    parser.add_argument("--changed", action="store_true", help="changed against HEAD (default)")
+    parser.add_argument("--staged", action="store_true", help="what the index changes")
+    parser.add_argument("--since", metavar="REF", help="changed since the merge base with REF")
+    parser.add_argument(
+        "--package", action="append", default=[], metavar="PKG", help="name a package"
+    )
+    parser.add_argument(
+        "--explain", action="store_true", help="one chain from a changed file to each test file"
+    )
+    parser.add_argument("--gate", action="store_true", help="select as a gate run would")
+    parser.add_argument(
+        "--why-not",
+        action="append",
+        default=[],
+        metavar="TEST",
+        help="say why a test file is not selected: what it imports (repeatable)",
+    )
+
+
 _COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "init": (
         "scaffold configuration, the policy file, the ledger and the decision register",
@@ -322,6 +343,7 @@ _COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "report": ("write the run's report as one self-contained HTML file", _report),
     "sync": ("refresh the remote registry's copy; push or fetch the lanes' state", _sync),
     "integrate": ("apply the handed-off lanes one at a time, gated (integrator)", _integrate),
+    "select": ("the test files a change selects, without running pytest", _select),
 }
 
 

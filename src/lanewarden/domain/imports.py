@@ -15,6 +15,12 @@ is used bare (passed around, star-imported) or never used at all.
 
 Reads follow Python's scoping: a parameter or local variable that shares an
 imported module's name is not a use of that module.
+
+Test files are nodes like any other: an absolute import in a test file is
+first looked up in the folder pytest puts on ``sys.path`` for it (its
+basedir), and a ``conftest.py``'s ``pytest_plugins`` strings count as imports.
+Each dependency keeps how the file uses the module (``uses p.foo``), for
+explanations.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from lanewarden.domain.import_reads import imported_reads
 
 __all__ = ["CACHE_VERSION", "Facts", "ImportGraph", "parse_facts"]
 
-CACHE_VERSION = 2  # 2: reads respect scope (a local that shadows an import is no use)
+CACHE_VERSION = 4  # 2: reads respect scope; 3: pytest_plugins strings; 4: import_module("x")
 _MAX_DEPTH = 12  # re-export hops followed before giving up (guards cycles)
 
 # How a file uses a module it depends on (bit flags).
@@ -56,7 +62,11 @@ def parse_facts(source: bytes) -> Facts:
         return {"imports": [], "exports": {}, "stars": [], "uses": {}, "bare": []}
     imports: list[list[Any]] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.Call):
+            name = _imported_by_call(node)
+            if name is not None:
+                imports.append(["import", 0, name, None, f" dynamic {name}"])
+        elif isinstance(node, ast.Import):
             for alias in node.names:
                 imports.append(["import", 0, alias.name, None, alias.asname])
         elif isinstance(node, ast.ImportFrom):
@@ -67,7 +77,48 @@ def parse_facts(source: bytes) -> Facts:
     for statement in _top_level(tree.body):
         _record_export(statement, exports, stars)
     uses, bare = imported_reads(tree)
+    imports += _pytest_plugins(tree.body)
     return {"imports": imports, "exports": exports, "stars": stars, "uses": uses, "bare": bare}
+
+
+def _imported_by_call(node: ast.Call) -> str | None:
+    """The module ``importlib.import_module("a.b")`` or ``__import__("a.b")`` names, if literal.
+
+    A name computed at run time cannot be followed; only literal strings count.
+    """
+    func = node.func
+    called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if called not in ("import_module", "__import__") or not node.args:
+        return None
+    first = node.args[0]
+    # A relative name is relative to a package given at run time: not followed.
+    if (
+        isinstance(first, ast.Constant)
+        and isinstance(first.value, str)
+        and not first.value.startswith(".")
+    ):
+        return first.value
+    return None
+
+
+def _pytest_plugins(body: list[ast.stmt]) -> list[list[Any]]:
+    """``pytest_plugins = ["pkg.fixtures"]`` loads those modules: import rows for them.
+
+    Each is bound to a name no code reads, so the file depends on the module whole.
+    """
+    rows: list[list[Any]] = []
+    for statement in body:
+        if not isinstance(statement, ast.Assign | ast.AnnAssign):
+            continue
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        if not any(isinstance(t, ast.Name) and t.id == "pytest_plugins" for t in targets):
+            continue
+        value = statement.value
+        items = value.elts if isinstance(value, ast.List | ast.Tuple) else [value]
+        for item in items:
+            if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                rows.append(["import", 0, item.value, None, f" pytest_plugins {item.value}"])
+    return rows
 
 
 def _top_level(body: list[ast.stmt]) -> Iterable[ast.stmt]:
@@ -124,9 +175,15 @@ class Reach:
 class ImportGraph:
     """Files and the modules they depend on, with re-exports resolved."""
 
-    def __init__(self, facts: Mapping[str, Facts], module_names: Mapping[str, str | None]) -> None:
+    def __init__(
+        self,
+        facts: Mapping[str, Facts],
+        module_names: Mapping[str, str | None],
+        basedirs: Mapping[str, str] | None = None,
+    ) -> None:
         self.facts = facts
         self.module_names = module_names
+        self.basedirs = basedirs or {}
         self.modules = {name: path for path, name in module_names.items() if name}
         self._internal = {
             ".".join(name.split(".")[: i + 1])
@@ -136,6 +193,7 @@ class ImportGraph:
         self._memo: dict[tuple[str, str], tuple[str, bool] | None] = {}
         self.depends: dict[str, dict[str, int]] = {}  # file -> module -> USE flags
         self.importers: dict[str, dict[str, int]] = {}  # module -> file -> USE flags
+        self.how: dict[str, dict[str, str]] = {}  # file -> module -> how it uses it, in words
         for path, file_facts in facts.items():
             deps = self._dependencies(path, file_facts)
             self.depends[path] = deps
@@ -182,18 +240,27 @@ class ImportGraph:
         package = self._package_of(path)
         hub = path.endswith("/__init__.py") or path == "__init__.py"
         deps: dict[str, int] = {}
+        how: dict[str, str] = {}
+        self.how[path] = how
+        local = self.basedirs.get(path)
 
-        def add(module: str, flag: int) -> None:
+        def add(module: str, flag: int, words: str) -> None:
             deps[module] = deps.get(module, 0) | flag
+            how.setdefault(module, words)
 
         uses, bare = facts["uses"], set(facts["bare"])
         bindings: dict[str, str] = {}  # imported name -> module object it holds
+        statements: dict[str, str] = {}  # imported name -> the import, as the source says it
         implicit: set[str] = set()  # names bound by a plain ``import a.b`` (already a dep)
         reexported: set[str] = set()  # an __init__'s imported names its code never uses
         for kind, level, module, name, asname in facts["imports"]:
+            spelled = "." * level + module  # as the source says it, for explanations
             base = self._absolute(package, level, module)
+            if base is not None and level == 0 and local is not None:
+                base = self._on_basedir(local, base)
             if base is None or not self._is_internal(base):
                 continue
+            statements.setdefault(asname or (name or module).split(".")[0], f"import {spelled}")
             if kind == "import":
                 if asname:
                     bindings[asname] = base
@@ -201,12 +268,12 @@ class ImportGraph:
                 else:
                     top = base.split(".", 1)[0]
                     if top != base:
-                        add(base, LOCAL)  # ``import a.b`` loads a.b, bound as ``a``
+                        add(base, LOCAL, f"import {module}")  # loads a.b, binds ``a``
                         if top not in bindings:
                             implicit.add(top)
                     bindings.setdefault(top, top)
             elif name == "*":
-                add(base, REEXPORT if hub else WHOLE)
+                add(base, REEXPORT if hub else WHOLE, f"from {spelled} import *")
             else:
                 bound = asname or name
                 unused = hub and bound not in uses and bound not in bare
@@ -217,18 +284,29 @@ class ImportGraph:
                     if unused:
                         reexported.add(bound)
                 else:
-                    add(target, REEXPORT if unused else LOCAL)
+                    add(target, REEXPORT if unused else LOCAL, f"from {spelled} import {name}")
         for bound, module in bindings.items():
             chains = uses.get(bound, [])
             if bound in bare:
-                add(module, WHOLE)
+                add(module, WHOLE, f"uses {bound}")
             elif not chains and bound not in implicit:
-                add(module, REEXPORT if bound in reexported else WHOLE)
+                words = statements.get(bound, f"import {module}")
+                add(module, REEXPORT if bound in reexported else WHOLE, words)
             for chain in chains:
                 target, is_module = self._resolve_chain(module, chain)
-                add(target, WHOLE if is_module else LOCAL)
+                add(target, WHOLE if is_module else LOCAL, "uses " + ".".join([bound, *chain]))
         deps.pop(self.module_names.get(path) or "", None)
         return deps
+
+    def _on_basedir(self, basedir: str, module: str) -> str:
+        """``module`` as a test file imports it: from its basedir first, as pytest puts it."""
+        top, _, rest = module.partition(".")
+        prefix = basedir + "/" if basedir else ""
+        for candidate in (f"{prefix}{top}.py", f"{prefix}{top}/__init__.py"):
+            name = self.module_names.get(candidate)
+            if name:
+                return name + ("." + rest if rest else "")
+        return module
 
     def _resolve_chain(self, module: str, chain: list[str]) -> tuple[str, bool]:
         for attr in chain:

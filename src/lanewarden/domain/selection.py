@@ -1,25 +1,33 @@
-"""Which packages' tests to run for a change, and why each one.
+"""Which tests to run for a change, and why each one.
+
+Test files are nodes of the import graph: a test file runs when its static
+import closure (through test helpers, the ``conftest.py`` files above it and
+the ``__init__.py`` of its test folders) reaches a changed file. Packages stay
+a way to name groups: ``--lw-package`` selects a package's tests whole.
 
 A change to a whole-suite trigger (a root ``conftest.py``, ``pyproject.toml``,
-requirements, the configured globs) or to a ``conftest.py`` that belongs to
-no package selects everything; a ``conftest.py`` inside a package selects the
-packages of every test below its folder. Otherwise the packages owning the changed
-files are *touched*, named packages are added, and the packages whose files
-import a touched module (transitively, through the import graph) follow
-unless dependents are turned off. Every selected package carries the reason.
+requirements, the configured globs) or to a ``conftest.py`` outside every
+package selects everything. Nothing is dropped silently: a changed Python
+file no test reaches selects the tests of the package holding it; when no
+package holds it either, it is *untested*, and a gate run then runs every
+test unless ``untested_ok`` accepts that path. A changed file that is not
+Python selects the tests of the package holding it (any module may read it).
+A test file that imports nothing of the project follows its package: it runs
+when a file of that package is affected.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any, Protocol
 
-from lanewarden.domain.imports import ImportGraph, Reach
+from lanewarden.domain.imports import ImportGraph
 from lanewarden.domain.packages import Package, PackageMap
+from lanewarden.domain.reaching import Reaching, is_test_file
 
-__all__ = ["Selection", "select"]
+__all__ = ["Selection", "is_test_file", "select"]
 
 
 class _Matcher(Protocol):
@@ -28,21 +36,31 @@ class _Matcher(Protocol):
 
 @dataclass(frozen=True)
 class Selection:
-    """The outcome: everything, or these packages for these reasons."""
+    """The outcome: everything, or these test files and packages, each for a reason."""
 
     mode: str
     touched_files: tuple[str, ...] = ()
     full_suite: str | None = None  # why everything runs
     touched: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    selected: Mapping[str, str] = field(default_factory=dict)  # package -> why
+    selected: Mapping[str, str] = field(default_factory=dict)  # package with tests run -> why
     unmapped: tuple[str, ...] = ()
+    tests: Mapping[str, str] = field(default_factory=dict)  # test file -> why (a chain)
+    untested: tuple[str, ...] = ()  # changed Python files no test reaches, no package holds
+    untested_ok: tuple[str, ...] = ()  # of those, the ones the configuration accepts
+    test_files: int = 0  # test files in the repository (``test_*.py``, ``*_test.py``)
+    whole: tuple[str, ...] = ()  # the selected packages every test of which runs
 
     @property
     def runs_everything(self) -> bool:
         """True when no test is deselected."""
         return self.full_suite is not None
 
-    def describe(self) -> list[str]:
+    @property
+    def empty(self) -> bool:
+        """True when the change selects no test at all."""
+        return not self.runs_everything and not self.selected and not self.tests
+
+    def describe(self, *, explain: bool = False) -> list[str]:
         """Lines for people: what was touched, what is selected and why."""
         lines = [f"selection: {self.mode}"]
         if self.touched_files and self.mode != "all":
@@ -53,14 +71,33 @@ class Selection:
             lines.append(f"touched packages: {touched or 'none'}")
             if self.unmapped:
                 lines.append(f"changed outside every package: {_few(list(self.unmapped))}")
+        lines += self.warnings()
         if self.full_suite:
             lines.append(f"running every test: {self.full_suite}")
-        elif self.selected:
-            lines.append("selected packages:")
-            lines.extend(f"  {name}: {why}" for name, why in self.selected.items())
-        else:
-            lines.append("no package selected: the change maps to no tests")
+            return lines
+        if self.whole:
+            lines.append("selected packages (every test of each):")
+            lines.extend(f"  {name}: {self.selected[name]}" for name in self.whole)
+        if self.tests:
+            counted = sum(1 for path in self.tests if is_test_file(path))
+            lines.append(
+                f"selected test files: {counted} of {self.test_files}"
+                + ("" if explain else " (--lw-explain shows why)")
+            )
+            if explain:
+                lines.extend(f"  {why}" for why in self.tests.values())
+        if self.empty:
+            lines.append("no test selected: the change maps to no tests")
         return lines
+
+    def warnings(self) -> list[str]:
+        """The changed files no test checks: they must be seen, even under ``-q``."""
+        accepted = set(self.untested_ok)
+        return [
+            f"NO TEST REACHES {path}: no test imports it and no package holds it"
+            + (" (accepted by untested_ok)" if path in accepted else "")
+            for path in self.untested
+        ]
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able form (evidence records, xdist workers)."""
@@ -71,6 +108,11 @@ class Selection:
             "touched": {k: list(v) for k, v in self.touched.items()},
             "selected": dict(self.selected),
             "unmapped": list(self.unmapped),
+            "tests": dict(self.tests),
+            "untested": list(self.untested),
+            "untested_ok": list(self.untested_ok),
+            "test_files": self.test_files,
+            "whole": list(self.whole),
         }
 
     @classmethod
@@ -83,6 +125,11 @@ class Selection:
             touched={k: tuple(v) for k, v in data["touched"].items()},
             selected=dict(data["selected"]),
             unmapped=tuple(data["unmapped"]),
+            tests=dict(data.get("tests", {})),
+            untested=tuple(data.get("untested", ())),
+            untested_ok=tuple(data.get("untested_ok", ())),
+            test_files=int(data.get("test_files", 0)),
+            whole=tuple(data.get("whole", data["selected"])),
         )
 
 
@@ -95,11 +142,21 @@ def select(
     triggers: _Matcher | None = None,
     dependents: bool = True,
     graph: Callable[[], ImportGraph] | None = None,
+    gate: bool = False,
+    untested_ok: _Matcher | None = None,
 ) -> Selection:
-    """Select packages for ``changed`` files and ``named`` packages."""
+    """Select test files and packages for ``changed`` files and ``named`` packages.
+
+    ``dependents`` False keeps to the packages holding the changed files (no
+    import graph). ``gate`` makes a changed file no test reaches run every
+    test, unless ``untested_ok`` matches it.
+    """
     files = tuple(sorted(p for p in set(changed) if not _is_bytecode(p)))
+    named = list(named)
     for path in files:
-        reason = _whole_suite_reason(packages, path, triggers)
+        reason = _whole_suite_reason(
+            packages, path, triggers, by_package=not dependents or graph is None
+        )
         if reason:
             return Selection(mode, files, full_suite=reason)
     touched: dict[str, list[str]] = {}
@@ -110,22 +167,70 @@ def select(
             touched.setdefault(package.name, []).append(path)
         if not owners:
             unmapped.append(path)
-    selected = {name: "touched: " + _few(paths) for name, paths in sorted(touched.items())}
-    for path in files:
-        if PurePosixPath(path).name == "conftest.py":
-            _add_tests_under(packages, path, selected)
-    for name in named:
-        selected.setdefault(name, "named with --lw-package")
-    if dependents and selected and graph is not None:
-        seeds = _seeds(packages, touched, named)
-        if seeds:
-            _add_dependents(packages, graph(), seeds, selected)
-    return Selection(
+    candidates = [p for p in packages.all_files if _is_test_node(packages, p)]
+    base = Selection(
         mode,
         files,
         touched={k: tuple(v) for k, v in sorted(touched.items())},
-        selected=selected,
         unmapped=tuple(unmapped),
+        test_files=sum(1 for p in candidates if is_test_file(p)),
+    )
+    selected = {name: "named with --lw-package" for name in named}
+    if not dependents or graph is None:
+        for name, paths in sorted(touched.items()):
+            selected.setdefault(name, "touched: " + _few(paths))
+        for path in files:
+            if PurePosixPath(path).name == "conftest.py":
+                _add_tests_under(packages, path, selected)
+        return replace(base, selected=selected, whole=tuple(selected))
+    # Without a changed Python file or a named package, no import can matter.
+    needed = bool(named) or any(p.endswith(".py") for p in files)
+    walk = Reaching(packages, graph() if needed else ImportGraph({}, {}), candidates)
+    tests = walk.select(files, named)
+    for path in files:
+        if not path.endswith(".py") and not packages.is_test_path(path):
+            for package in packages.owners(path):
+                selected.setdefault(
+                    package.name, f"holds {path} (not Python: any module may read it)"
+                )
+        elif not path.endswith(".py"):
+            walk.add_beside(path, tests)
+    untested = []
+    for path in walk.unreached(files, tests):
+        holders = [p for p in packages.owners(path) if walk.has_tests(p.name)]
+        for package in holders:
+            selected.setdefault(package.name, f"holds {path}, which no test imports")
+        if not holders:
+            untested.append(path)
+    whole = tuple(selected)
+    for test, why in tests.items():
+        for package in packages.test_owners(test):
+            selected.setdefault(package.name, "test files selected, as " + why)
+    accepted = tuple(p for p in untested if untested_ok is not None and untested_ok.matches(p))
+    refused = [p for p in untested if p not in accepted]
+    full = None
+    if gate and refused:
+        full = (
+            f"{_few(refused)} changed and no test reaches it (a gate run then runs every test;"
+            " `untested_ok` in the configuration accepts such paths)"
+        )
+    return replace(
+        base,
+        selected=selected,
+        whole=whole,
+        tests=tests,
+        untested=tuple(untested),
+        untested_ok=accepted,
+        full_suite=full,
+    )
+
+
+def _is_test_node(packages: PackageMap, path: str) -> bool:
+    name = path.rpartition("/")[2]
+    return (
+        name.endswith(".py")
+        and name not in ("conftest.py", "__init__.py")
+        and packages.is_test_path(path)
     )
 
 
@@ -134,26 +239,23 @@ def _is_bytecode(path: str) -> bool:
     return path.endswith((".pyc", ".pyo")) or "__pycache__/" in path
 
 
-def _whole_suite_reason(packages: PackageMap, path: str, triggers: _Matcher | None) -> str | None:
+def _whole_suite_reason(
+    packages: PackageMap, path: str, triggers: _Matcher | None, *, by_package: bool
+) -> str | None:
     if triggers is not None and triggers.matches(path):
         return f"{path} changed (it configures the whole suite)"
-    if PurePosixPath(path).name == "conftest.py" and not _owners(packages, path):
+    # Selecting by package cannot name the tests below a conftest.py outside every package.
+    if by_package and PurePosixPath(path).name == "conftest.py" and not _owners(packages, path):
         return f"{path} changed (a conftest.py outside every package)"
     return None
 
 
 def _add_tests_under(packages: PackageMap, conftest: str, selected: dict[str, str]) -> None:
-    """Select the packages of every test file below a changed ``conftest.py``.
-
-    pytest applies a conftest to everything under its folder, so
-    ``lib/conftest.py`` above the tests of ``lib.sub`` concerns them too.
-    """
+    """Select the packages of every test file below a changed ``conftest.py``."""
     folder = conftest.rpartition("/")[0]
     prefix = folder + "/" if folder else ""
     for path in packages.all_files:
-        name = path.rpartition("/")[2]
-        collected = name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
-        if collected and path.startswith(prefix):
+        if is_test_file(path) and path.startswith(prefix):
             for package in packages.test_owners(path):
                 selected.setdefault(package.name, f"tests under {conftest}")
 
@@ -168,50 +270,3 @@ def _owners(packages: PackageMap, path: str) -> list[Package]:
 def _few(paths: list[str], limit: int = 3) -> str:
     shown = ", ".join(paths[:limit])
     return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
-
-
-def _seeds(
-    packages: PackageMap, touched: Mapping[str, list[str]], named: Iterable[str]
-) -> dict[str, str]:
-    """Touched modules (module → file); a package touched otherwise seeds all its modules."""
-    seeds: dict[str, str] = {}
-    whole: set[str] = set(named)
-    for name, paths in touched.items():
-        for path in paths:
-            module = packages.module_name(path)
-            if module is not None:
-                seeds[module] = path
-            elif not packages.is_test_path(path):
-                whole.add(name)  # data or config inside the package: any module may read it
-    if whole:
-        for path in packages.all_files:
-            for package in packages.owners(path):
-                if package.name in whole:
-                    module = package.module_name(path)
-                    if module is not None:
-                        seeds.setdefault(module, path)
-    return seeds
-
-
-def _add_dependents(
-    packages: PackageMap, graph: ImportGraph, seeds: Mapping[str, str], selected: dict[str, str]
-) -> None:
-    reached = graph.affected(seeds)
-    chains = {path: _chain(reached, path) for path, reach in reached.items() if reach.full}
-    for path, chain in sorted(chains.items(), key=lambda item: (len(item[1]), item[0])):
-        for package in _owners(packages, path):
-            if package.name in selected:
-                continue
-            origin = _owners(packages, chain[-1])
-            via = origin[0].name if origin else chain[-1]
-            selected[package.name] = f"imports {via}: " + " → ".join(chain)
-
-
-def _chain(reached: Mapping[str, Reach], path: str) -> list[str]:
-    chain = [path]
-    while chain[-1] in reached and len(chain) < 50:
-        source = reached[chain[-1]].source
-        if source in chain:
-            break
-        chain.append(source)
-    return chain

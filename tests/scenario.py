@@ -44,6 +44,8 @@ def make_parallel_ready(repo: Path) -> None:
         "docs/with space.md",
     ):
         write(repo, path)
+    # A project has a test suite: a gate that falls back to the whole suite runs it.
+    write(repo, "tests/test_smoke.py", "def test_the_suite_runs():\n    pass\n")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "parallel-ready", env={"LANEWARDEN_ROLE": "integrator"})
 

@@ -20,6 +20,7 @@ from lanewarden.adapters.git import Repo
 from lanewarden.adapters.heartbeats import HeartbeatStore
 from lanewarden.adapters.ledger_digest import LedgerDigest
 from lanewarden.adapters.registry_cache import ledger_key, load_locks, save_locks
+from lanewarden.adapters.registry_edit import NO_TABLE, Transaction, rendered
 from lanewarden.domain.locks import Lock, ReleasedLock
 from lanewarden.domain.registry import LockRegistry, shell_quote
 from lanewarden.domain.violations import Violation
@@ -27,23 +28,9 @@ from lanewarden.errors import InputError, PolicyRefusal
 
 if TYPE_CHECKING:
     # Parsing Markdown is for a stale cache and for writes, never the hook's warm path.
-    from lanewarden.domain.ledger import HistoryRecord, Ledger, LockRecord
+    from lanewarden.domain.ledger import Ledger
 
 __all__ = ["NO_TABLE", "LedgerTampered", "RegistryStore", "Transaction"]
-
-NO_TABLE = (
-    "expected a table with columns "
-    "lock_id | owner | scope | objective | start | heartbeat | expires"
-)
-
-
-class Transaction:
-    """An edit of the registry; assign ``registry`` to change it."""
-
-    def __init__(self, registry: LockRegistry, ledger: Ledger, original: LockRegistry) -> None:
-        self.registry = registry
-        self.ledger = ledger
-        self.original = original
 
 
 class RegistryStore:
@@ -210,10 +197,7 @@ class RegistryStore:
             yield tx
             if tx.registry == current:
                 return
-            text = ledger.render(
-                _lock_records(tx.registry, parsed, ledger),
-                _history_records(tx.registry, parsed, ledger),
-            )
+            text = rendered(ledger, tx.registry, parsed)
             atomic_write(self.ledger_path, text)
             self._record(text)
             # Heartbeat files of locks still in the table stay: a worker may write
@@ -248,20 +232,3 @@ class RegistryStore:
 
 class LedgerTampered(PolicyRefusal):
     """The lock table differs from lanewarden's record of its last write (exit 1)."""
-
-
-def _lock_records(registry: LockRegistry, parsed: LockRegistry, ledger: Ledger) -> list[LockRecord]:
-    """Unchanged rows keep the user's own text; changed and new rows are canonical."""
-    original = {pair[0].lock_id: pair for pair in zip(parsed.locks, ledger.locks, strict=True)}
-    records = []
-    for lock in registry.locks:
-        before = original.get(lock.lock_id)
-        records.append(before[1] if before and before[0] == lock else lock.to_record())
-    return records
-
-
-def _history_records(
-    registry: LockRegistry, parsed: LockRegistry, ledger: Ledger
-) -> list[HistoryRecord]:
-    kept = list(ledger.history)
-    return kept + [ended.to_record() for ended in registry.history[len(parsed.history) :]]

@@ -30,13 +30,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from lanewarden.adapters.config import Config
 from lanewarden.adapters.files import atomic_write, exclusive_lock
 from lanewarden.adapters.git import Repo, run_git
-from lanewarden.adapters.registry_store import (
-    NO_TABLE,
-    RegistryStore,
-    Transaction,
-    _history_records,
-    _lock_records,
-)
+from lanewarden.adapters.registry_edit import NO_TABLE, Transaction, rendered
 from lanewarden.adapters.remote_ref import fetch_ref
 from lanewarden.domain.registry import Hotspots, LockRegistry
 from lanewarden.domain.registry_change import RegistryChange
@@ -44,6 +38,7 @@ from lanewarden.domain.scopes import ScopeError
 from lanewarden.errors import InputError, PolicyRefusal
 
 if TYPE_CHECKING:
+    from lanewarden.adapters.registry_store import RegistryStore
     from lanewarden.domain.ledger import Ledger
 
 __all__ = [
@@ -254,7 +249,7 @@ class RemoteRegistry:
             tracked = TrackedPaths(self.repo)
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 self.attempts = attempt
-                new_text = _render(edited, parsed, ledger)
+                new_text = rendered(ledger, edited, parsed)
                 commit = self._commit(head, new_text, change.summary())
                 if self._push(commit, head):
                     self._landed(commit, new_text)
@@ -335,12 +330,6 @@ class RemoteRegistry:
         self._track(commit)
         record = {"commit": commit, "attempts": self.attempts}
         atomic_write(self.store.ledger_path.parent / "last-push.json", json.dumps(record) + "\n")
-
-
-def _render(registry: LockRegistry, parsed: LockRegistry, ledger: Ledger) -> str:
-    return ledger.render(
-        _lock_records(registry, parsed, ledger), _history_records(registry, parsed, ledger)
-    )
 
 
 def _backoff(attempt: int) -> float:

@@ -61,15 +61,21 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace | SimpleNamespace
             command=command,
             **{f"{command}_command": action},
         )
-    from lanewarden.cli import endings
     from lanewarden.cli.parser import build_parser
 
     parser = build_parser(argv)
-    args = endings.parse_for_json(parser, argv) if _wants_json(argv) else parser.parse_args(argv)
+    if _wants_json(argv):
+        from lanewarden.cli import endings  # ~6 ms: not on every command's start-up
+
+        args = endings.parse_for_json(parser, argv)
+    else:
+        args = parser.parse_args(argv)
     for dest, value in vars(args).items():
         values = value if isinstance(value, list) else [value]
         for item in values:
             if dest not in _BYTES_ALLOWED and isinstance(item, str) and not _is_utf8(item):
+                from lanewarden.cli import endings
+
                 name = endings.argument_name(parser, dest)
                 raise InputError(
                     f"{name}: not valid UTF-8 ({os.fsencode(item)!r})",

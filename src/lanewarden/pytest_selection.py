@@ -185,8 +185,11 @@ def compute_selector(start: Path, options: Options) -> Computed:
             mode=" + ".join(modes),
             changed=changed,
             named=list(options.named),
-            triggers=_triggers(
-                settings.full_suite_triggers, settings.source, repo.state_dir / "triggers.cache"
+            triggers=_configured_scope(
+                "full_suite_triggers",
+                settings.full_suite_triggers,
+                settings.source,
+                repo.state_dir / "triggers.cache",
             )
             if changed
             else None,
@@ -195,28 +198,30 @@ def compute_selector(start: Path, options: Options) -> Computed:
                 repo.root, packages, repo.state_dir / "import-cache" / "facts.json"
             ),
             gate=options.gate is not None,
-            untested_ok=_untested_ok(settings.untested_ok, settings.source),
+            untested_ok=_configured_scope(
+                "untested_ok",
+                settings.untested_ok,
+                settings.source,
+                repo.state_dir / "untested.cache",
+            )
+            if changed
+            else None,
         )
     selector = Selector(repo.root, packages, selection)
     return Computed(selector, repo, gate_names(settings.gates))
 
 
-def _untested_ok(globs: tuple[str, ...], source: Path | None) -> Scope | None:
-    from lanewarden.domain.scopes import Scope, ScopeError
-    from lanewarden.errors import InputError
-
-    try:
-        return Scope.parse(list(globs)) if globs else None
-    except ScopeError as e:
-        raise InputError(f"bad value for 'untested_ok': {e}", path=source) from None
-
-
-def _triggers(globs: tuple[str, ...], source: Path | None, cache: Path) -> Scope | None:
+def _configured_scope(
+    key: str, globs: tuple[str, ...], source: Path | None, cache: Path
+) -> Scope | None:
+    """The globs of configuration ``key`` as one scope, compiled once and kept in ``cache``."""
+    if not globs:
+        return None  # nothing to import, nothing to compile: most repositories
     from lanewarden.adapters.scope_cache import cached_scope
     from lanewarden.domain.scopes import ScopeError
     from lanewarden.errors import InputError
 
     try:
-        return cached_scope(cache, globs) if globs else None
+        return cached_scope(cache, globs)
     except ScopeError as e:
-        raise InputError(f"bad value for 'full_suite_triggers': {e}", path=source) from None
+        raise InputError(f"bad value for {key!r}: {e}", path=source) from None

@@ -7,10 +7,10 @@ pytest_args := env("PYTEST_ARGS", "")
 default:
     @just --list --unsorted
 
-# Run the whole test suite (the integrator's full gate).
+# Run the whole test suite (the integrator's full gate), on every CPU.
 [group('test')]
 test *args:
-    {{ python }} -m pytest {{ pytest_args }} {{ args }}
+    {{ python }} -m pytest -n auto {{ pytest_args }} {{ args }}
 
 # Run only the tests of one package and its dependents (what a lane runs).
 [group('test')]
@@ -24,13 +24,13 @@ floor:
     {{ python }} -m venv .venv-floor
     {{ python }} scripts/floor_constraints.py > .venv-floor/constraints.txt
     .venv-floor/bin/python -m pip install --quiet -c .venv-floor/constraints.txt -e '.[test]'
-    .venv-floor/bin/python -m pytest -m 'not slow' -p no:cacheprovider {{ pytest_args }}
+    .venv-floor/bin/python -m pytest -n auto -m 'not slow' -p no:cacheprovider {{ pytest_args }}
 
 # Lint, check formatting and type-check (ruff and mypy --strict).
 [group('check')]
 lint:
-    {{ python }} -m ruff check src tests benchmarks
-    {{ python }} -m ruff format --check src tests benchmarks
+    {{ python }} -m ruff check src tests benchmarks scripts
+    {{ python }} -m ruff format --check src tests benchmarks scripts
     {{ python }} -m mypy
 
 # Run lanewarden on this repository: its own policy and lock registry.

@@ -116,9 +116,9 @@ _MISSING: Any = object()
 
 def _stamp(path: Path) -> list[Any]:
     from lanewarden import __version__
+    from lanewarden.adapters.marshal_cache import file_stamp
 
-    stat = path.stat()
-    return [__version__, str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+    return [__version__, str(path), file_stamp(path)]
 
 
 def _cached_table(cache: Path, path: Path) -> Any:

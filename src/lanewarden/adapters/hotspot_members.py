@@ -7,7 +7,6 @@ kept, keyed by the hotspot globs and the index file's size and time.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 from lanewarden import __version__
@@ -21,11 +20,7 @@ __all__ = ["hotspot_members"]
 def hotspot_members(repo: Repo, hotspots: Hotspots, globs: Sequence[str]) -> dict[str, list[str]]:
     """``hotspots.members`` of the tracked paths, from the cache while the index is unchanged."""
     index = repo.git_dir / "index"
-    try:
-        stat = os.stat(index)
-        stamp: list[int] | None = [stat.st_mtime_ns, stat.st_size, stat.st_ino]
-    except OSError:
-        stamp = None
+    stamp = marshal_cache.file_stamp(index)
     cache = repo.state_dir / "hotspot-members.cache"
     key = [__version__, list(globs), stamp]
     if stamp is not None:

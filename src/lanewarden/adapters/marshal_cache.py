@@ -10,13 +10,27 @@ from __future__ import annotations
 
 import contextlib
 import marshal
+import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MISSING", "load", "store"]
+__all__ = ["MISSING", "file_stamp", "load", "store"]
 
 # What ``load`` returns when the cache holds nothing under the key (None is a value).
 MISSING: Any = object()
+
+
+def file_stamp(path: Path) -> list[int] | None:
+    """What changes whenever ``path`` is written, for a cache key; None when it is missing.
+
+    The inode catches a file replaced by rename (lanewarden's own atomic writes),
+    the change time a write that kept the modification time.
+    """
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return [stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
 
 
 def load(cache: Path, key: Any) -> Any:

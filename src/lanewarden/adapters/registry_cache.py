@@ -12,7 +12,6 @@ digest is stored, so a warm hook has nothing left to verify.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -27,23 +26,15 @@ __all__ = ["ledger_key", "load_locks", "save_locks"]
 _FORMAT = 3
 
 
-def _stamp(path: Path) -> list[int] | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return [stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
-
-
 def ledger_key(ledger: Path, digest: Path) -> list[Any] | None:
     """The stamp to store with a table read from ``ledger`` (taken before reading it).
 
     None when the ledger cannot be seen (nothing is cached for it).
     """
-    stamp = _stamp(ledger)
+    stamp = marshal_cache.file_stamp(ledger)
     if stamp is None:
         return None
-    return [_FORMAT, __version__, str(ledger), stamp, _stamp(digest)]
+    return [_FORMAT, __version__, str(ledger), stamp, marshal_cache.file_stamp(digest)]
 
 
 def load_locks(cache: Path, key: list[Any]) -> tuple[Lock, ...] | None:

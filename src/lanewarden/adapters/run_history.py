@@ -29,6 +29,7 @@ from lanewarden.adapters.config import Config
 from lanewarden.adapters.evidence_store import evidence_dir, read_evidence
 from lanewarden.adapters.git import Repo
 from lanewarden.adapters.lane_store import LaneStore
+from lanewarden.adapters.marshal_cache import file_stamp
 from lanewarden.adapters.registry_store import RegistryStore
 from lanewarden.domain.lanes import decisions
 from lanewarden.domain.metrics import (
@@ -171,14 +172,6 @@ def _holds(repo: Repo, config: Config, registry: LockRegistry) -> list[HotspotHo
     return holds
 
 
-def _stamp(path: Path) -> list[int] | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return [stat.st_mtime_ns, stat.st_size, stat.st_ino]
-
-
 def _ledger_facts(repo: Repo, config: Config) -> tuple[dict[str, datetime], list[HotspotHold]]:
     """Each lock id's earliest start, and the hotspot holds, from the ledger.
 
@@ -190,7 +183,7 @@ def _ledger_facts(repo: Repo, config: Config) -> tuple[dict[str, datetime], list
     from lanewarden.adapters import marshal_cache
 
     store = RegistryStore(repo, config)
-    stamps = [_stamp(store.ledger_path), _stamp(repo.git_dir / "index")]
+    stamps = [file_stamp(store.ledger_path), file_stamp(repo.git_dir / "index")]
     key = [__version__, str(store.ledger_path), stamps, list(config.hotspots)]
     cache = repo.state_dir / "metrics-ledger.cache"
     cached = marshal_cache.load(cache, key) if stamps[0] is not None else marshal_cache.MISSING

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lanewarden.adapters.lane_store import LaneStore
+from lanewarden.adapters.marshal_cache import file_stamp
 from lanewarden.adapters.registry_store import RegistryStore
 from lanewarden.cli.context import Context
 from lanewarden.cli.hooks import HOOKS, MARKER
@@ -124,14 +125,6 @@ def _evidence_warning(ctx: Context) -> Violation | None:
     )
 
 
-def _stamp(path: Path) -> list[int] | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return [stat.st_mtime_ns, stat.st_size, stat.st_ino]
-
-
 def _bootstrap_warnings(ctx: Context) -> list[Violation]:
     """The bootstrap check's violations, kept while none of what it reads has changed.
 
@@ -151,7 +144,7 @@ def _bootstrap_warnings(ctx: Context) -> list[Violation]:
         *(config.root / r for r in config.decision_registers),
         *([config.source] if config.source else []),
     ]
-    key = [__version__, [str(f) for f in files], [_stamp(f) for f in files]]
+    key = [__version__, [str(f) for f in files], [file_stamp(f) for f in files]]
     cache = ctx.repo.state_dir / "status-bootstrap.cache"
     stored = marshal_cache.load(cache, key)
     if isinstance(stored, list):

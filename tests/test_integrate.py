@@ -144,6 +144,11 @@ def test_a_wave_lands_the_clean_lanes_and_sends_back_the_rest(repo: Path, strate
     plan = integrate(repo, "--dry-run")
     assert [q["lane"] for q in plan["plan"]] == ["L-1", "L-2", "L-3", "L-4", "L-5"]
     assert plan["plan"][1]["packages"] == ["beta"]
+    # The tests gate 2 would run for each lane, selected as the plugin selects them.
+    gate_2 = {q["lane"]: q["gate2"] for q in plan["plan"]}
+    assert gate_2["L-3"]["test_files"] == ["tests/test_eps.py"]
+    assert gate_2["L-3"]["full_suite"] is None
+    assert "tests/test_eps.py" not in gate_2["L-1"]["test_files"]
     assert git(repo, "rev-parse", "HEAD").strip() == start  # a dry run changes nothing
 
     body = integrate(repo)
@@ -370,6 +375,7 @@ def test_push_only_when_asked_and_never_forced(repo: Path) -> None:
     assert shown.returncode == 0, shown.stderr
     assert "  1. L-1 at " in shown.stdout
     assert "     packages: alpha\n" in shown.stdout
+    assert "     gate 2 (--lw-since the commit before the lane): " in shown.stdout
     assert "  2. L-5 at " in shown.stdout
     text = lanewarden(repo, "integrate", "L-1", "--keep", env=INTEGRATOR)
     assert text.returncode == 0, text.stderr

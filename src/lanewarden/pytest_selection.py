@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from lanewarden.adapters.git import Repo
     from lanewarden.domain.packages import PackageMap
     from lanewarden.domain.scopes import Scope
@@ -145,8 +147,14 @@ class Computed:
     gate_names: tuple[str, ...]
 
 
-def compute_selector(start: Path, options: Options) -> Computed:
-    """Read git and the configuration, and select; bad input is an InputError."""
+def compute_selector(
+    start: Path, options: Options, *, changed_files: Sequence[str] | None = None
+) -> Computed:
+    """Read git and the configuration, and select; bad input is an InputError.
+
+    ``changed_files`` selects for those files as they are in the work tree (what
+    ``integrate --dry-run`` asks for each lane's change), beside any mode.
+    """
     from lanewarden.adapters import changes
     from lanewarden.adapters.config import load_config
     from lanewarden.adapters.git import Repo
@@ -158,7 +166,7 @@ def compute_selector(start: Path, options: Options) -> Computed:
 
     repo = Repo.discover(start)
     settings = load_config(repo.root)
-    changed: set[str] = set()
+    changed: set[str] = set(changed_files or ())
     if options.changed:
         changed.update(changes.changed_files(repo))
     if options.staged:
@@ -175,7 +183,7 @@ def compute_selector(start: Path, options: Options) -> Computed:
             f"unknown package {', '.join(map(repr, unknown))}; known packages: {known}",
             hint="set `packages` in [tool.lanewarden] if a package was not detected",
         )
-    modes = options.modes
+    modes = options.modes + (["files given"] if changed_files is not None else [])
     if not modes:
         touched = tuple(changes.changed_files(repo)) if options.gate else ()
         selection = Selection("all", touched, full_suite="no selection option given")

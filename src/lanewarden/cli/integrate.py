@@ -240,12 +240,40 @@ def _packages(ctx: Context, files: Sequence[str]) -> list[str]:
     return sorted({p.name for f in files for p in packages.owners(f)})
 
 
+def _gate_2_plan(ctx: Context, files: Sequence[str]) -> dict[str, Any]:
+    """The tests gate 2 would select for a lane's changed files, as the plugin selects them.
+
+    Judged on the work tree as it is now (the target before the wave): the
+    plan's guess, since earlier lanes of the wave may change what imports what.
+    """
+    from lanewarden.pytest_selection import Options, compute_selector
+
+    computed = compute_selector(ctx.repo.root, Options(gate="2"), changed_files=files)
+    selection = computed.selector.selection
+    return {
+        "full_suite": selection.full_suite,
+        "packages_whole": list(selection.whole),
+        "test_files": sorted(selection.tests),
+        "untested": list(selection.untested),
+    }
+
+
+def _plan_text(plan: dict[str, Any]) -> str:
+    if plan["full_suite"]:
+        return f"every test ({plan['full_suite']})"
+    parts = [f"every test of {name}" for name in plan["packages_whole"]]
+    files = plan["test_files"]
+    if files:
+        shown = ", ".join(files[:4]) + (f" and {len(files) - 4} more" if len(files) > 4 else "")
+        parts.append(f"{len(files)} test file(s): {shown}")
+    return "; ".join(parts) or "no test (an empty selection)"
+
+
 def _dry_run(ctx: Context, lanes: list[LaneView], as_json: bool) -> int:
     queued = [_queued(ctx, lane) for lane in lanes]
     overlap = overlaps({q["lane"]: q["files"] for q in queued})
     for q in queued:
-        touched = ",".join(q["packages"])
-        q["gate2"] = f"python -m pytest --lw-package {touched} --lw-gate 2" if touched else ""
+        q["gate2"] = _gate_2_plan(ctx, q["files"])
     if as_json:
         emit_json({"ok": True, "violations": [], "plan": queued, "overlaps": overlap})
         return 0
@@ -253,7 +281,7 @@ def _dry_run(ctx: Context, lanes: list[LaneView], as_json: bool) -> int:
     for number, q in enumerate(queued, start=1):
         print(f"  {number}. {q['lane']} at {q['commit'][:12]}: {len(q['files'])} file(s)")
         print(f"     packages: {', '.join(q['packages']) or 'none'}")
-        print(f"     gate 2: {q['gate2'] or 'no package touched'}")
+        print(f"     gate 2 (--lw-since the commit before the lane): {_plan_text(q['gate2'])}")
     for pair in overlap:
         first, second = pair["lanes"]
         print(f"  overlap: {first} and {second} both change {', '.join(pair['paths'])}")

@@ -1,4 +1,4 @@
-"""Speed targets of PRODUCT.md, each figure printed beside its floor from the same run.
+"""lanewarden's speed targets, each figure printed beside its floor from the same run.
 
     python benchmarks/bench.py [--runs N] [--rebuild]
 

@@ -1,8 +1,8 @@
-"""Build PRODUCT.md's reference workload in a folder.
+"""Build the reference workload of the speed targets in a folder.
 
 100,000 tracked files, 200 active locks of 5 patterns each in ``PLAN.md``,
 and 2,000 staged paths inside the committing lane's scope (lock ``L-000``).
-Beyond PRODUCT.md's description, as in a real run: three hotspots are
+Beyond the targets' description, as in a real run: three hotspots are
 configured, and the committing lane's worker has sent a heartbeat. Built with
 git's plumbing (one blob, one index, one commit), so it takes seconds, and
 then checked out so the work tree is real.

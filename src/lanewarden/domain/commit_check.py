@@ -1,4 +1,4 @@
-"""The staged-change check behind the pre-commit hook (PRODUCT.md).
+"""The staged-change check behind the pre-commit hook.
 
 For the caller's lane, over every path the staged change touches: the lane's
 lock exists and is live; every path is inside its scope; no path is inside

@@ -1,4 +1,4 @@
-"""The push check (PRODUCT.md "The push check and CI"): per ref, and per commit.
+"""The push check: per ref, and per commit.
 
 Per updated branch: deleting or rewriting a protected branch needs an
 approval (``branch-delete``, ``force-push``); in single-branch mode only the

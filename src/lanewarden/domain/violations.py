@@ -6,7 +6,7 @@ from typing import Any
 
 __all__ = ["RULES", "Violation"]
 
-# Stable rule ids (PRODUCT.md): add more as needed, never rename.
+# Stable rule ids: add more as needed, never rename (agents match on them).
 RULES = frozenset(
     {
         "no-lane",
@@ -25,7 +25,7 @@ RULES = frozenset(
         "missing-policy",
         "policy-uncommitted",
         "ledger-split",
-        # Added by lanewarden beyond PRODUCT.md's initial list.
+        # Added later, by lanewarden's own rules.
         "lock-overlap",
         "lock-live",
         "wrong-role",

@@ -59,7 +59,7 @@ class BootstrapReport:
         return not self.violations
 
     def to_json(self) -> dict[str, Any]:
-        """The check's JSON object (PRODUCT.md): ``ok``, ``violations`` and the details."""
+        """The check's JSON object: ``ok``, ``violations`` and the details."""
         return {
             "ok": self.ok,
             "violations": [v.to_json() for v in self.violations],

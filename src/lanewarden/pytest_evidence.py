@@ -176,7 +176,12 @@ class Deselections:
             from _pytest.mark import MarkMatcher
             from _pytest.mark.expression import Expression
 
-            matcher = MarkMatcher.from_markers(item.iter_markers())
+            from_markers = getattr(MarkMatcher, "from_markers", None)  # pytest 8.1 and later
+            matcher = (
+                from_markers(item.iter_markers())
+                if from_markers is not None
+                else MarkMatcher.from_item(item)  # type: ignore[attr-defined]
+            )
             return not Expression.compile(self.markexpr).evaluate(matcher)
         except Exception:  # a private API that moved: then nothing is explained
             return False

@@ -143,16 +143,27 @@ def move_main_during_next_push(server: Path, to: str) -> None:
     hook.chmod(0o755)
 
 
-def test_a_push_that_loses_the_race_is_checked_again_and_refused_naming_the_winner(
-    server: Path, tmp_path: Path
-):
-    first, second = machines(server, tmp_path, 2)
+def wins_the_next_race(server: Path, first: Path, *args: str) -> str:
+    """Run ``args`` on ``first`` as the orchestrator so that it lands during the next push.
+
+    The server is set back to before the change, and its hook puts the change
+    back while the next push from another clone is under way: that push loses
+    the race every time, and must replay on the winner. Returns the winner.
+    """
     before = git(server, "rev-parse", "main").strip()
-    done = lanewarden(first, *acquire_args("L-001", "first", "src/app/"), env=ORCHESTRATOR)
+    done = lanewarden(first, *args, env=ORCHESTRATOR)
     assert done.returncode == 0, done.stderr
     winner = git(server, "rev-parse", "main").strip()
     git(server, "update-ref", "refs/heads/main", before)
     move_main_during_next_push(server, winner)
+    return winner
+
+
+def test_a_push_that_loses_the_race_is_checked_again_and_refused_naming_the_winner(
+    server: Path, tmp_path: Path
+):
+    first, second = machines(server, tmp_path, 2)
+    wins_the_next_race(server, first, *acquire_args("L-001", "first", "src/app/"))
     lost = lanewarden(
         second, *acquire_args("L-002", "second", "src/app/models.py"), env=ORCHESTRATOR
     )
@@ -166,12 +177,7 @@ def test_a_push_that_loses_the_race_is_checked_again_and_refused_naming_the_winn
 
 def test_a_push_that_loses_the_race_to_a_disjoint_lock_lands_on_top(server: Path, tmp_path: Path):
     first, second = machines(server, tmp_path, 2)
-    before = git(server, "rev-parse", "main").strip()
-    done = lanewarden(first, *acquire_args("L-001", "first", "src/app/"), env=ORCHESTRATOR)
-    assert done.returncode == 0, done.stderr
-    winner = git(server, "rev-parse", "main").strip()
-    git(server, "update-ref", "refs/heads/main", before)
-    move_main_during_next_push(server, winner)
+    winner = wins_the_next_race(server, first, *acquire_args("L-001", "first", "src/app/"))
     done = lanewarden(second, *acquire_args("L-002", "second", "src/lib/"), env=ORCHESTRATOR)
     assert done.returncode == 0, done.stderr
     assert server_locks(server) == ["L-001", "L-002"]
@@ -184,12 +190,7 @@ def test_a_release_raced_by_a_reclaim_is_refused(server: Path, tmp_path: Path):
     first, second = machines(server, tmp_path, 2)
     done = lanewarden(first, *acquire_args("L-001", "first", "src/app/"), env=ORCHESTRATOR)
     assert done.returncode == 0, done.stderr
-    before = git(server, "rev-parse", "main").strip()
-    released = lanewarden(first, "lock", "release", "L-001", env=ORCHESTRATOR)
-    assert released.returncode == 0, released.stderr
-    winner = git(server, "rev-parse", "main").strip()
-    git(server, "update-ref", "refs/heads/main", before)
-    move_main_during_next_push(server, winner)
+    winner = wins_the_next_race(server, first, "lock", "release", "L-001")
     again = lanewarden(second, "lock", "release", "L-001", env=ORCHESTRATOR)
     assert again.returncode == 1, again.stderr
     assert "registry-race" in again.stderr
@@ -281,12 +282,7 @@ def test_a_lane_start_that_loses_the_race_is_refused_naming_the_winner(
     server: Path, tmp_path: Path
 ):
     first, second = machines(server, tmp_path, 2)
-    before = git(server, "rev-parse", "main").strip()
-    done = lanewarden(first, *acquire_args("L-001", "first", "src/app/"), env=ORCHESTRATOR)
-    assert done.returncode == 0, done.stderr
-    winner = git(server, "rev-parse", "main").strip()
-    git(server, "update-ref", "refs/heads/main", before)
-    move_main_during_next_push(server, winner)
+    wins_the_next_race(server, first, *acquire_args("L-001", "first", "src/app/"))
     lost = lanewarden(
         second,
         "lane",

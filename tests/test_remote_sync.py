@@ -30,6 +30,13 @@ from scenario import (
 )
 
 
+def acquire(machine: Path, lock_id: str, scope: str, owner: str = "w") -> None:
+    """As the orchestrator on ``machine``: ``lock acquire`` through the remote registry."""
+    args = ["--owner", owner, "--objective", "o", "--scope", scope]
+    done = lanewarden(machine, "lock", "acquire", lock_id, *args, env=ORCHESTRATOR)
+    assert done.returncode == 0, done.stderr
+
+
 def copy_of(machine: Path) -> Path:
     return machine / ".git" / "lanewarden" / "registry" / "PLAN.md"
 
@@ -44,20 +51,7 @@ def test_the_hook_warns_on_a_stale_copy_and_never_touches_the_network(repo: Path
     server = remote_registry_server(repo)
     machine = clone_machine(server, tmp_path / "laptop")
     assert lanewarden(machine, "hooks", "install").returncode == 0
-    done = lanewarden(
-        machine,
-        "lock",
-        "acquire",
-        "L-001",
-        "--owner",
-        "w",
-        "--objective",
-        "o",
-        "--scope",
-        "src/app/",
-        env=ORCHESTRATOR,
-    )
-    assert done.returncode == 0, done.stderr
+    acquire(machine, "L-001", "src/app/")
     git(machine, "switch", "-q", "-c", "lane/L-001")
     write(machine, "src/app/models.py", "fresh\n")
     git(machine, "add", "src/app/models.py")
@@ -247,36 +241,10 @@ def test_a_heartbeat_that_cannot_be_shared_is_exit_2(repo: Path, tmp_path: Path)
 def test_a_worker_push_is_judged_by_the_registry_the_remote_has(repo: Path, tmp_path: Path):
     server = remote_registry_server(repo)
     orchestrator = clone_machine(server, tmp_path / "orch")
-    first = lanewarden(
-        orchestrator,
-        "lock",
-        "acquire",
-        "L-000",
-        "--owner",
-        "v",
-        "--objective",
-        "o",
-        "--scope",
-        "src/lib/",
-        env=ORCHESTRATOR,
-    )
-    assert first.returncode == 0, first.stderr
+    acquire(orchestrator, "L-000", "src/lib/", owner="v")
     worker = clone_machine(server, tmp_path / "worker")  # it sees L-000, not yet L-001
     assert lanewarden(worker, "hooks", "install").returncode == 0
-    done = lanewarden(
-        orchestrator,
-        "lock",
-        "acquire",
-        "L-001",
-        "--owner",
-        "w",
-        "--objective",
-        "o",
-        "--scope",
-        "src/app/",
-        env=ORCHESTRATOR,
-    )
-    assert done.returncode == 0, done.stderr
+    acquire(orchestrator, "L-001", "src/app/")
     # The worker's clone predates the lock; sync brings the registry, tracking ref included.
     assert lanewarden(worker, "sync", env=as_worker("L-001")).returncode == 0
     git(worker, "switch", "-q", "-c", "lane/L-001")
@@ -299,20 +267,7 @@ def test_with_the_dedicated_ref_a_push_is_judged_by_that_ref(repo: Path, tmp_pat
     server = remote_registry_server(repo, registry_ref="refs/lanewarden/registry")
     orchestrator, worker = (clone_machine(server, tmp_path / n) for n in ("orch", "worker"))
     assert lanewarden(worker, "hooks", "install").returncode == 0
-    done = lanewarden(
-        orchestrator,
-        "lock",
-        "acquire",
-        "L-001",
-        "--owner",
-        "w",
-        "--objective",
-        "o",
-        "--scope",
-        "src/app/",
-        env=ORCHESTRATOR,
-    )
-    assert done.returncode == 0, done.stderr
+    acquire(orchestrator, "L-001", "src/app/")
     assert "L-001" not in git(server, "show", "main:PLAN.md")  # the target branch has no lock
     assert lanewarden(worker, "sync", env=as_worker("L-001")).returncode == 0
     git(worker, "switch", "-q", "-c", "lane/L-001")
@@ -352,20 +307,7 @@ def test_with_the_dedicated_ref_a_push_is_judged_by_that_ref(repo: Path, tmp_pat
 def test_the_warm_hook_in_remote_mode_imports_nothing_heavy(repo: Path, tmp_path: Path):
     server = remote_registry_server(repo)
     machine = clone_machine(server, tmp_path / "laptop")
-    done = lanewarden(
-        machine,
-        "lock",
-        "acquire",
-        "L-001",
-        "--owner",
-        "w",
-        "--objective",
-        "o",
-        "--scope",
-        "src/app/",
-        env=ORCHESTRATOR,
-    )
-    assert done.returncode == 0, done.stderr
+    acquire(machine, "L-001", "src/app/")
     write(machine, "src/app/models.py", "changed\n")
     git(machine, "add", "src/app/models.py")
     age(copy_of(machine), 20)  # the stale path too: one stat and a warning

@@ -25,7 +25,7 @@ HEADLINES: tuple[tuple[str, str, str], ...] = (
     ("merge_conflict_rate", "Merge conflict rate", "percent"),
     ("gate_pass_ratio", "Gate pass ratio (runs)", "percent"),
     ("escalations_per_lane", "Escalations per lane", "number"),
-    ("rework_ratio", "Rework (lines reverted)", "percent"),
+    ("rework_ratio", "Rework (lines reverted or rewritten)", "percent"),
 )
 
 STATE_COLOURS: Mapping[str, str] = {

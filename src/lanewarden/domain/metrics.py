@@ -25,6 +25,7 @@ __all__ = [
     "IntegrationFact",
     "LaneStart",
     "Metrics",
+    "Rewrite",
     "Window",
     "compute",
     "median",
@@ -94,6 +95,17 @@ class HotspotHold:
 
 
 @dataclass(frozen=True)
+class Rewrite:
+    """Of the lines a lane's ``integrated`` outcome in ``run`` put on the target, how many
+    later commits had changed or deleted by the end of run ``end_run`` (git blame)."""
+
+    lane: str
+    run: str
+    end_run: str
+    lines: int
+
+
+@dataclass(frozen=True)
 class HistoryFacts:
     """Everything recorded about a run that the metrics read."""
 
@@ -104,6 +116,8 @@ class HistoryFacts:
     holds: Sequence[HotspotHold] = ()
     # lane -> times of its handoffs: a lane handed off twice was reopened in between
     handoffs: Mapping[str, Sequence[datetime]] = field(default_factory=dict)
+    # measured rewrites; an integrated outcome without one for the window's end is unmeasured
+    rewrites: Sequence[Rewrite] = ()
 
 
 @dataclass(frozen=True)
@@ -205,6 +219,7 @@ def _select(facts: HistoryFacts, window: Window, at: datetime) -> tuple[HistoryF
                 escalations=[e for e in facts.escalations if e.lane in lanes],
                 holds=[h for h in facts.holds if h.lane in lanes],
                 handoffs={k: v for k, v in facts.handoffs.items() if k in lanes},
+                rewrites=facts.rewrites,
             ),
             lanes,
         )
@@ -221,6 +236,7 @@ def _select(facts: HistoryFacts, window: Window, at: datetime) -> tuple[HistoryF
         escalations=[e for e in facts.escalations if e.requested >= since],
         holds=[h for h in facts.holds if (h.end or at) >= since],
         handoffs={k: [t for t in v if t >= since] for k, v in facts.handoffs.items()},
+        rewrites=facts.rewrites,
     )
     return selected, {s.lane for s in starts} | {f.lane for f in integrations}
 
@@ -323,18 +339,40 @@ def _approval_blocks(facts: HistoryFacts, lanes: set[str], at: datetime) -> dict
     }
 
 
+def _window_end_run(facts: HistoryFacts) -> str | None:
+    """The run of the window's last integration outcome: where its history ends."""
+    if not facts.integrations:
+        return None
+    return max(facts.integrations, key=lambda f: (f.wave, f.applied, f.run)).run
+
+
 def _rework(facts: HistoryFacts, lanes: set[str]) -> dict[str, Any]:
     reopened = {f.lane for f in facts.integrations if f.outcome in ("reopened", "reverted")}
     reopened |= {lane for lane, times in facts.handoffs.items() if len(times) > 1 and lane in lanes}
-    integrated_lines = sum(f.lines for f in facts.integrations if f.outcome == "integrated")
+    integrated = [f for f in facts.integrations if f.outcome == "integrated"]
+    integrated_lines = sum(f.lines for f in integrated)
     reverted_lines = sum(f.lines for f in facts.integrations if f.outcome == "reverted")
+    end = _window_end_run(facts)
+    measured = {(r.lane, r.run): r.lines for r in facts.rewrites if r.end_run == end}
+    rewritten: dict[str, int] = {}
+    unmeasured: set[str] = set()
+    for fact in integrated:
+        lines = measured.get((fact.lane, fact.run))
+        if lines is None:
+            unmeasured.add(fact.lane)
+        else:
+            rewritten[fact.lane] = rewritten.get(fact.lane, 0) + lines
+    rewritten_lines = sum(rewritten.values())
     return {
         "reopened_lanes": sorted(reopened),
         "lanes": len(lanes),
         "reopened_ratio": _ratio(len(reopened), len(lanes)),
         "lines_integrated": integrated_lines,
         "lines_reverted": reverted_lines,
-        "lines_ratio": _ratio(reverted_lines, integrated_lines),
+        "lines_rewritten": rewritten_lines,
+        "rewritten_by_lane": {lane: n for lane, n in sorted(rewritten.items()) if n},
+        "rewrites_unmeasured_lanes": sorted(unmeasured),
+        "lines_ratio": _ratio(reverted_lines + rewritten_lines, integrated_lines),
     }
 
 

@@ -1,0 +1,143 @@
+"""Which of an integrated lane's lines are still there at a later commit (``git blame``).
+
+A lane's integration record lists the commits it put on the target
+(``commits``: cherry-picks, a merge, or the lane's own commits in place) and
+the files it touched (``files``). The lines a lane *integrated* are the lines
+of those files that ``git blame`` attributes to the lane's commits right after
+its last one; the lines it still *has* at a later commit are counted the same
+way there. The difference is the lines later commits changed or deleted:
+rewritten after integration.
+
+The lane's commits are each recorded commit and everything it brought in that
+its first parent did not have (a merge's lane commits). Blame stops at the
+first recorded commit's first parent, so it never walks the history before the
+lane. Reverted lanes and their revert commits (both recorded) are passed to
+``--ignore-rev``: a line a reverted lane changed and its revert put back is
+still the earlier lane's line, not a rewrite.
+
+Blame results are fixed by the commits they name, so each (commit, boundary,
+file, ignored commits) answer is kept in ``line-survival.cache``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from lanewarden.adapters import marshal_cache
+from lanewarden.adapters.git import Repo
+from lanewarden.errors import InputError
+
+__all__ = ["LineSurvival"]
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def _is_commit_id(word: str) -> bool:
+    return len(word) in (40, 64) and set(word) <= _HEX
+
+
+class LineSurvival:
+    """Counts a lane's lines with ``git blame``; one instance per command run."""
+
+    def __init__(self, repo: Repo, ignored: Iterable[str] = ()) -> None:
+        self.repo = repo
+        self._cache_path = repo.state_dir / "line-survival.cache"
+        loaded = marshal_cache.load(self._cache_path, 1)
+        self._cache: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
+        self._dirty = False
+        self._known: dict[str, bool] = {}
+        self._lane_commits: dict[tuple[str, ...], frozenset[str]] = {}
+        present = [c for c in dict.fromkeys(ignored) if self._exists(c)]
+        self.ignored = tuple(sorted(self._expand(present)))
+
+    # -- commits -------------------------------------------------------------------
+
+    def _exists(self, commit: str) -> bool:
+        if commit not in self._known:
+            try:
+                self.repo.git("cat-file", "-e", f"{commit}^{{commit}}")
+                self._known[commit] = True
+            except InputError:
+                self._known[commit] = False
+        return self._known[commit]
+
+    def _expand(self, commits: Sequence[str]) -> set[str]:
+        """The commits and what each brought in beyond its first parent (a merge's lane)."""
+        found: set[str] = set()
+        for commit in commits:
+            parents = self.repo.git("rev-list", "--parents", "-n", "1", commit).split()
+            if len(parents) <= 2:  # a root commit or an ordinary one
+                found.add(commit)
+                continue
+            out = self.repo.git("rev-list", commit, f"^{parents[1].decode()}")
+            found |= {line.decode() for line in out.split()}
+        return found
+
+    def lane_commits(self, commits: Sequence[str]) -> frozenset[str] | None:
+        """The lane's commits as blame names them; None when one is no longer in the repository."""
+        key = tuple(commits)
+        if key not in self._lane_commits:
+            if not commits or not all(self._exists(c) for c in commits):
+                return None
+            self._lane_commits[key] = frozenset(self._expand(commits))
+        return self._lane_commits[key]
+
+    # -- blame ---------------------------------------------------------------------
+
+    def _blame(self, rev: str, boundary: str | None, path: str) -> dict[str, int]:
+        """Lines of ``path`` at ``rev`` per commit blame gives them (past ``boundary``)."""
+        key = "\0".join([rev, boundary or "", path, *self.ignored])
+        digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+        cached = self._cache.get(digest)
+        if isinstance(cached, dict):
+            return cached
+        args = ["blame", "--porcelain", *(f"--ignore-rev={c}" for c in self.ignored)]
+        args += [f"{boundary}..{rev}" if boundary else rev, "--", path]
+        counts: Counter[str] = Counter()
+        try:
+            out = self.repo.git(*args)
+        except InputError:
+            out = b""  # no such file at ``rev``: deleted, so none of its lines are left
+        for line in out.decode("utf-8", "surrogateescape").split("\n"):
+            if line.startswith("\t"):
+                continue  # the line's text
+            word = line.split(" ", 1)[0]
+            if _is_commit_id(word):
+                counts[word] += 1  # porcelain: one header per line of the file
+        found = dict(counts)
+        self._cache[digest] = found
+        self._dirty = True
+        return found
+
+    def lines(self, commits: Sequence[str], files: Sequence[str], rev: str) -> int | None:
+        """Lines of ``files`` at ``rev`` that blame attributes to the lane's ``commits``."""
+        owned = self.lane_commits(commits)
+        if owned is None or not self._exists(rev):
+            return None
+        parents = self.repo.git("rev-list", "--parents", "-n", "1", commits[0]).split()
+        boundary = parents[1].decode() if len(parents) > 1 else None
+        return sum(
+            count
+            for path in dict.fromkeys(files)
+            for commit, count in self._blame(rev, boundary, path).items()
+            if commit in owned
+        )
+
+    def rewritten(self, commits: Sequence[str], files: Sequence[str], end: str) -> int | None:
+        """Lines the lane integrated (at its last commit) that are gone at ``end``."""
+        if not commits:
+            return None
+        integrated = self.lines(commits, files, commits[-1])
+        left = self.lines(commits, files, end)
+        if integrated is None or left is None:
+            return None
+        return max(0, integrated - left)
+
+    def save(self) -> None:
+        """Keep what blame answered for the next run (skipped when nothing is new)."""
+        if self._dirty:
+            marshal_cache.store(self._cache_path, 1, self._cache)
+            self._dirty = False

@@ -111,3 +111,21 @@ def test_answers_are_kept_and_read_back(repo: Path) -> None:
     assert (real.state_dir / "line-survival.cache").is_file()
     again = LineSurvival(real)
     assert again.rewritten([c["lane"]], ["a b.txt"], c["first"]) == 5
+
+
+def test_lanes_measured_together_count_as_each_alone(repo: Path) -> None:
+    c = history(repo)
+    # a second lane after L-1: one of the two lines it adds to a b.txt is deleted later
+    text = (repo / "a b.txt").read_text()
+    write(repo, "a b.txt", text + "L3-1\nL3-2\n")
+    third = commit(repo, "lane L-3")
+    write(repo, "a b.txt", text + "L3-1\n")
+    end = commit(repo, "later: deletes one of L-3's lines")
+    knowing = LineSurvival(Repo.discover(repo), ignored=[c["L-2"], c["revert"]])
+    lanes = [([c["lane"]], ["a b.txt", "notes/é.txt"]), ([third], ["a b.txt"])]
+    # one blame of a b.txt from below both lanes' starts: L-1 6 (as at the revert), L-3 1
+    assert knowing.rewritten_many(lanes, end) == [6, 1]
+    alone = LineSurvival(Repo.discover(repo), ignored=[c["L-2"], c["revert"]])
+    assert [alone.rewritten(*lane, end) for lane in lanes] == [6, 1]
+    # a lane whose commit is gone is unmeasured; the others still count
+    assert knowing.rewritten_many([(["0" * 40], ["a b.txt"]), lanes[1]], end) == [None, 1]

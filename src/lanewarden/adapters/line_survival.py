@@ -50,6 +50,7 @@ class LineSurvival:
         self._dirty = False
         self._known: dict[str, bool] = {}
         self._lane_commits: dict[tuple[str, ...], frozenset[str]] = {}
+        self._parents: dict[str, str | None] = {}
         present = [c for c in dict.fromkeys(ignored) if self._exists(c)]
         self.ignored = tuple(sorted(self._expand(present)))
 
@@ -112,13 +113,34 @@ class LineSurvival:
         self._dirty = True
         return found
 
+    def _boundary(self, commit: str) -> str | None:
+        """Where blame stops for a lane starting at ``commit``: its first parent (None: a root)."""
+        if commit not in self._parents:
+            parents = self.repo.git("rev-list", "--parents", "-n", "1", commit).split()
+            self._parents[commit] = parents[1].decode() if len(parents) > 1 else None
+        return self._parents[commit]
+
+    def _common(self, boundaries: Sequence[str | None]) -> str | None:
+        """A boundary below all of ``boundaries``: their common ancestor (None: no boundary)."""
+        distinct = list(dict.fromkeys(boundaries))
+        if None in distinct:
+            return None
+        found = [b for b in distinct if b is not None]
+        if len(found) == 1:
+            return found[0]
+        try:
+            out = self.repo.git("merge-base", "--octopus", *found)
+        except InputError:
+            return None  # unrelated histories: blame the whole history
+        words = out.split()
+        return words[0].decode() if words else None
+
     def lines(self, commits: Sequence[str], files: Sequence[str], rev: str) -> int | None:
         """Lines of ``files`` at ``rev`` that blame attributes to the lane's ``commits``."""
         owned = self.lane_commits(commits)
         if owned is None or not self._exists(rev):
             return None
-        parents = self.repo.git("rev-list", "--parents", "-n", "1", commits[0]).split()
-        boundary = parents[1].decode() if len(parents) > 1 else None
+        boundary = self._boundary(commits[0])
         return sum(
             count
             for path in dict.fromkeys(files)
@@ -128,13 +150,42 @@ class LineSurvival:
 
     def rewritten(self, commits: Sequence[str], files: Sequence[str], end: str) -> int | None:
         """Lines the lane integrated (at its last commit) that are gone at ``end``."""
-        if not commits:
-            return None
-        integrated = self.lines(commits, files, commits[-1])
-        left = self.lines(commits, files, end)
-        if integrated is None or left is None:
-            return None
-        return max(0, integrated - left)
+        return self.rewritten_many([(commits, files)], end)[0]
+
+    def rewritten_many(
+        self, lanes: Sequence[tuple[Sequence[str], Sequence[str]]], end: str
+    ) -> list[int | None]:
+        """:meth:`rewritten` of each (commits, files) at one ``end``.
+
+        At ``end`` each file is blamed once for all the lanes that touched it, from
+        a boundary below all of theirs: blame names the same commit for a line
+        whichever boundary it starts from, as long as the commit is past it.
+        """
+        if not self._exists(end):
+            return [None] * len(lanes)
+        owned = [self.lane_commits(commits) if commits else None for commits, _ in lanes]
+        boundaries: dict[str, list[str | None]] = {}
+        for (commits, files), own in zip(lanes, owned, strict=True):
+            if own is not None:
+                for path in dict.fromkeys(files):
+                    boundaries.setdefault(path, []).append(self._boundary(commits[0]))
+        at_end = {
+            path: self._blame(end, self._common(found), path) for path, found in boundaries.items()
+        }
+        results: list[int | None] = []
+        for (commits, files), own in zip(lanes, owned, strict=True):
+            integrated = None if own is None else self.lines(commits, files, commits[-1])
+            if own is None or integrated is None:
+                results.append(None)
+                continue
+            left = sum(
+                count
+                for path in dict.fromkeys(files)
+                for commit, count in at_end[path].items()
+                if commit in own
+            )
+            results.append(max(0, integrated - left))
+        return results
 
     def save(self) -> None:
         """Keep what blame answered for the next run (skipped when nothing is new)."""

@@ -270,16 +270,22 @@ def _rewrites(repo: Repo, runs: list[IntegrationRun]) -> list[Rewrite]:
 
     last = max(facts, key=lambda pair: (pair[0].wave, pair[0].applied, pair[0].run))[1]
     survival = LineSurvival(repo, ignored=[c for run in runs for c in run.reverted])
-    found = []
+    # end run -> the outcomes measured at its end: its own, and every one at the last run's
+    by_end: dict[str, tuple[IntegrationRun, dict[tuple[str, str], tuple[str, ...]]]] = {}
     for fact, run in measurable:
-        commits = run.commits[fact.lane]
-        files = run.paths.get(fact.lane, ())
-        for end in (run, last) if last.run != run.run else (run,):
-            if not end.end_commit:
-                continue
-            lines = survival.rewritten(commits, files, end.end_commit)
+        for end in (run, last):
+            if end.end_commit:
+                outcomes = by_end.setdefault(end.run, (end, {}))[1]
+                outcomes[(fact.lane, fact.run)] = run.commits[fact.lane]
+    paths = {(f.lane, run.run): run.paths.get(f.lane, ()) for f, run in measurable}
+    found = []
+    for end, outcomes in by_end.values():
+        keys = list(outcomes)
+        lanes = [(outcomes[key], paths[key]) for key in keys]
+        counts = survival.rewritten_many(lanes, end.end_commit)
+        for (lane, run_id), lines in zip(keys, counts, strict=True):
             if lines is not None:
-                found.append(Rewrite(fact.lane, fact.run, end.run, lines))
+                found.append(Rewrite(lane, run_id, end.run, lines))
     survival.save()
     return found
 

@@ -122,6 +122,8 @@ def test_metrics_of_the_real_run(run: tuple[Path, dict[int, Any]]) -> None:
     assert rework["rewritten_by_lane"] == REWRITTEN
     assert rework["rewrites_unmeasured_lanes"] == []
     assert rework["lines_ratio"] == round(3 / 23, 4)
+    text = lanewarden(repo, "metrics").stdout
+    assert "13.0% of lines reverted or rewritten (0 reverted + 3 rewritten of 23)" in text
 
 
 def test_each_wave_alone(run: tuple[Path, dict[int, Any]]) -> None:

@@ -21,6 +21,7 @@ rules' structure on tricky documents.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -55,15 +56,21 @@ def _cell_count(text: str) -> int:
     return count
 
 
-def _row_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    from markdown_it.common.utils import mdTrim
+def _trim() -> Callable[[str], str]:
+    """How the installed library trims a line (markdown-it-py 3 uses ``str.strip``)."""
+    utils = importlib.import_module("markdown_it.common.utils")
+    trim: Callable[[str], str] = getattr(utils, "mdTrim", str.strip)
+    return trim
 
+
+def _row_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    trim = _trim()
     library = _library()
     if not library.table(state, start, end, True):
         return False
     if silent:
         return True
-    columns = _cell_count(mdTrim(library.getLine(state, start)))
+    columns = _cell_count(trim(library.getLine(state, start)))
     limit = getattr(library, "MAX_AUTOCOMPLETED_CELLS", None)
 
     old_parent = state.parentType
@@ -84,7 +91,7 @@ def _row_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
             break
         if any(rule(state, line, end, True) for rule in terminators):
             break
-        text = mdTrim(library.getLine(state, line))
+        text = trim(library.getLine(state, line))
         if not text or state.is_code_block(line):
             break
         autocompleted += columns - _cell_count(text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import git, write
+from lanewarden.adapters import marshal_cache
 from lanewarden.adapters.git import Repo
 from lanewarden.adapters.line_survival import LineSurvival
 
@@ -129,3 +130,20 @@ def test_lanes_measured_together_count_as_each_alone(repo: Path) -> None:
     assert [alone.rewritten(*lane, end) for lane in lanes] == [6, 1]
     # a lane whose commit is gone is unmeasured; the others still count
     assert knowing.rewritten_many([(["0" * 40], ["a b.txt"]), lanes[1]], end) == [None, 1]
+
+
+def test_the_kept_answers_are_those_the_last_run_used(repo: Path) -> None:
+    c = history(repo)
+    real = Repo.discover(repo)
+    real.state_dir.mkdir(parents=True, exist_ok=True)
+    cache = real.state_dir / "line-survival.cache"
+    first = LineSurvival(real)
+    first.rewritten([c["lane"]], ["a b.txt"], c["first"])
+    first.save()
+    assert len(marshal_cache.load(cache, 1)) == 2  # blame at the lane's commit, and at `first`
+    later = LineSurvival(real)
+    later.rewritten([c["lane"]], ["a b.txt"], c["second"])  # a new end: the old one is dropped
+    later.save()
+    assert len(marshal_cache.load(cache, 1)) == 2
+    again = LineSurvival(real)
+    assert again.rewritten([c["lane"]], ["a b.txt"], c["second"]) == 5  # a b.txt's 3 + 2

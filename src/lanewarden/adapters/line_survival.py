@@ -48,6 +48,7 @@ class LineSurvival:
         loaded = marshal_cache.load(self._cache_path, 1)
         self._cache: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
         self._dirty = False
+        self._used: set[str] = set()
         self._known: dict[str, bool] = {}
         self._lane_commits: dict[tuple[str, ...], frozenset[str]] = {}
         self._parents: dict[str, str | None] = {}
@@ -92,6 +93,7 @@ class LineSurvival:
         """Lines of ``path`` at ``rev`` per commit blame gives them (past ``boundary``)."""
         key = "\0".join([rev, boundary or "", path, *self.ignored])
         digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+        self._used.add(digest)
         cached = self._cache.get(digest)
         if isinstance(cached, dict):
             return cached
@@ -188,7 +190,12 @@ class LineSurvival:
         return results
 
     def save(self) -> None:
-        """Keep what blame answered for the next run (skipped when nothing is new)."""
-        if self._dirty:
-            marshal_cache.store(self._cache_path, 1, self._cache)
+        """Keep the answers this run used (skipped when nothing changed).
+
+        Answers for an end that is no longer the last run's are dropped, so the
+        file holds what the next run asks for, not every end there ever was.
+        """
+        if self._dirty or self._used != set(self._cache):
+            kept = {digest: self._cache[digest] for digest in self._used}
+            marshal_cache.store(self._cache_path, 1, kept)
             self._dirty = False

@@ -101,11 +101,18 @@ def measure(runs: int) -> list[tuple[str, float, float, str]]:
         cwd=HISTORY,
         runs=runs,
     )
-    cache = HISTORY / ".git" / "lanewarden" / "metrics-ledger.cache"
+    # The first run after a ledger change: the ledger really changes before each
+    # sample (a blank line added at its end, then taken away), so its stamps, and
+    # with them every cache keyed on them, no longer match.
+    plan = HISTORY / "PLAN.md"
+    original = plan.read_bytes()
     cold = []
-    for _ in range(3):
-        cache.unlink(missing_ok=True)
-        cold.append(once_seconds([*lanewarden, "metrics", "--json"], cwd=HISTORY))
+    try:
+        for i in range(max(3, runs // 2) | 1):
+            plan.write_bytes(original + b"\n" if i % 2 == 0 else original)
+            cold.append(once_seconds([*lanewarden, "metrics", "--json"], cwd=HISTORY))
+    finally:
+        plan.write_bytes(original)
     return [
         ("`status --json`, reference workload", status["status"], status["pass"], "< 0.3 s"),
         (
@@ -117,9 +124,9 @@ def measure(runs: int) -> list[tuple[str, float, float, str]]:
         ),
         (
             "`metrics --json`, same, first run after a ledger change (parses the ledger)",
-            sorted(cold)[1],
+            sorted(cold)[len(cold) // 2],
             metrics["pass"],
-            "(information)",
+            "< 1 s",
         ),
     ]
 

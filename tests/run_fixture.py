@@ -1,4 +1,9 @@
-"""A whole parallel run, three waves and eight lanes, for status, metrics and report.
+"""The handcrafted history: three waves and eight lanes with durations chosen by hand.
+
+Its integration records and evidence are *written*, not made by ``integrate``
+and the gates, so that every duration is a whole number of minutes and every
+metric can be worked out exactly by hand. The same kind of run made entirely
+with the real commands is tests/real_run.py (checked in test_real_run.py).
 
 The lanes are started, escalated, approved and finished with the real
 commands; ``lanewarden integrate`` records are written in their documented

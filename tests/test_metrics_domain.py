@@ -11,6 +11,7 @@ from lanewarden.domain.metrics import (
     HotspotHold,
     IntegrationFact,
     LaneStart,
+    Rewrite,
     Window,
     compute,
     median,
@@ -179,3 +180,47 @@ def test_a_lane_handed_off_twice_was_reopened() -> None:
     # since 11:30 only C's second handoff is in the window: one handoff is no reopening
     later = compute(facts, Window(since=t("11:30")), AT).to_json()["rework"]
     assert "C" not in later["reopened_lanes"]
+
+
+# Lines of integrated outcomes later rewritten, as git blame measured them (by hand here):
+# A (run r1) had none rewritten by the end of r1, 12 by the end of r2; B and C (run r2)
+# had 5 and 0 rewritten by the end of r2.
+REWRITES = [
+    Rewrite("A", "r1", "r1", 0),
+    Rewrite("A", "r1", "r2", 12),
+    Rewrite("B", "r2", "r2", 5),
+    Rewrite("C", "r2", "r2", 0),
+]
+
+
+def with_rewrites(rewrites: list[Rewrite]) -> HistoryFacts:
+    return HistoryFacts(starts=FACTS.starts, integrations=FACTS.integrations, rewrites=rewrites)
+
+
+def test_rewritten_lines_count_at_the_end_of_the_window() -> None:
+    rework = compute(with_rewrites(REWRITES), Window(), AT).to_json()["rework"]
+    # the whole history ends with run r2 (C, 13:20): A 12 + B 5 + C 0 = 17 lines rewritten
+    assert rework["lines_rewritten"] == 17
+    assert rework["rewritten_by_lane"] == {"A": 12, "B": 5}
+    assert rework["rewrites_unmeasured_lanes"] == []
+    # (40 reverted + 17 rewritten) / 430 integrated = 0.132558
+    assert rework["lines_ratio"] == 0.1326
+
+
+def test_a_wave_counts_rewrites_by_its_own_end() -> None:
+    first = compute(with_rewrites(REWRITES), Window(wave=1), AT).to_json()["rework"]
+    # wave 1 ends with r1: A's lines were all there; B was reopened, not integrated
+    assert (first["lines_rewritten"], first["lines_ratio"]) == (0, 0.0)
+    second = compute(with_rewrites(REWRITES), Window(wave=2), AT).to_json()["rework"]
+    # wave 2: B 5 + C 0 rewritten, D's 40 reverted, of 100 + 300: 45 / 400
+    assert (second["lines_rewritten"], second["lines_ratio"]) == (5, 0.1125)
+
+
+def test_an_outcome_without_a_measure_is_named_not_counted_as_zero() -> None:
+    rework = compute(with_rewrites(REWRITES[:3]), Window(), AT).to_json()["rework"]
+    assert rework["rewrites_unmeasured_lanes"] == ["C"]
+    assert rework["lines_rewritten"] == 17
+    # a measure for another end than the window's does not count
+    only_r1 = compute(with_rewrites(REWRITES[:1]), Window(), AT).to_json()["rework"]
+    assert only_r1["rewrites_unmeasured_lanes"] == ["A", "B", "C"]
+    assert only_r1["lines_rewritten"] == 0

@@ -187,3 +187,24 @@ def test_colours_keep_their_contrast() -> None:
     for colour in set(re.findall(r"(?<![-\w])color:\s*(#[0-9a-f]{6})", _CSS)):
         assert contrast(colour, "#ffffff") >= 4.5, colour
         assert contrast(colour, "#f2f2f2") >= 4.5, colour
+
+
+def test_the_time_axis_ticks_on_round_moments() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from lanewarden.cli.report_html import ticks
+
+    start = datetime(2026, 11, 28, 10, 12, 37, tzinfo=timezone.utc)
+    # 8 min 32 s: steps of 2 minutes, from the first whole one after the start
+    found = ticks(start, start + timedelta(minutes=8, seconds=32))
+    assert [t.strftime("%H:%M:%S") for t in found] == [
+        "10:14:00",
+        "10:16:00",
+        "10:18:00",
+        "10:20:00",
+    ]
+    # 40 seconds: steps of 10 s; three days: steps of a day
+    assert [t.second for t in ticks(start, start + timedelta(seconds=40))] == [40, 50, 0, 10]
+    days = ticks(start, start + timedelta(days=3))
+    assert [(t.day, t.hour) for t in days] == [(29, 0), (30, 0), (1, 0)]
+    assert all(len(ticks(start, start + timedelta(seconds=s))) <= 6 for s in (0, 1, 59, 3601))

@@ -11,7 +11,10 @@ users recorded it, and handed to :mod:`lanewarden.domain.metrics`.
 - escalations: ``requests/<N>.json``, answered by the audit log's
   ``request-decision`` entries;
 - hotspot holds: the ledger's live locks and lock history whose scope reaches
-  a configured hotspot.
+  a configured hotspot;
+- rewrites: for each ``integrated`` outcome, ``git blame`` of its ``files`` at its
+  last recorded commit and at the end commit of its own run and of the last run
+  (:mod:`lanewarden.adapters.line_survival`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +42,7 @@ from lanewarden.domain.metrics import (
     HotspotHold,
     IntegrationFact,
     LaneStart,
+    Rewrite,
 )
 from lanewarden.domain.registry import Hotspots, LockRegistry
 from lanewarden.domain.timeline import LaneEvent
@@ -67,6 +71,13 @@ class IntegrationRun:
     started: str
     finished: str
     lanes: tuple[IntegrationFact, ...]
+    end_commit: str = ""
+    # lane -> the commits its outcome in this run recorded (applied, or reverted)
+    commits: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # the commits of reverted lanes and their reverts: not rewrites of anyone's lines
+    reverted: tuple[str, ...] = ()
+    # lane -> the files its outcome in this run recorded
+    paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def integrations_dir(repo: Repo) -> Path:
@@ -88,6 +99,12 @@ def _lane_fact(raw: Mapping[str, Any], run: str, wave: int) -> IntegrationFact:
     )
 
 
+def _text_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(str(c) for c in value if isinstance(c, str) and c)
+
+
 def _run(data: Any, path: Path) -> IntegrationRun | None:
     """A record, None for a file of another shape (the in-progress state); bad ones are errors."""
     if not isinstance(data, dict) or "lanes" not in data or "finished" not in data:
@@ -98,7 +115,24 @@ def _run(data: Any, path: Path) -> IntegrationRun | None:
             raise ValueError(f"version {version} is newer than this lanewarden reads")
         run, wave = str(data["run"]), int(data["wave"])
         lanes = tuple(_lane_fact(raw, run, wave) for raw in data["lanes"])
-        return IntegrationRun(run, wave, str(data["started"]), str(data["finished"]), lanes)
+        commits = {str(raw["lane"]): _text_list(raw.get("commits")) for raw in data["lanes"]}
+        paths = {str(raw["lane"]): _text_list(raw.get("files")) for raw in data["lanes"]}
+        reverted: list[str] = []
+        for raw in data["lanes"]:
+            reverts = _text_list(raw.get("revert_commits"))
+            if reverts:
+                reverted += [*_text_list(raw.get("commits")), *reverts]
+        return IntegrationRun(
+            run,
+            wave,
+            str(data["started"]),
+            str(data["finished"]),
+            lanes,
+            end_commit=str(data.get("end_commit") or ""),
+            commits=commits,
+            reverted=tuple(reverted),
+            paths=paths,
+        )
     except (KeyError, TypeError, ValueError) as e:
         raise InputError(
             f"malformed integration record: {e}",
@@ -175,7 +209,7 @@ def _holds(repo: Repo, config: Config, registry: LockRegistry) -> list[HotspotHo
 def _ledger_facts(repo: Repo, config: Config) -> tuple[dict[str, datetime], list[HotspotHold]]:
     """Each lock id's earliest start, and the hotspot holds, from the ledger.
 
-    Parsing a ledger with a long lock history takes seconds (10,000 rows: about 3 s),
+    Reading a ledger with a long lock history takes time (10,000 rows: about 0.3 s),
     so these few facts are kept under the ledger's and the index's stamps and the
     hotspot globs: a run of ``metrics`` after the first reads them in milliseconds.
     """
@@ -220,6 +254,42 @@ def _ledger_facts(repo: Repo, config: Config) -> tuple[dict[str, datetime], list
     return starts, holds
 
 
+def _rewrites(repo: Repo, runs: list[IntegrationRun]) -> list[Rewrite]:
+    """Each integrated outcome's lines rewritten by the end of its own run and of the last.
+
+    The metrics' window ends with the run of its last outcome: a wave's own run,
+    or the last run for the whole history and for ``--since``.
+    """
+    facts = [(f, run) for run in runs for f in run.lanes]
+    measurable = [
+        (f, run) for f, run in facts if f.outcome == "integrated" and run.commits.get(f.lane)
+    ]
+    if not measurable:
+        return []
+    from lanewarden.adapters.line_survival import LineSurvival
+
+    last = max(facts, key=lambda pair: (pair[0].wave, pair[0].applied, pair[0].run))[1]
+    survival = LineSurvival(repo, ignored=[c for run in runs for c in run.reverted])
+    # end run -> the outcomes measured at its end: its own, and every one at the last run's
+    by_end: dict[str, tuple[IntegrationRun, dict[tuple[str, str], tuple[str, ...]]]] = {}
+    for fact, run in measurable:
+        for end in (run, last):
+            if end.end_commit:
+                outcomes = by_end.setdefault(end.run, (end, {}))[1]
+                outcomes[(fact.lane, fact.run)] = run.commits[fact.lane]
+    paths = {(f.lane, run.run): run.paths.get(f.lane, ()) for f, run in measurable}
+    found = []
+    for end, outcomes in by_end.values():
+        keys = list(outcomes)
+        lanes = [(outcomes[key], paths[key]) for key in keys]
+        counts = survival.rewritten_many(lanes, end.end_commit)
+        for (lane, run_id), lines in zip(keys, counts, strict=True):
+            if lines is not None:
+                found.append(Rewrite(lane, run_id, end.run, lines))
+    survival.save()
+    return found
+
+
 def read_history(repo: Repo, config: Config) -> tuple[HistoryFacts, list[IntegrationRun]]:
     """Every fact the metrics read, and the integration runs they came from."""
     store = LaneStore(repo)
@@ -246,6 +316,7 @@ def read_history(repo: Repo, config: Config) -> tuple[HistoryFacts, list[Integra
             )
         )
     facts = HistoryFacts(
+        rewrites=_rewrites(repo, runs),
         starts=sorted(starts.values(), key=lambda s: s.lane),
         integrations=[fact for run in runs for fact in run.lanes],
         gate_runs=_gate_runs(repo),

@@ -113,8 +113,9 @@ def _print_text(body: dict[str, Any], metrics: Metrics) -> None:
         (
             "rework",
             f"{len(rework['reopened_lanes'])} reopened lanes, "
-            f"{_ratio_words(rework['lines_ratio'])} of lines reverted "
-            f"({rework['lines_reverted']}/{rework['lines_integrated']})",
+            f"{_ratio_words(rework['lines_ratio'])} of lines reverted or rewritten "
+            f"({rework['lines_reverted']} reverted + {rework['lines_rewritten']} rewritten "
+            f"of {rework['lines_integrated']})",
         ),
     ]
     width = max(len(name) for name, _ in rows)

@@ -9,15 +9,16 @@ also named in text, so nothing relies on colour alone.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from html import escape
 from typing import Any
 
 from lanewarden.cli.metrics import duration_words
 from lanewarden.domain.timeline import Segment
 
-__all__ = ["HEADLINES", "STATE_COLOURS", "render"]
+__all__ = ["HEADLINES", "STATE_COLOURS", "render", "ticks"]
 
 # The five runbook metrics: key in `headline`, label, and how the value reads.
 HEADLINES: tuple[tuple[str, str, str], ...] = (
@@ -25,7 +26,7 @@ HEADLINES: tuple[tuple[str, str, str], ...] = (
     ("merge_conflict_rate", "Merge conflict rate", "percent"),
     ("gate_pass_ratio", "Gate pass ratio (runs)", "percent"),
     ("escalations_per_lane", "Escalations per lane", "number"),
-    ("rework_ratio", "Rework (lines reverted)", "percent"),
+    ("rework_ratio", "Rework (lines reverted or rewritten)", "percent"),
 )
 
 STATE_COLOURS: Mapping[str, str] = {
@@ -135,6 +136,32 @@ def _clock(moment: datetime, span_days: bool) -> str:
     return moment.strftime("%m-%d %H:%M" if span_days else "%H:%M")
 
 
+# Steps between the time axis's ticks, in seconds: round values a reader counts in.
+_TICK_STEPS = (
+    1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
+    86400, 172800, 604800,
+)  # fmt: skip
+
+
+def ticks(start: datetime, finish: datetime, most: int = 6) -> list[datetime]:
+    """The time axis's ticks: at most ``most`` whole multiples of one round step in the span."""
+    span = max((finish - start).total_seconds(), 1.0)
+    step = next((s for s in _TICK_STEPS if span / s <= most - 1), _TICK_STEPS[-1])
+    first = math.ceil(start.timestamp() / step) * step
+    found: list[datetime] = []
+    at = first
+    while at <= finish.timestamp() and len(found) < most:
+        found.append(datetime.fromtimestamp(at, tz=timezone.utc))
+        at += step
+    return found
+
+
+def _tick_label(moment: datetime, span_days: bool, step_seconds: float) -> str:
+    if step_seconds < 60 and not span_days:
+        return moment.strftime("%H:%M:%S")
+    return _clock(moment, span_days)
+
+
 def _timeline(segments: Sequence[Segment], lanes: Sequence[str], end: datetime) -> str:
     if not lanes:
         return "<p>No lane was started.</p>"
@@ -157,13 +184,14 @@ def _timeline(segments: Sequence[Segment], lanes: Sequence[str], end: datetime) 
         f"{_clock(start, days)} to {_clock(finish, days)} UTC; each bar is a state. "
         "The table below lists the same states.</desc>",
     ]
-    for tick in range(6):
-        moment = start + (finish - start) * tick / 5
+    moments = ticks(start, finish)
+    step = (moments[1] - moments[0]).total_seconds() if len(moments) > 1 else span
+    for moment in moments:
         tx = x(moment)
         parts.append(
             f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="{axis_h - 4}" y2="{height}" stroke="#d0d0d0"/>'
             f'<text x="{tx:.1f}" y="{axis_h - 8}" text-anchor="middle">'
-            f"{_clock(moment, days)}</text>"
+            f"{_tick_label(moment, days, step)}</text>"
         )
     for row, lane in enumerate(lanes):
         y = axis_h + row * row_h

@@ -205,8 +205,11 @@ def _find_tables(
     """The top-level lock and history tables, by columns, with their body rows' lines."""
     from markdown_it import MarkdownIt  # lazy: 43 ms, off the hook path
 
-    # Only block structure matters; inline parsing would be wasted work.
-    md = MarkdownIt("commonmark").enable("table").disable("inline")
+    from lanewarden.domain.ledger_table_rule import use_row_table_rule
+
+    # Only block structure matters: no inline parsing, and no cell tokens in the
+    # tables (a long lock history would make hundreds of thousands of them).
+    md = use_row_table_rule(MarkdownIt("commonmark").enable("table").disable("inline"))
     tables: dict[tuple[str, ...], tuple[_Table, list[int]]] = {}
     rows: list[int] | None = None
     in_body = False

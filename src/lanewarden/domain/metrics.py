@@ -12,10 +12,21 @@ out in docs/metrics.md.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+from lanewarden.domain.run_facts import (
+    EscalationFact,
+    GateRun,
+    HistoryFacts,
+    HotspotHold,
+    IntegrationFact,
+    LaneStart,
+    Rewrite,
+    Window,
+)
 
 __all__ = [
     "EscalationFact",
@@ -25,6 +36,7 @@ __all__ = [
     "IntegrationFact",
     "LaneStart",
     "Metrics",
+    "Rewrite",
     "Window",
     "compute",
     "median",
@@ -38,87 +50,6 @@ SIZE_BUCKETS: tuple[tuple[str, int | None], ...] = (
     ("medium (51-200 lines)", 200),
     ("large (>200 lines)", None),
 )
-
-
-@dataclass(frozen=True)
-class LaneStart:
-    """A lane's lock being taken (the lane record's ``started``)."""
-
-    lane: str
-    acquired: datetime
-
-
-@dataclass(frozen=True)
-class IntegrationFact:
-    """One lane's outcome in one integration run (an entry of ``lanes`` of its record)."""
-
-    lane: str
-    wave: int
-    run: str
-    outcome: str  # integrated | reopened | reverted
-    reason: str  # conflict | gate-2 | gate-3 | ""
-    applied: datetime
-    files: int
-    lines: int  # lines added + lines removed
-
-
-@dataclass(frozen=True)
-class GateRun:
-    """One evidence record: a gate run on a tree."""
-
-    gate: str
-    tree: str
-    status: str  # passed | failed | narrowed
-    time: datetime
-    lane: str | None = None
-
-
-@dataclass(frozen=True)
-class EscalationFact:
-    """A request and, once answered, when."""
-
-    lane: str
-    number: int
-    requested: datetime
-    answered: datetime | None
-
-
-@dataclass(frozen=True)
-class HotspotHold:
-    """A lock (live or in the history) whose scope reaches one or more hotspots."""
-
-    lane: str
-    hotspots: tuple[str, ...]
-    start: datetime
-    end: datetime | None  # None while the lock is held
-
-
-@dataclass(frozen=True)
-class HistoryFacts:
-    """Everything recorded about a run that the metrics read."""
-
-    starts: Sequence[LaneStart] = ()
-    integrations: Sequence[IntegrationFact] = ()
-    gate_runs: Sequence[GateRun] = ()
-    escalations: Sequence[EscalationFact] = ()
-    holds: Sequence[HotspotHold] = ()
-    # lane -> times of its handoffs: a lane handed off twice was reopened in between
-    handoffs: Mapping[str, Sequence[datetime]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Window:
-    """Which facts count: all, those since a time, or those of one wave."""
-
-    since: datetime | None = None
-    wave: int | None = None
-
-    def describe(self) -> str:
-        if self.wave is not None:
-            return f"wave {self.wave}"
-        if self.since is not None:
-            return f"since {self.since.strftime('%Y-%m-%dT%H:%M:%SZ')}"
-        return "all"
 
 
 def median(values: Sequence[float]) -> float | None:
@@ -205,6 +136,7 @@ def _select(facts: HistoryFacts, window: Window, at: datetime) -> tuple[HistoryF
                 escalations=[e for e in facts.escalations if e.lane in lanes],
                 holds=[h for h in facts.holds if h.lane in lanes],
                 handoffs={k: v for k, v in facts.handoffs.items() if k in lanes},
+                rewrites=facts.rewrites,
             ),
             lanes,
         )
@@ -221,6 +153,7 @@ def _select(facts: HistoryFacts, window: Window, at: datetime) -> tuple[HistoryF
         escalations=[e for e in facts.escalations if e.requested >= since],
         holds=[h for h in facts.holds if (h.end or at) >= since],
         handoffs={k: [t for t in v if t >= since] for k, v in facts.handoffs.items()},
+        rewrites=facts.rewrites,
     )
     return selected, {s.lane for s in starts} | {f.lane for f in integrations}
 
@@ -323,18 +256,40 @@ def _approval_blocks(facts: HistoryFacts, lanes: set[str], at: datetime) -> dict
     }
 
 
+def _window_end_run(facts: HistoryFacts) -> str | None:
+    """The run of the window's last integration outcome: where its history ends."""
+    if not facts.integrations:
+        return None
+    return max(facts.integrations, key=lambda f: (f.wave, f.applied, f.run)).run
+
+
 def _rework(facts: HistoryFacts, lanes: set[str]) -> dict[str, Any]:
     reopened = {f.lane for f in facts.integrations if f.outcome in ("reopened", "reverted")}
     reopened |= {lane for lane, times in facts.handoffs.items() if len(times) > 1 and lane in lanes}
-    integrated_lines = sum(f.lines for f in facts.integrations if f.outcome == "integrated")
+    integrated = [f for f in facts.integrations if f.outcome == "integrated"]
+    integrated_lines = sum(f.lines for f in integrated)
     reverted_lines = sum(f.lines for f in facts.integrations if f.outcome == "reverted")
+    end = _window_end_run(facts)
+    measured = {(r.lane, r.run): r.lines for r in facts.rewrites if r.end_run == end}
+    rewritten: dict[str, int] = {}
+    unmeasured: set[str] = set()
+    for fact in integrated:
+        lines = measured.get((fact.lane, fact.run))
+        if lines is None:
+            unmeasured.add(fact.lane)
+        else:
+            rewritten[fact.lane] = rewritten.get(fact.lane, 0) + lines
+    rewritten_lines = sum(rewritten.values())
     return {
         "reopened_lanes": sorted(reopened),
         "lanes": len(lanes),
         "reopened_ratio": _ratio(len(reopened), len(lanes)),
         "lines_integrated": integrated_lines,
         "lines_reverted": reverted_lines,
-        "lines_ratio": _ratio(reverted_lines, integrated_lines),
+        "lines_rewritten": rewritten_lines,
+        "rewritten_by_lane": {lane: n for lane, n in sorted(rewritten.items()) if n},
+        "rewrites_unmeasured_lanes": sorted(unmeasured),
+        "lines_ratio": _ratio(reverted_lines + rewritten_lines, integrated_lines),
     }
 
 

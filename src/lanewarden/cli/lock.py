@@ -148,7 +148,15 @@ def take_lock(
     if refusal is not None:
         return refusal
     with store.transaction() as tx:
-        if tx.registry.get(lock_id) is not None:
+        taken = tx.registry.get(lock_id)
+        if taken is not None and store.remote:
+            # Shared by machines, the registry may have just gained this id from another
+            # orchestrator: whether it won a push race or landed a moment earlier, this
+            # caller lost to it, a refusal naming the holder as for an overlap.
+            from lanewarden.domain.registry_change import taken_violation
+
+            return report([taken_violation(lock_id, taken)], as_json=as_json, ok_text="")
+        if taken is not None:
             raise InputError(
                 f"lock {lock_id!r} already exists",
                 path=store.display_path(),

@@ -26,6 +26,7 @@ from lanewarden.cli.lane_facts import (
     view,
 )
 from lanewarden.cli.lane_ledger import fold_ledger, refuse_tampered_ledger
+from lanewarden.cli.lane_sharing import share_worker_state
 from lanewarden.cli.output import emit_json, report
 from lanewarden.domain.lanes import DECISION_KIND, Request
 from lanewarden.domain.registry import shell_quote
@@ -77,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
             checkpoint=last.id if last else None,
         )
     )
+    share_worker_state(ctx, lane_id)
     if args.json:
         emit_json(
             {"ok": True, "request": request.to_json(), "failure": request.failure_lines(None)}

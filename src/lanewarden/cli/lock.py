@@ -14,6 +14,7 @@ from datetime import timedelta
 from lanewarden.adapters.config import Config
 from lanewarden.adapters.registry_store import RegistryStore
 from lanewarden.cli.context import Context
+from lanewarden.cli.lane_sharing import share_worker_state
 from lanewarden.cli.lock_view import check, list_locks, who
 from lanewarden.cli.output import emit_json, report
 from lanewarden.domain.locks import Lock, check_lock_id, lifetime_violation
@@ -229,6 +230,7 @@ def heartbeat(args: argparse.Namespace) -> int:
         return report([expired_violation(lock)], as_json=args.json, ok_text="")
     expires = at + ttl
     store.heartbeats.write(lock, at, max(expires, lock.expires))
+    share_worker_state(ctx, lock_id)
     lock = lock.refreshed(at, expires)
     return _done(
         args.json,

@@ -1,0 +1,72 @@
+"""Lanes across machines: what the orchestrator and the workers see of each other.
+
+A bare server and clones as machines. The orchestrator starts lanes and
+answers requests on one machine; each worker runs in a clone of its own.
+The lane records, the requests, the audit trail, the evidence notes and the
+ledger's sections must reach whoever needs them, through the remote only.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import git
+from scenario import (
+    ORCHESTRATOR,
+    as_worker,
+    clone_machine,
+    lanewarden,
+    remote_registry_server,
+)
+
+
+@pytest.fixture
+def server(repo: Path) -> Path:
+    return remote_registry_server(repo)
+
+
+def start_lane_on(machine: Path, lane: str, scope: str) -> None:
+    """``lane start`` as the orchestrator on ``machine``, with one acceptance criterion."""
+    args = ["--objective", f"objective of {lane}", "--scope", scope, "--accept", "tests pass"]
+    done = lanewarden(machine, "lane", "start", lane, *args, env=ORCHESTRATOR)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def worker_machine(server: Path, where: Path, lane: str) -> Path:
+    """A clone for lane ``lane``'s worker, synced once as that worker."""
+    machine = clone_machine(server, where)
+    synced = lanewarden(machine, "sync", env=as_worker(lane))
+    assert synced.returncode == 0, synced.stderr
+    return machine
+
+
+
+
+def test_a_worker_on_another_machine_resumes_its_lane_after_sync(server: Path, tmp_path: Path):
+    orchestrator = clone_machine(server, tmp_path / "orch")
+    start_lane_on(orchestrator, "L-001", "src/app/")
+    worker = worker_machine(server, tmp_path / "worker", "L-001")
+    resumed = lanewarden(worker, "lane", "resume", "L-001", "--json", env=as_worker("L-001"))
+    assert resumed.returncode == 0, resumed.stderr
+    body = json.loads(resumed.stdout)
+    assert body["objective"] == "objective of L-001"
+    assert body["state"] == "assigned"
+    brief = lanewarden(worker, "lane", "brief", "L-001", env=as_worker("L-001"))
+    assert brief.returncode == 0, brief.stderr
+    assert "src/app/" in brief.stdout
+    assert "tests pass" in brief.stdout
+
+
+def test_a_lane_record_the_orchestrator_could_not_share_goes_with_its_next_sync(
+    server: Path, tmp_path: Path
+):
+    orchestrator = clone_machine(server, tmp_path / "orch")
+    start_lane_on(orchestrator, "L-001", "src/app/")
+    # As if the push after `lane start` had failed: the lane's ref is gone from the server.
+    git(server, "update-ref", "-d", "refs/lanewarden/lanes/L-001")
+    assert lanewarden(orchestrator, "sync", env=ORCHESTRATOR).returncode == 0
+    names = git(server, "ls-tree", "-r", "--name-only", "refs/lanewarden/lanes/L-001").split()
+    assert names == ["lane/lane.json"]

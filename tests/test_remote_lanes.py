@@ -43,6 +43,21 @@ def worker_machine(server: Path, where: Path, lane: str) -> Path:
     return machine
 
 
+def escalate(machine: Path, lane: str) -> int:
+    """File a request as lane ``lane``'s worker; its number."""
+    done = lanewarden(
+        machine,
+        "escalate",
+        lane,
+        "--command",
+        "git push --force origin main",
+        "--reason",
+        f"{lane} needs it",
+        "--json",
+        env=as_worker(lane),
+    )
+    assert done.returncode == 0, done.stderr
+    return int(json.loads(done.stdout)["request"]["request"])
 
 
 def test_a_worker_on_another_machine_resumes_its_lane_after_sync(server: Path, tmp_path: Path):
@@ -70,3 +85,40 @@ def test_a_lane_record_the_orchestrator_could_not_share_goes_with_its_next_sync(
     assert lanewarden(orchestrator, "sync", env=ORCHESTRATOR).returncode == 0
     names = git(server, "ls-tree", "-r", "--name-only", "refs/lanewarden/lanes/L-001").split()
     assert names == ["lane/lane.json"]
+
+
+def test_requests_filed_on_two_machines_get_numbers_of_their_own(server: Path, tmp_path: Path):
+    orchestrator = clone_machine(server, tmp_path / "orch")
+    start_lane_on(orchestrator, "L-001", "src/app/")
+    start_lane_on(orchestrator, "L-002", "src/lib/")
+    one = worker_machine(server, tmp_path / "one", "L-001")
+    two = worker_machine(server, tmp_path / "two", "L-002")
+    numbers = [escalate(one, "L-001"), escalate(two, "L-002"), escalate(one, "L-001")]
+    assert len(set(numbers)) == 3, numbers
+    assert lanewarden(orchestrator, "sync", env=ORCHESTRATOR).returncode == 0
+    listed = lanewarden(orchestrator, "lane", "list", "--json", env=ORCHESTRATOR)
+    pending = {
+        row["lane_id"]: row["pending_requests"] for row in json.loads(listed.stdout)["lanes"]
+    }
+    assert sorted(pending["L-001"]) == sorted([numbers[0], numbers[2]])
+    assert pending["L-002"] == [numbers[1]]
+
+
+def test_an_escalation_that_cannot_claim_its_number_records_nothing(server: Path, tmp_path: Path):
+    orchestrator = clone_machine(server, tmp_path / "orch")
+    start_lane_on(orchestrator, "L-001", "src/app/")
+    worker = worker_machine(server, tmp_path / "worker", "L-001")
+    git(worker, "remote", "set-url", "origin", str(tmp_path / "unreachable.git"))
+    done = lanewarden(
+        worker,
+        "escalate",
+        "L-001",
+        "--command",
+        "rm -rf build",
+        "--reason",
+        "r",
+        env=as_worker("L-001"),
+    )
+    assert done.returncode == 2, done.stderr
+    assert "unreachable.git" in done.stderr
+    assert not list((worker / ".git" / "lanewarden" / "requests").glob("*.json"))

@@ -67,6 +67,12 @@ def run(args: argparse.Namespace) -> int:
         return refused
     at = now()
     last = lane.last_checkpoint
+    claim = None
+    if ctx.config.registry == "remote":
+        from lanewarden.adapters.request_numbers import RequestClaims
+
+        # Workers on other machines number requests too: claim each number on the remote.
+        claim = RequestClaims(ctx.repo, ctx.config.registry_remote, lane_id)
     request = store.add_request(
         lambda number: Request(
             number=number,
@@ -76,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
             scope=scope,
             reason=reason,
             checkpoint=last.id if last else None,
-        )
+        ),
+        claim,
     )
     share_worker_state(ctx, lane_id)
     if args.json:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git
+from conftest import git, write
 from scenario import (
     ORCHESTRATOR,
     as_worker,
@@ -122,3 +122,40 @@ def test_an_escalation_that_cannot_claim_its_number_records_nothing(server: Path
     assert done.returncode == 2, done.stderr
     assert "unreachable.git" in done.stderr
     assert not list((worker / ".git" / "lanewarden" / "requests").glob("*.json"))
+
+
+def test_the_ledger_fold_lands_on_the_remote_registry(server: Path, tmp_path: Path):
+    orchestrator = clone_machine(server, tmp_path / "orch")
+    start_lane_on(orchestrator, "L-001", "src/app/")
+    worker = worker_machine(server, tmp_path / "worker", "L-001")
+    checkpoint = ["lane", "checkpoint", "L-001", "--done", "models", "--next", "pytest -q"]
+    done = lanewarden(worker, *checkpoint, env=as_worker("L-001"))
+    assert done.returncode == 0, done.stderr
+    assert lanewarden(orchestrator, "sync", env=ORCHESTRATOR).returncode == 0
+    # The orchestrator's next ledger write folds the checkpoint in: on the server.
+    start_lane_on(orchestrator, "L-002", "src/lib/")
+    on_server = git(server, "show", "main:PLAN.md")
+    assert "### L-001 CP-01" in on_server
+    assert "- next command: `pytest -q`" in on_server
+    assert git(server, "show", "--name-only", "--format=", "main").split() == ["PLAN.md"]
+    copy = orchestrator / ".git" / "lanewarden" / "registry" / "PLAN.md"
+    assert copy.read_text(encoding="utf-8") == on_server
+
+
+def test_accept_edit_of_the_local_copy_is_refused_in_remote_mode(server: Path, tmp_path: Path):
+    orchestrator = clone_machine(server, tmp_path / "orch")
+    start_lane_on(orchestrator, "L-001", "src/app/")
+    copy = orchestrator / ".git" / "lanewarden" / "registry" / "PLAN.md"
+    write(
+        orchestrator, ".git/lanewarden/registry/PLAN.md", copy.read_text().replace("L-001", "L-009")
+    )
+    before = git(server, "rev-parse", "main")
+    done = lanewarden(orchestrator, "lock", "accept-edit", "--note", "renamed", env=ORCHESTRATOR)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "`lanewarden sync`" in done.stderr
+    assert git(server, "rev-parse", "main") == before
+    # The fix restores the copy from the remote: the registry is what the server has.
+    assert lanewarden(orchestrator, "sync", env=ORCHESTRATOR).returncode == 0
+    assert "L-009" not in copy.read_text(encoding="utf-8")
+    listed = lanewarden(orchestrator, "lock", "list", "--json")
+    assert [row["lock_id"] for row in json.loads(listed.stdout)["locks"]] == ["L-001"]

@@ -306,6 +306,16 @@ def accept_edit(args: argparse.Namespace) -> int:
     if not note:
         raise InputError("--note must say why the edit is accepted")
     store = RegistryStore(ctx.repo, ctx.config)
+    if store.remote:
+        # The copy is a cache of the remote's ledger: accepting an edit of it would make
+        # this clone judge by a table no other machine has.
+        raise InputError(
+            "with a remote registry the lock table of record is the remote's ledger; this "
+            "clone's copy is a cache of it, and an edit of the copy changes no lock",
+            path=store.display_path(),
+            hint="restore the copy from the remote with `lanewarden sync`; change locks with "
+            "`lanewarden lock acquire|release|reclaim` (they go through the remote)",
+        )
     accepted = store.accept_edit()
     if accepted is None:
         return _done(

@@ -19,6 +19,7 @@ from scenario import (
     as_worker,
     clone_machine,
     lanewarden,
+    record_evidence,
     remote_registry_server,
 )
 
@@ -122,6 +123,30 @@ def test_an_escalation_that_cannot_claim_its_number_records_nothing(server: Path
     assert done.returncode == 2, done.stderr
     assert "unreachable.git" in done.stderr
     assert not list((worker / ".git" / "lanewarden" / "requests").glob("*.json"))
+
+
+def test_an_answer_and_the_evidence_travel_with_sync(server: Path, tmp_path: Path):
+    orchestrator = clone_machine(server, tmp_path / "orch")
+    start_lane_on(orchestrator, "L-001", "src/app/")
+    worker = worker_machine(server, tmp_path / "worker", "L-001")
+    number = escalate(worker, "L-001")
+    record_evidence(worker, "HEAD", "2")
+    assert lanewarden(worker, "sync", env=as_worker("L-001")).returncode == 0
+    # The orchestrator sees the worker's evidence note, and answers the request.
+    assert lanewarden(orchestrator, "sync", env=ORCHESTRATOR).returncode == 0
+    tree = git(worker, "rev-parse", "HEAD^{tree}").strip()
+    note = git(orchestrator, "notes", "--ref=refs/notes/lanewarden", "show", tree)
+    assert '"gate":"2"' in note
+    approve = ["approve", "--request", str(number), "--reason", "fine"]
+    approved = lanewarden(orchestrator, *approve, env=ORCHESTRATOR)
+    assert approved.returncode == 0, approved.stderr
+    assert lanewarden(orchestrator, "sync", env=ORCHESTRATOR).returncode == 0
+    # The worker's sync brings the answer (the audit trail's anchor).
+    assert lanewarden(worker, "sync", env=as_worker("L-001")).returncode == 0
+    resumed = lanewarden(worker, "lane", "resume", "L-001", "--json", env=as_worker("L-001"))
+    assert resumed.returncode == 0, resumed.stderr
+    [request] = json.loads(resumed.stdout)["requests"]
+    assert request["status"] == "granted"
 
 
 def test_the_ledger_fold_lands_on_the_remote_registry(server: Path, tmp_path: Path):

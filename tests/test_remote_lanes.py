@@ -9,6 +9,9 @@ ledger's sections must reach whoever needs them, through the remote only.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -103,6 +106,34 @@ def test_requests_filed_on_two_machines_get_numbers_of_their_own(server: Path, t
     }
     assert sorted(pending["L-001"]) == sorted([numbers[0], numbers[2]])
     assert pending["L-002"] == [numbers[1]]
+
+
+def test_six_machines_escalating_at_once_get_six_numbers(server: Path, tmp_path: Path):
+    orchestrator = clone_machine(server, tmp_path / "orch")
+    lanes = [f"L-{n:03}" for n in range(6)]
+    for n, lane in enumerate(lanes):
+        start_lane_on(orchestrator, lane, f"src/part{n}/")
+    workers = [worker_machine(server, tmp_path / lane, lane) for lane in lanes]
+    command = [sys.executable, "-m", "lanewarden", "escalate"]
+    started = [
+        subprocess.Popen(
+            [*command, lane, "--command", "make deploy", "--reason", "r", "--json"],
+            cwd=machine,
+            env={**os.environ, **as_worker(lane)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for lane, machine in zip(lanes, workers, strict=True)
+    ]
+    numbers = []
+    for process in started:
+        out, err = process.communicate()
+        assert process.returncode == 0, err
+        numbers.append(json.loads(out)["request"]["request"])
+    assert sorted(numbers) == [1, 2, 3, 4, 5, 6]
+    claimed = git(server, "for-each-ref", "--format=%(refname)", "refs/lanewarden/requests/")
+    assert len(claimed.split()) == 6
 
 
 def test_an_escalation_that_cannot_claim_its_number_records_nothing(server: Path, tmp_path: Path):

@@ -215,3 +215,24 @@ def test_accept_edit_of_the_local_copy_is_refused_in_remote_mode(server: Path, t
     assert "L-009" not in copy.read_text(encoding="utf-8")
     listed = lanewarden(orchestrator, "lock", "list", "--json")
     assert [row["lock_id"] for row in json.loads(listed.stdout)["locks"]] == ["L-001"]
+
+
+def test_sync_never_pushes_an_audit_trail_that_does_not_verify(server: Path, tmp_path: Path):
+    orchestrator = clone_machine(server, tmp_path / "orch")
+    start_lane_on(orchestrator, "L-001", "src/app/")
+    worker = worker_machine(server, tmp_path / "worker", "L-001")
+    number = escalate(worker, "L-001")
+    assert lanewarden(orchestrator, "sync", env=ORCHESTRATOR).returncode == 0
+    approve = ["approve", "--request", str(number), "--reason", "fine"]
+    assert lanewarden(orchestrator, *approve, env=ORCHESTRATOR).returncode == 0
+    # A line added by hand: not in the anchored chain.
+    log = orchestrator / ".git" / "lanewarden" / "audit.log"
+    with log.open("a", encoding="utf-8") as appended:
+        appended.write('{"kind": "approval", "request": 99}\n')
+    synced = lanewarden(orchestrator, "sync", "--json", env=ORCHESTRATOR)
+    assert synced.returncode == 1, synced.stdout + synced.stderr
+    body = json.loads(synced.stdout)
+    assert {v["rule"] for v in body["violations"]} == {"audit-tampered"}
+    assert body["audit"]["action"] == "not pushed"
+    on_server = git(server, "for-each-ref", "--format=%(refname)", "refs/lanewarden/audit")
+    assert on_server.strip() == ""

@@ -67,6 +67,10 @@ def escalate(machine: Path, lane: str) -> int:
 def test_a_worker_on_another_machine_resumes_its_lane_after_sync(server: Path, tmp_path: Path):
     orchestrator = clone_machine(server, tmp_path / "orch")
     start_lane_on(orchestrator, "L-001", "src/app/")
+    unsynced = clone_machine(server, tmp_path / "unsynced")
+    unknown = lanewarden(unsynced, "lane", "resume", "L-001", env=as_worker("L-001"))
+    assert unknown.returncode == 2
+    assert "`lanewarden sync`" in unknown.stderr  # the way to the lanes of other machines
     worker = worker_machine(server, tmp_path / "worker", "L-001")
     resumed = lanewarden(worker, "lane", "resume", "L-001", "--json", env=as_worker("L-001"))
     assert resumed.returncode == 0, resumed.stderr

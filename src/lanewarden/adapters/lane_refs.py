@@ -1,6 +1,7 @@
 """A lane's worker state on the remote: ``refs/lanewarden/lanes/<ID>``.
 
-Each lane has a ref of its own, written only by that lane's worker, so
+Each lane has a ref of its own, written by that lane's worker (and once by
+``lane start``, which puts the lane record there for the worker's clone), so
 workers on different machines never contend. Each update is a small commit
 whose tree holds the lane's files as they are in ``<git common dir>/lanewarden/``::
 
@@ -10,8 +11,9 @@ whose tree holds the lane's files as they are in ``<git common dir>/lanewarden/`
     lane/handoffs/H-NN.json     lanes/<ID>/handoffs/
     requests/<N>.json           the lane's escalations
 
-A push starts from the remote's tree, so records pushed from another clone
-of the same lane are kept, and moves the ref with ``--force-with-lease``.
+A push first takes the remote's records into this clone, then starts from
+the remote's tree, so records pushed from another clone of the same lane are
+kept, and moves the ref with ``--force-with-lease``.
 Fetching copies the records into the local state folder: a record is never
 rewritten (one already here stays), a heartbeat is taken when it is newer.
 """

@@ -240,3 +240,21 @@ def test_sync_never_pushes_an_audit_trail_that_does_not_verify(server: Path, tmp
     assert body["audit"]["action"] == "not pushed"
     on_server = git(server, "for-each-ref", "--format=%(refname)", "refs/lanewarden/audit")
     assert on_server.strip() == ""
+
+
+def test_a_fold_that_loses_the_race_is_folded_again_on_the_winner(server: Path, tmp_path: Path):
+    from test_remote_registry import acquire_args, server_locks, wins_the_next_race
+
+    orchestrator, other = (clone_machine(server, tmp_path / n) for n in ("orch", "other"))
+    start_lane_on(orchestrator, "L-001", "src/app/")
+    worker = worker_machine(server, tmp_path / "worker", "L-001")
+    number = escalate(worker, "L-001")
+    assert lanewarden(orchestrator, "sync", env=ORCHESTRATOR).returncode == 0
+    # Another orchestrator's lock lands while this one pushes its fold of the answer.
+    winner = wins_the_next_race(server, other, *acquire_args("L-009", "other", "src/lib/"))
+    approve = ["approve", "--request", str(number), "--reason", "fine"]
+    approved = lanewarden(orchestrator, *approve, env=ORCHESTRATOR)
+    assert approved.returncode == 0, approved.stderr
+    assert git(server, "rev-parse", "main^").strip() == winner
+    assert server_locks(server) == ["L-001", "L-009"]
+    assert f"### L-001 request {number}" in git(server, "show", "main:PLAN.md")

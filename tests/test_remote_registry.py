@@ -117,11 +117,15 @@ def test_eight_machines_acquiring_one_lock_id_leave_exactly_one_lock(server: Pat
     winners = [r for r in results if r.returncode == 0]
     assert len(winners) == 1, [(r.returncode, r.stderr) for r in results]
     assert server_locks(server) == ["L-001"]
-    # The loser learns it lost: a refusal (exit 1 after a lost race, exit 2 when
-    # the fetch already showed the id taken), never a second lock.
-    assert all(
-        r.returncode in (1, 2) and "L-001" in r.stderr for r in results if r is not winners[0]
-    )
+    owner = winners[0].args[winners[0].args.index("--owner") + 1]
+    # Every loser is refused by policy (exit 1) naming the lock and who holds it, whether
+    # it lost the push or its fetch already showed the id taken: never a second lock.
+    for lost in results:
+        if lost is not winners[0]:
+            assert lost.returncode == 1, lost.stderr
+            assert "registry-race" in lost.stderr, lost.stderr
+            assert "L-001" in lost.stderr, lost.stderr
+            assert f"by {owner} " in lost.stderr, lost.stderr
 
 
 def move_main_during_next_push(server: Path, to: str) -> None:

@@ -1,6 +1,7 @@
 """A lane's worker state on the remote: ``refs/lanewarden/lanes/<ID>``.
 
-Each lane has a ref of its own, written only by that lane's worker, so
+Each lane has a ref of its own, written by that lane's worker (and once by
+``lane start``, which puts the lane record there for the worker's clone), so
 workers on different machines never contend. Each update is a small commit
 whose tree holds the lane's files as they are in ``<git common dir>/lanewarden/``::
 
@@ -10,8 +11,9 @@ whose tree holds the lane's files as they are in ``<git common dir>/lanewarden/`
     lane/handoffs/H-NN.json     lanes/<ID>/handoffs/
     requests/<N>.json           the lane's escalations
 
-A push starts from the remote's tree, so records pushed from another clone
-of the same lane are kept, and moves the ref with ``--force-with-lease``.
+A push first takes the remote's records into this clone, then starts from
+the remote's tree, so records pushed from another clone of the same lane are
+kept, and moves the ref with ``--force-with-lease``.
 Fetching copies the records into the local state folder: a record is never
 rewritten (one already here stays), a heartbeat is taken when it is newer.
 """
@@ -29,7 +31,15 @@ from lanewarden.adapters.git import Repo, run_git, split_z
 from lanewarden.adapters.remote_ref import fetch_ref
 from lanewarden.errors import InputError
 
-__all__ = ["LANES_REF", "LANES_REFSPEC", "fetch_lanes", "push_lane", "take_fetched_lanes"]
+__all__ = [
+    "LANES_REF",
+    "LANES_REFSPEC",
+    "RECORD",
+    "fetch_lanes",
+    "has_record",
+    "push_lane",
+    "take_fetched_lanes",
+]
 
 LANES_REF = "refs/lanewarden/lanes/"
 _FETCHED = "refs/lanewarden/lanes-fetched/"
@@ -40,6 +50,8 @@ _IDENTITY = {
     "GIT_COMMITTER_EMAIL": "lanewarden@localhost",
 }
 _ATTEMPTS = 10
+# The lane record in a lane ref's tree: written once, by ``lane start``.
+RECORD = "lane/lane.json"
 # Every lane's ref, into scratch refs this clone reads the records from.
 LANES_REFSPEC = f"+{LANES_REF}*:{_FETCHED}*"
 
@@ -69,13 +81,25 @@ def _rev(repo: Repo, ref: str) -> str:
     return os.fsdecode(repo.git("rev-parse", "--verify", f"{ref}^{{commit}}")).strip()
 
 
-def push_lane(repo: Repo, remote: str, lane_id: str) -> str | None:
-    """Push lane ``lane_id``'s files to its ref on ``remote``; the commit (None: nothing new)."""
+def push_lane(repo: Repo, remote: str, lane_id: str, *, record_only: bool = False) -> str | None:
+    """Push lane ``lane_id``'s files to its ref on ``remote``; the commit (None: nothing new).
+
+    The ref's records are taken here first: a worker's clone gets the lane
+    record ``lane start`` pushed from the orchestrator's machine. With
+    ``record_only`` (the orchestrator after ``lane start``) only the lane
+    record is pushed: the worker's own files on this clone may be older
+    copies, and only the worker updates them.
+    """
     ref = LANES_REF + lane_id
     scratch = _FETCHED + lane_id
     for _ in range(_ATTEMPTS):
         parent = _rev(repo, scratch) if fetch_ref(repo, remote, ref, scratch) else None
-        commit = _commit(repo, parent, _local_files(repo, lane_id), lane_id)
+        if parent is not None:
+            _take(repo, scratch, lane_id)
+        files = _local_files(repo, lane_id)
+        if record_only:
+            files = {name: path for name, path in files.items() if name == RECORD}
+        commit = _commit(repo, parent, files, lane_id)
         if commit is None:
             return None
         done = subprocess.run(
@@ -144,6 +168,17 @@ def _commit(repo: Repo, parent: str | None, files: dict[str, Path], lane_id: str
 
 def _rev_tree(repo: Repo, commit: str) -> str:
     return os.fsdecode(repo.git("rev-parse", f"{commit}^{{tree}}")).strip()
+
+
+def has_record(repo: Repo, lane_id: str) -> bool:
+    """Whether lane ``lane_id``'s ref, as last fetched, holds its lane record."""
+    done = subprocess.run(
+        ["git", "cat-file", "-e", f"{_FETCHED}{lane_id}:{RECORD}"],
+        cwd=repo.root,
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode == 0
 
 
 def fetch_lanes(repo: Repo, remote: str) -> list[str]:

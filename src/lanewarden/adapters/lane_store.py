@@ -6,7 +6,8 @@ Layout, under ``<git common dir>/lanewarden/``::
     lanes/<lane id>/checkpoints/CP-NN.json one file per checkpoint (the worker)
     lanes/<lane id>/handoffs/H-NN.json     one file per handoff (the worker)
     lanes/<lane id>/failures/F-NN.json     one file per failure (``integrate``)
-    requests/<N>.json                      one file per escalation (numbered across lanes)
+    requests/<N>.json                      one file per escalation (numbered across lanes,
+                                           and across machines with a remote registry)
 
 Every worker writes only files of its own, and never rewrites one: a new
 record is written in full to a temporary file and then *linked* to its final
@@ -118,9 +119,16 @@ class LaneStore:
         data = _read_json(path, missing_ok=True)
         return None if data is None else _parse(Request.from_json, data, path)
 
-    def add_request(self, make: Callable[[int], Request]) -> Request:
-        """Store the request ``make(number)`` under the next free number."""
-        return _append(self.requests_dir, "", make, lambda r: r.to_json())
+    def add_request(
+        self, make: Callable[[int], Request], claim: Callable[[int], int] | None = None
+    ) -> Request:
+        """Store the request ``make(number)`` under the next free number.
+
+        With ``claim`` (clones on several machines), each number is claimed
+        through it first: it returns the first number from the one given that
+        no other machine has.
+        """
+        return _append(self.requests_dir, "", make, lambda r: r.to_json(), claim)
 
     def _numbered(self, folder: Path, parse: Callable[[Any], _T]) -> list[_T]:
         records = []
@@ -167,10 +175,18 @@ def _create(path: Path, text: str) -> bool:
             os.unlink(temporary)
 
 
-def _append(folder: Path, prefix: str, make: Callable[[int], _T], body: Callable[[_T], Any]) -> _T:
+def _append(
+    folder: Path,
+    prefix: str,
+    make: Callable[[int], _T],
+    body: Callable[[_T], Any],
+    claim: Callable[[int], int] | None = None,
+) -> _T:
     """Store ``make(n)`` as ``<prefix><n>.json`` for the first free ``n`` after the last."""
     number = max((n for n, _ in _numbered_files(folder)), default=0) + 1
     while True:
+        if claim is not None:
+            number = claim(number)
         record = make(number)
         name = f"{prefix}{number:02d}.json" if prefix else f"{number}.json"
         if _create(folder / name, _dump(body(record))):

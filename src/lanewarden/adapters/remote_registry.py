@@ -23,7 +23,7 @@ import os
 import random
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -271,6 +271,32 @@ class RemoteRegistry:
                 "in a row: too many writers at once",
                 hint="nothing was changed; run the command again",
             )
+
+    def edit_text(self, edit: Callable[[str], str], message: str) -> bool:
+        """Apply ``edit`` to the remote's ledger text and push it; True if it changed.
+
+        For the ledger's other sections (the fold of checkpoints and answered
+        requests), which no rule guards: a push that loses the race fetches
+        the new ledger and applies ``edit`` to it again. ``edit`` must keep
+        the lock table as it is.
+        """
+        with exclusive_lock(self.store._write_lock):
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                self.attempts = attempt
+                head, text = self.fetch()
+                new_text = edit(text)
+                if new_text == text:
+                    return False
+                commit = self._commit(head, new_text, message)
+                if self._push(commit, head):
+                    self._landed(commit, new_text)
+                    return True
+                time.sleep(_backoff(attempt))
+        raise InputError(
+            f"the remote registry ({self.spec.describe()}) moved on {MAX_ATTEMPTS} times "
+            "in a row: too many writers at once",
+            hint="nothing was changed; run the command again",
+        )
 
     def _hotspots(self) -> Hotspots:
         try:

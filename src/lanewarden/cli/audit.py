@@ -22,14 +22,15 @@ from lanewarden.domain.times import format_time, now
 from lanewarden.domain.violations import Violation
 from lanewarden.errors import InputError
 
-__all__ = ["anchor", "fetch", "push", "verify"]
+__all__ = ["anchor", "fetch", "push", "trail_violation", "verify"]
 
 # Who may adopt a log: the roles that grant approvals, since adopting one makes
 # its approvals count.
 ADOPTERS = ("orchestrator", "maintainer")
 
 
-def _violation(log: AuditLog, problem: TrailProblem) -> Violation:
+def trail_violation(log: AuditLog, problem: TrailProblem) -> Violation:
+    """A problem of the trail as a violation, with the command that restores it."""
     path = shell_quote(str(log.path))
     restore = f"`git cat-file blob {ANCHOR_REF}:{LOG_NAME} > {path}`"
     if problem.kind == "log":
@@ -66,7 +67,7 @@ def verify(args: argparse.Namespace) -> int:
     """Exit 0 when the chain is intact and extends every head its anchor recorded, else 1."""
     log = AuditLog(Context.load().repo)
     trail = log.trail()
-    violations = [_violation(log, problem) for problem in trail.problems]
+    violations = [trail_violation(log, problem) for problem in trail.problems]
     anchor = trail.anchor.commit if trail.anchor else None
     entries = len(trail.local or ())
     where = f"anchored at {anchor[:12]}" if anchor else "no anchor: nothing recorded yet"
@@ -83,7 +84,7 @@ def push(args: argparse.Namespace) -> int:
     log = AuditLog(Context.load().repo)
     pushed, problems = log.push(args.remote)
     if problems:
-        violations = [_violation(log, problem) for problem in problems]
+        violations = [trail_violation(log, problem) for problem in problems]
         return report(violations, as_json=args.json, ok_text="", extra={"pushed": False})
     if args.json:
         emit_json({"ok": True, "pushed": pushed, "remote": args.remote, "ref": ANCHOR_REF})
@@ -150,7 +151,7 @@ def anchor(args: argparse.Namespace) -> int:
         )
     trail = log.trail()
     if trail.unreadable is not None:
-        return report([_violation(log, trail.unreadable)], as_json=args.json, ok_text="")
+        return report([trail_violation(log, trail.unreadable)], as_json=args.json, ok_text="")
     entries = list(trail.local or ())
     if not entries:
         raise InputError(

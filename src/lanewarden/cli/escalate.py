@@ -26,6 +26,7 @@ from lanewarden.cli.lane_facts import (
     view,
 )
 from lanewarden.cli.lane_ledger import fold_ledger, refuse_tampered_ledger
+from lanewarden.cli.lane_sharing import share_worker_state
 from lanewarden.cli.output import emit_json, report
 from lanewarden.domain.lanes import DECISION_KIND, Request
 from lanewarden.domain.registry import shell_quote
@@ -66,6 +67,12 @@ def run(args: argparse.Namespace) -> int:
         return refused
     at = now()
     last = lane.last_checkpoint
+    claim = None
+    if ctx.config.registry == "remote":
+        from lanewarden.adapters.request_numbers import RequestClaims
+
+        # Workers on other machines number requests too: claim each number on the remote.
+        claim = RequestClaims(ctx.repo, ctx.config.registry_remote, lane_id)
     request = store.add_request(
         lambda number: Request(
             number=number,
@@ -75,8 +82,10 @@ def run(args: argparse.Namespace) -> int:
             scope=scope,
             reason=reason,
             checkpoint=last.id if last else None,
-        )
+        ),
+        claim,
     )
+    share_worker_state(ctx, lane_id)
     if args.json:
         emit_json(
             {"ok": True, "request": request.to_json(), "failure": request.failure_lines(None)}

@@ -30,6 +30,7 @@ from lanewarden.cli.lane_facts import (
     refuse_released,
     view,
 )
+from lanewarden.cli.lane_sharing import share_worker_state
 from lanewarden.cli.output import emit_json, report
 from lanewarden.domain.handoff import (
     HANDOFF_GATE,
@@ -142,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
     text = make(0).markdown()
     _attach_note(ctx, lane.facts.tip, text)
     handoff = store.add_handoff(lane_id, make)
+    share_worker_state(ctx, lane_id)
     if args.json:
         emit_json({"ok": True, "violations": [], "handoff": handoff.to_json(), "markdown": text})
     else:

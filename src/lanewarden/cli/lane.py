@@ -30,6 +30,7 @@ from lanewarden.cli.lane_facts import (
     time_text,
     view,
 )
+from lanewarden.cli.lane_sharing import share_worker_state
 from lanewarden.cli.output import emit_json, report
 from lanewarden.domain.lanes import Checkpoint
 from lanewarden.domain.registry import expired_violation
@@ -81,6 +82,7 @@ def checkpoint(args: argparse.Namespace) -> int:
     # A checkpoint is also a heartbeat: the worker is alive and working.
     heartbeats = RegistryStore(ctx.repo, ctx.config).heartbeats
     heartbeats.write(lock, at, max(at + ctx.config.lock_ttl, lock.expires))
+    share_worker_state(ctx, lane_id)
     if args.json:
         emit_json({"ok": True, "checkpoint": made.to_json()})
     else:

@@ -76,7 +76,8 @@ def known_lane(store: LaneStore, lane_id: str) -> LaneRecord:
     if record is None:
         raise InputError(
             f"unknown lane: {lane_id} was never started with `lanewarden lane start`",
-            hint="see the lanes with `lanewarden lane list`",
+            hint="see the lanes with `lanewarden lane list`; with a remote registry, "
+            "`lanewarden sync` first brings the lanes started on other machines",
         )
     return record
 

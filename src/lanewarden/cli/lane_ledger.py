@@ -98,7 +98,8 @@ def fold_ledger(ctx: Context, store: LaneStore) -> bool:
 
     Only the ledger's writer (orchestrator or integrator) folds; the ledger
     is rewritten atomically under the same file lock as the lock table, and
-    never over a hand-edited lock table (``ledger-tampered``, exit 1).
+    never over a hand-edited lock table (``ledger-tampered``, exit 1). With a
+    remote registry the fold is a ledger-only commit pushed like a lock change.
     """
     if not ctx.identity.may_write_ledger:
         return False
@@ -115,13 +116,24 @@ def fold_ledger(ctx: Context, store: LaneStore) -> bool:
         decision = answered.get(request.number)
         if decision is not None:
             failures.append(request_entry(request, decision))
+
+    def fold(text: str) -> str:
+        new = fold_entries(text, CHECKPOINTS, "Checkpoints", checkpoints)
+        return fold_entries(new, FAILURES, "Failures and remediation", failures)
+
+    if registry_store.remote:
+        # The ledger of record is the remote's: folded there (fetch, fold, push), never
+        # into this clone's copy only, which the next fetch would overwrite.
+        from lanewarden.adapters.remote_registry import RemoteRegistry
+
+        message = "lanewarden ledger: fold checkpoints and answered requests"
+        return RemoteRegistry(registry_store).edit_text(fold, message)
     if not path.exists():
         return False
     with exclusive_lock(ctx.repo.state_dir / "ledger.lock"):
         refuse_tampered_ledger(ctx)
         text = read_text(path, what="execution ledger")
-        new = fold_entries(text, CHECKPOINTS, "Checkpoints", checkpoints)
-        new = fold_entries(new, FAILURES, "Failures and remediation", failures)
+        new = fold(text)
         if new == text:
             return False
         atomic_write(path, new)

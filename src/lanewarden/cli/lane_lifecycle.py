@@ -39,6 +39,7 @@ from lanewarden.cli.lane_facts import (
     refuse_released,
 )
 from lanewarden.cli.lane_ledger import fold_ledger, refuse_tampered_ledger
+from lanewarden.cli.lane_sharing import share_lane_record
 from lanewarden.cli.lock import take_lock
 from lanewarden.cli.output import emit_json, report
 from lanewarden.domain.lanes import LaneRecord
@@ -120,6 +121,7 @@ def start(args: argparse.Namespace) -> int:
                 step()
         _drop_lock(ctx, lane_id)
         raise
+    share_lane_record(ctx, lane_id)  # for the worker's clone, in remote registry mode
     fold_ledger(ctx, store)
     if path is not None:
         _warn_without_hooks(path)

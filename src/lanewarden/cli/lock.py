@@ -14,6 +14,7 @@ from datetime import timedelta
 from lanewarden.adapters.config import Config
 from lanewarden.adapters.registry_store import RegistryStore
 from lanewarden.cli.context import Context
+from lanewarden.cli.lane_sharing import share_worker_state
 from lanewarden.cli.lock_view import check, list_locks, who
 from lanewarden.cli.output import emit_json, report
 from lanewarden.domain.locks import Lock, check_lock_id, lifetime_violation
@@ -148,7 +149,15 @@ def take_lock(
     if refusal is not None:
         return refusal
     with store.transaction() as tx:
-        if tx.registry.get(lock_id) is not None:
+        taken = tx.registry.get(lock_id)
+        if taken is not None and store.remote:
+            # Shared by machines, the registry may have just gained this id from another
+            # orchestrator: whether it won a push race or landed a moment earlier, this
+            # caller lost to it, a refusal naming the holder as for an overlap.
+            from lanewarden.domain.registry_change import taken_violation
+
+            return report([taken_violation(lock_id, taken)], as_json=as_json, ok_text="")
+        if taken is not None:
             raise InputError(
                 f"lock {lock_id!r} already exists",
                 path=store.display_path(),
@@ -221,6 +230,7 @@ def heartbeat(args: argparse.Namespace) -> int:
         return report([expired_violation(lock)], as_json=args.json, ok_text="")
     expires = at + ttl
     store.heartbeats.write(lock, at, max(expires, lock.expires))
+    share_worker_state(ctx, lock_id)
     lock = lock.refreshed(at, expires)
     return _done(
         args.json,
@@ -296,6 +306,16 @@ def accept_edit(args: argparse.Namespace) -> int:
     if not note:
         raise InputError("--note must say why the edit is accepted")
     store = RegistryStore(ctx.repo, ctx.config)
+    if store.remote:
+        # The copy is a cache of the remote's ledger: accepting an edit of it would make
+        # this clone judge by a table no other machine has.
+        raise InputError(
+            "with a remote registry the lock table of record is the remote's ledger; this "
+            "clone's copy is a cache of it, and an edit of the copy changes no lock",
+            path=store.display_path(),
+            hint="restore the copy from the remote with `lanewarden sync`; change locks with "
+            "`lanewarden lock acquire|release|reclaim` (they go through the remote)",
+        )
     accepted = store.accept_edit()
     if accepted is None:
         return _done(

@@ -101,10 +101,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         module_name, _, function = args.handler.partition(":")
         module = importlib.import_module(module_name)
         code: int = getattr(module, function or "run")(args)
-        if code == 0 and args.command in ("lock", "lane", "escalate"):
-            from lanewarden.cli.sync import share_worker_state  # remote registry mode
-
-            share_worker_state(args)
         return code
     # Each ending's words live in lanewarden.cli.endings, loaded only when needed.
     except InputError as error:

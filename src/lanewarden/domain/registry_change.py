@@ -16,7 +16,7 @@ from lanewarden.domain.locks import Lock, ReleasedLock
 from lanewarden.domain.registry import Hotspots, LockRegistry, shell_quote
 from lanewarden.domain.violations import Violation
 
-__all__ = ["RegistryChange"]
+__all__ = ["RegistryChange", "taken_violation"]
 
 
 class RegistryChange(NamedTuple):
@@ -75,7 +75,7 @@ class RegistryChange(NamedTuple):
         for new in self.added:
             taken = current.get(new.lock_id)
             if taken is not None:
-                violations.append(_taken_violation(new.lock_id, taken))
+                violations.append(taken_violation(new.lock_id, taken))
                 continue
             violations += LockRegistry(tuple(locks)).acquisition_conflicts(
                 new.lock_id, new.scope, hotspots, tracked_paths
@@ -106,7 +106,8 @@ def _moved_violation(lock_id: str, now_row: Lock | None) -> Violation:
     )
 
 
-def _taken_violation(lock_id: str, winner: Lock) -> Violation:
+def taken_violation(lock_id: str, winner: Lock) -> Violation:
+    """``lock_id`` is on the remote registry already, held by ``winner``: a lost race."""
     return Violation(
         rule="registry-race",
         lock=lock_id,

@@ -209,6 +209,13 @@ def test_accept_edit_of_the_local_copy_is_refused_in_remote_mode(server: Path, t
     write(
         orchestrator, ".git/lanewarden/registry/PLAN.md", copy.read_text().replace("L-001", "L-009")
     )
+    # The refusal of the edited copy names the fix that works in remote mode.
+    checked = lanewarden(orchestrator, "lock", "check", "--json")
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    (tampered,) = json.loads(checked.stdout)["violations"]
+    assert tampered["rule"] == "ledger-tampered"
+    assert "`lanewarden sync`" in tampered["fix"]
+    assert "accept-edit" not in tampered["fix"]
     before = git(server, "rev-parse", "main")
     done = lanewarden(orchestrator, "lock", "accept-edit", "--note", "renamed", env=ORCHESTRATOR)
     assert done.returncode == 2, done.stdout + done.stderr

@@ -102,7 +102,10 @@ class RegistryStore:
         from lanewarden.domain.tampering import table_rows, tamper_violation
 
         found = tamper_violation(
-            self.digest.recorded(), table_rows(ledger.locks), self.display_path()
+            self.digest.recorded(),
+            table_rows(ledger.locks),
+            self.display_path(),
+            remote=self.remote,
         )
         return [] if found is None else [found]
 

@@ -99,9 +99,13 @@ def _summary(lines: list[str]) -> str:
 
 
 def tamper_violation(
-    recorded: Sequence[Row] | None, current: Sequence[Row], ledger: str
+    recorded: Sequence[Row] | None, current: Sequence[Row], ledger: str, *, remote: bool = False
 ) -> Violation | None:
-    """``ledger-tampered`` when the table is not the one lanewarden recorded."""
+    """``ledger-tampered`` when the table is not the one lanewarden recorded.
+
+    In remote mode the table here is a copy of the remote's, so the fix is to
+    fetch the registry again, not to accept the edit.
+    """
     if recorded is None:
         if not current:
             return None  # an empty table grants nothing: `lanewarden init` writes one
@@ -121,7 +125,10 @@ def tamper_violation(
         path=ledger,
         message=message,
         fix=(
-            "undo the edit and change locks with `lanewarden lock acquire|release|reclaim`; "
+            "this is a copy of the remote registry: `lanewarden sync` fetches it again; "
+            "change locks with `lanewarden lock acquire|release|reclaim`"
+            if remote
+            else "undo the edit and change locks with `lanewarden lock acquire|release|reclaim`; "
             f"or the orchestrator reviews it and accepts it: `{ACCEPT_COMMAND}`"
         ),
     )

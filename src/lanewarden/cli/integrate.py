@@ -527,7 +527,12 @@ def _finish(
     completed = _complete(ctx, record, keep=state["keep"])
     end = record["end_commit"] = git.head()  # the ledger's commit, if it had new entries
     path = store.write_record(record)
-    pushed = _push(ctx, state) if state["push"] else None
+    pushed: bool | None = None
+    refusals: list[Violation] = []
+    if state["push"]:
+        from lanewarden.cli.integrate_push import push_target
+
+        pushed, refusals, _ = push_target(ctx, state)
     store.clear_state()
     summary = {
         INTEGRATED: integrated,
@@ -538,7 +543,7 @@ def _finish(
         emit_json(
             {
                 "ok": pushed is not False,
-                "violations": [],
+                "violations": [v.to_json() for v in refusals],
                 "run": state["run"],
                 "record": str(path),
                 "end_commit": end,
@@ -556,6 +561,8 @@ def _finish(
             why = f" ({o['reason']}: {', '.join(o['conflict_paths'] or o['failing_tests'])})"
             print(f"  {o['lane']}: {o['outcome']}{why if o['reason'] else ''}")
         print(f"  record: {path}")
+        for violation in refusals:
+            print(f"  {violation.rule}: {violation.message}\n    fix: {violation.fix}")
     return 0 if pushed is not False else 1
 
 
@@ -567,15 +574,6 @@ def _complete(ctx: Context, record: dict[str, Any], *, keep: bool) -> dict[str, 
     lanes = [o["lane"] for o in record["lanes"] if o["outcome"] == INTEGRATED]
     commit_ledger(ctx, record["run"], lanes)
     return done
-
-
-def _push(ctx: Context, state: dict[str, Any]) -> bool:
-    """``git push`` of the target branch, through the normal pre-push hook; never forced."""
-    ctx.repo.git("push", "origin", f"refs/heads/{state['target']}", ok_codes=(0, 1, 128))
-    remote = ctx.repo.git("ls-remote", "origin", f"refs/heads/{state['target']}", ok_codes=(0, 2))
-    pushed = os.fsdecode(remote).split("\t", 1)[0] == IntegrationGit(ctx.repo).head()
-    say("pushed" if pushed else "push refused: see git's message above")
-    return pushed
 
 
 def _abort(

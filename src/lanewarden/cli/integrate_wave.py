@@ -37,7 +37,7 @@ __all__ = [
     "wave_gate",
 ]
 
-SUMMARY_WIDTH = 4096
+SUMMARY_WIDTH = 400
 FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (\S+)(?: - (.*))?$")
 
 

@@ -55,6 +55,8 @@ RULES = frozenset(
         "integrate-dirty",
         "integrate-moved",
         "integrate-no-handoff",
+        # integrate --push: the push (its pre-push check, or git) refused the target's tip.
+        "integrate-push-refused",
     }
 )
 

@@ -33,6 +33,7 @@ from typing import Any
 
 from lanewarden.adapters.integration_git import (
     IntegrationGit,
+    UndoConflict,
     apply_lane,
     checkout_target,
     commits_since_base,
@@ -100,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
                 hint="start one with `lanewarden integrate`",
             )
         say(f"continuing run {state['run']}")
+        if state.pop("paused", None) is not None:
+            state["resolved"] = True
         return _drive(ctx, store, state, as_json)
     if state is not None:
         violation = Violation(
@@ -312,6 +315,11 @@ def _drive(ctx: Context, store: IntegrationStore, state: dict[str, Any], as_json
             if moved is not None:
                 return report([moved], as_json=as_json, ok_text="")
             _integrate_lane(ctx, git, store, state, item)
+            if state.get("paused"):
+                return _pause(state, as_json)
+        moved = _moved(ctx, git, state)  # after the last lane too: gate 3 tests only the run's
+        if moved is not None:
+            return report([moved], as_json=as_json, ok_text="")
         state["phase"] = "gate3"
         state["applied_head"] = git.head()
         store.write_state(state)
@@ -321,11 +329,47 @@ def _drive(ctx: Context, store: IntegrationStore, state: dict[str, Any], as_json
         if foreign is not None:
             return report([foreign], as_json=as_json, ok_text="")
         git.reset_to(state["applied_head"], git.tree(state["applied_head"]))
-        wave_gate(ctx, git, store, state)
+        try:
+            wave_gate(ctx, git, store, state)
+        except UndoConflict as stuck:
+            git.reset_to(state["applied_head"], git.tree(state["applied_head"]))
+            violation = _undo_conflict(state, stuck)
+            violation.fix = (
+                f"roll the run back with `lanewarden integrate --abort`, then revert lane "
+                f"{stuck.lane}'s commits by hand, resolving {', '.join(stuck.paths)}"
+            )
+            return report([violation], as_json=as_json, ok_text="")
         state["phase"] = "finish"
         state["head"] = git.head()
         store.write_state(state)
     return _finish(ctx, git, store, state, as_json)
+
+
+def _undo_conflict(state: dict[str, Any], stuck: UndoConflict) -> Violation:
+    commits = " ".join(c.split()[0] for c in stuck.blockers) or "the later commits"
+    return Violation(
+        rule="integrate-undo-conflict",
+        lock=stuck.lane,
+        path=stuck.paths[0],
+        message=f"lane {stuck.lane} is sent back, but {stuck.describe()} (commits made "
+        "outside its lane, with the hooks skipped)",
+        fix=f"revert its commits by hand, resolving {', '.join(stuck.paths)} against "
+        f"{commits}, commit with `--trailer 'Lane: {stuck.lane}' --trailer "
+        f"'Integrated-by: {state['by']}'`, then `lanewarden integrate --continue` "
+        "(or `lanewarden integrate --abort`)",
+    )
+
+
+def _pause(state: dict[str, Any], as_json: bool) -> int:
+    paused = state["paused"]
+    violation = Violation(
+        rule=paused["rule"],
+        message=paused["message"],
+        path=paused.get("path"),
+        lock=paused.get("lock"),
+        fix=paused.get("fix"),
+    )
+    return report([violation], as_json=as_json, ok_text="")
 
 
 def _foreign_commits(git: IntegrationGit, state: dict[str, Any], since: str) -> Violation | None:
@@ -349,10 +393,19 @@ def _foreign_commits(git: IntegrationGit, state: dict[str, Any], since: str) -> 
 
 
 def _moved(ctx: Context, git: IntegrationGit, state: dict[str, Any]) -> Violation | None:
-    """The target branch moved under the run (re-checked between lanes)."""
+    """The target branch moved under the run (re-checked between lanes).
+
+    After a pause, the integrator's own commits (carrying the run's
+    ``Integrated-by:`` trailer, as the pause's fix says) are taken on.
+    """
     target = state["target"]
     found = git.branch_commit(target)
-    if found == state["head"] and ctx.repo.current_branch() == target and not git.dirty():
+    here = ctx.repo.current_branch() == target and not git.dirty()
+    if found == state["head"] and here:
+        return None
+    if here and state.pop("resolved", False) and not _foreign_commits(git, state, state["head"]):
+        say(f"taking on the integrator's commits up to {found[:12]}")
+        state["head"] = found
         return None
     return Violation(
         rule="integrate-moved",
@@ -460,12 +513,19 @@ def _check_in_place(
         if not failing:
             result = {**result, "status": "passed"}
     if result["status"] != "passed":
-        outcome["revert_commits"] = revert_lane(git, state, outcome)
         outcome.update(outcome=REOPENED, reason="gate-2", failing_tests=list(failing))
-        say(f"{lane_id}: gate 2 {result['status']}; its commits reverted")
-        reopen_lane(
-            ctx, state, lane_id, "gate-2", failure_signature(failing, result), outcome["before"]
-        )
+        signature = failure_signature(failing, result)
+        try:
+            outcome["revert_commits"] = revert_lane(git, state, outcome)
+            say(f"{lane_id}: gate 2 {result['status']}; its commits reverted")
+        except UndoConflict as stuck:
+            # Only a commit that broke the lock rules (hooks skipped) can change a
+            # lane's lines after it: the integrator resolves it, then the run goes on.
+            outcome["conflict_paths"] = stuck.paths
+            signature = [*signature, stuck.describe()]
+            state["paused"] = _undo_conflict(state, stuck).to_json()
+            say(f"{lane_id}: gate 2 {result['status']}; {stuck.describe()}: run paused")
+        reopen_lane(ctx, state, lane_id, "gate-2", signature, outcome["before"])
     else:
         say(f"{lane_id}: integrated in place ({len(commits)} commit(s), gate 2 passed)")
     outcome["after"] = git.head()

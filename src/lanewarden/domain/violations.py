@@ -57,6 +57,8 @@ RULES = frozenset(
         "integrate-no-handoff",
         # integrate --push: the push (its pre-push check, or git) refused the target's tip.
         "integrate-push-refused",
+        # integrate: a lane's commits cannot be reverted, later commits change the same lines.
+        "integrate-undo-conflict",
     }
 )
 

@@ -125,6 +125,7 @@ def test_the_test_scope_names_the_one_culprit_and_one_run_confirms_it(repo: Path
     assert [s["status"] for s in runs] == ["failed", "passed"]
     record = json.loads(Path(body["record"]).read_text())
     assert record["gate3_runs"] == 2
+    assert record["isolation"] == body["isolation"]
     check_culprit_sent_back(repo, body, "L-2", start)
     assert (repo / "src/gamma/config.txt").read_text() == "2\n"  # L-4 stays
     assert (repo / "src/delta/core.py").read_text() == 'NAME = "delta"\nLIMIT = 1\n'
@@ -144,7 +145,9 @@ def test_a_test_reaching_two_lanes_is_bisected_over_prefixes(repo: Path) -> None
     runs = gate_3_steps(body)
     assert [s.get("lanes") for s in runs] == [None, ["L-1", "L-2"], ["L-1", "L-2", "L-3"]]
     assert [s["status"] for s in runs] == ["failed", "passed", "passed"]
-    assert json.loads(Path(body["record"]).read_text())["gate3_runs"] == 3
+    record = json.loads(Path(body["record"]).read_text())
+    assert record["gate3_runs"] == 3
+    assert record["isolation"] == {"culprits": ["L-4"], "by_scope": [], "runs": 2}
     assert body["integrated"] == ["L-1", "L-2", "L-3"]
     assert body["reverted"] == ["L-4"]
     check_culprit_sent_back(repo, body, "L-4", start)

@@ -272,6 +272,7 @@ def _finish(
         "start_commit": state["start_commit"],
         "end_commit": end,
         "gate3_runs": state["gate3_runs"],
+        "isolation": state.get("isolation"),
         "lanes": lanes,
     }
     integrated = [o["lane"] for o in lanes if o["outcome"] == INTEGRATED]

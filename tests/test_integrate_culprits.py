@@ -33,12 +33,12 @@ DRIFT = {
 SCOPES = {"L-1": "src/alpha/", "L-2": "src/delta/", "L-3": "src/zeta/", "L-4": "src/gamma/"}
 
 
-def drift_project(repo: Path, *, eps_imports_zeta: bool) -> None:
+def drift_project(repo: Path, *, eps_imports_zeta: bool, mode: str = "worktrees") -> None:
     """Five packages; eps's test checks delta's limit (and, when asked, imports zeta)."""
     done = lanewarden(repo, "init")
     assert done.returncode == 0, done.stdout + done.stderr
     config = repo / "lanewarden.toml"
-    config.write_text(config.read_text().replace("single-branch", "worktrees"))
+    config.write_text(config.read_text().replace("single-branch", mode))
     write(repo, ".gitignore", "__pycache__/\n*.pyc\n")
     write(repo, "pytest.ini", "[pytest]\npythonpath = src\ntestpaths = tests\n")
     for name in ("alpha", "gamma", "delta", "eps", "zeta"):
@@ -63,6 +63,13 @@ def drift_project(repo: Path, *, eps_imports_zeta: bool) -> None:
     configure(repo, GATES)
     for lane, scope in SCOPES.items():
         start_lane(repo, lane, scope)
+    if mode == "single-branch":
+        from test_integrate_single_branch import integrator_applies
+
+        commit_ledger(repo)
+        for lane, files in DRIFT.items():
+            integrator_applies(repo, lane, files)
+        return
     for lane, files in DRIFT.items():  # handed off in this order: L-2 before L-4
         lane_commit(repo, lane, files)
     commit_ledger(repo)
@@ -164,3 +171,19 @@ def test_the_plan_predicts_no_overlap_for_the_drift(repo: Path) -> None:
     gate_2 = {q["lane"]: q["gate2"]["test_files"] for q in plan["plan"]}
     assert "tests/test_eps.py" in gate_2["L-2"]
     assert "tests/test_eps.py" not in gate_2["L-4"]
+
+
+def test_in_single_branch_mode_the_drift_fails_the_lanes_own_gate_2_in_place(
+    repo: Path,
+) -> None:
+    """Every lane is on the target before the run: L-2 is gated with L-4's change in its tree."""
+    drift_project(repo, eps_imports_zeta=False, mode="single-branch")
+    body = integrate(repo)
+    assert body["integrated"] == ["L-1", "L-3", "L-4"]
+    assert body["reopened"] == ["L-2"]
+    assert body["isolation"] is None  # gate 3 passed at once
+    l2 = {o["lane"]: o for o in body["lanes"]}["L-2"]
+    assert (l2["reason"], l2["failing_tests"]) == ("gate-2", [FAILING])
+    assert len(l2["revert_commits"]) == 1
+    assert [s["status"] for s in gate_3_steps(body)] == ["passed"]
+    assert (repo / "src/delta/core.py").read_text() == 'NAME = "delta"\nLIMIT = 1\n'

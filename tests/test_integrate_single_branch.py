@@ -104,6 +104,8 @@ def test_an_undo_conflicting_with_a_commit_that_skipped_the_hooks_pauses_the_run
     assert "its revert conflicts in src/eps/core.py" in signature
     refused = integrate(repo, code=1)  # the run is paused, not over
     assert [v["rule"] for v in refused["violations"]] == ["integrate-in-progress"]
+    unresolved = integrate(repo, "--continue", code=1)  # nothing reverted yet: still paused
+    assert unresolved["violations"] == paused["violations"]
 
     # The integrator resolves the revert by hand, as the fix says, and continues.
     l3 = git(repo, "log", "--format=%H", "--grep", "^L-3: work").split()

@@ -90,7 +90,10 @@ def run(args: argparse.Namespace) -> int:
                 hint="start one with `lanewarden integrate`",
             )
         say(f"continuing run {state['run']}")
-        if state.pop("paused", None) is not None:
+        if state.get("paused") is not None:
+            if IntegrationGit(ctx.repo).branch_commit(state["target"]) == state["head"]:
+                return _pause(state, as_json)  # nothing resolved yet: the lane is still in
+            del state["paused"]
             state["resolved"] = True
         return _drive(ctx, store, state, as_json)
     if state is not None:

@@ -34,6 +34,7 @@ from lanewarden.cli.integrate_wave import (
     say,
 )
 from lanewarden.domain.integration import INTEGRATED, REOPENED
+from lanewarden.domain.registry import shell_quote
 from lanewarden.domain.times import format_time, now
 from lanewarden.domain.violations import Violation
 
@@ -50,8 +51,8 @@ def undo_conflict(state: dict[str, Any], stuck: UndoConflict) -> Violation:
         message=f"lane {stuck.lane} is sent back, but {stuck.describe()} (commits made "
         "outside its lane, with the hooks skipped)",
         fix=f"revert its commits by hand, resolving {', '.join(stuck.paths)} against "
-        f"{commits}, commit with `--trailer 'Lane: {stuck.lane}' --trailer "
-        f"'Integrated-by: {state['by']}'`, then `lanewarden integrate --continue` "
+        f"{commits}, commit with `--trailer {shell_quote('Lane: ' + stuck.lane)} --trailer "
+        f"{shell_quote('Integrated-by: ' + state['by'])}`, then `lanewarden integrate --continue` "
         "(or `lanewarden integrate --abort`)",
     )
 

@@ -40,6 +40,17 @@ def test_without_scope_bisection_tests_prefixes_never_the_whole_set() -> None:
     assert found.failing == {"L-03": frozenset({"b"}), "L-11": frozenset({"a"})}
 
 
+def test_no_set_of_lanes_is_run_twice() -> None:
+    # The last lane is the culprit: the confirmation without it is the last
+    # prefix bisection already ran (passing), so it is not run again.
+    run, seen = gate({"L-16": "t"})
+    found = isolate(LANES, frozenset({"t"}), run, lambda t: set())
+    assert found.culprits == ["L-16"]
+    assert seen == [LANES[:8], LANES[:12], LANES[:14], LANES[:15]]
+    assert len(found.runs) == 4 == math.log2(len(LANES))
+    assert found.failing == {"L-16": frozenset({"t"})}
+
+
 def test_a_wrong_scope_guess_falls_back_to_bisection() -> None:
     run, _ = gate({"L-05": "t"})
     found = isolate(LANES, frozenset({"t"}), run, lambda t: {"L-09"})  # the graph blames L-09

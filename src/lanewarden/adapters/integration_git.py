@@ -16,6 +16,7 @@ from lanewarden.adapters.git import Repo
 __all__ = [
     "LANE_FORMAT",
     "IntegrationGit",
+    "UndoConflict",
     "apply_lane",
     "checkout_target",
     "commits_since_base",
@@ -147,16 +148,41 @@ def line_counts(git: IntegrationGit, before: str, after: str) -> tuple[int, int]
     return added, removed
 
 
+class UndoConflict(Exception):
+    """A lane's commits cannot be reverted: commits after them change the same lines."""
+
+    def __init__(self, lane: str, paths: list[str], blockers: list[str]) -> None:
+        super().__init__(f"lane {lane}: reverting it conflicts in {', '.join(paths)}")
+        self.lane = lane
+        self.paths = paths
+        self.blockers = blockers  # "<short sha> <subject>" of each later commit on those paths
+
+    def describe(self) -> str:
+        later = "; ".join(self.blockers) or "later commits"
+        return f"its revert conflicts in {', '.join(self.paths)} with {later}"
+
+
 def revert_lane(git: IntegrationGit, state: dict[str, Any], outcome: dict[str, Any]) -> list[str]:
-    """``git revert`` the lane's commits (newest first); the revert commits."""
+    """``git revert`` the lane's commits (newest first); the revert commits.
+
+    All or nothing: when one revert conflicts, the branch goes back to the tree
+    before the first (checked by tree id) and :class:`UndoConflict` names the
+    conflicting paths and the later commits that changed them.
+    """
+    start, start_tree = git.head(), git.tree()
     made = []
     for commit in reversed(outcome["commits"]):
         merge = len(git.out("rev-list", "--parents", "-n", "1", commit).split()) > 2
         mainline = ("-m", "1") if merge else ()
         git.repo.git("revert", "--no-commit", *mainline, commit, ok_codes=(0, 1))
-        if conflict_paths(git):
-            git.repo.git("revert", "--abort", ok_codes=(0, 1, 128))
-            break
+        conflicts = conflict_paths(git)
+        if conflicts:
+            git.reset_to(start, start_tree)
+            last = outcome["commits"][-1]
+            later = git.out(
+                "--literal-pathspecs", "log", "--format=%h %s", start, f"^{last}", "--", *conflicts
+            )
+            raise UndoConflict(outcome["lane"], conflicts, later.splitlines())
         if staged_nothing(git):
             continue
         subject = git.out("log", "-1", "--format=%s", commit)

@@ -20,51 +20,41 @@ The integrator's loop (runbook §§ 8, 11, 12), with no server:
 
 After every step the run is saved in a state file in the common git dir:
 ``--continue`` resumes it, ``--abort`` resets the branch to the exact tree
-the run started from.
+the run started from (until the wave's bookkeeping has begun).
+
+The plan and ``--dry-run`` are in :mod:`lanewarden.cli.integrate_plan`, one
+lane's step in :mod:`lanewarden.cli.integrate_step`, the gates and isolation
+in :mod:`lanewarden.cli.integrate_wave`, the push in
+:mod:`lanewarden.cli.integrate_push`.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from lanewarden.adapters.integration_git import (
     IntegrationGit,
-    apply_lane,
+    UndoConflict,
     checkout_target,
-    commits_since_base,
     is_ancestor,
-    line_counts,
-    new_commits,
-    revert_lane,
 )
 from lanewarden.adapters.integration_store import IntegrationStore
-from lanewarden.adapters.lane_store import LaneStore
-from lanewarden.adapters.registry_store import RegistryStore
 from lanewarden.cli.context import Context
+from lanewarden.cli.integrate_plan import dry_run, preflight, queue, queued
+from lanewarden.cli.integrate_step import integrate_lane, undo_conflict
 from lanewarden.cli.integrate_wave import (
-    failing_tests,
-    failure_signature,
-    package_map,
-    reach_of,
-    record_step,
-    reopen_lane,
-    run_gate,
     say,
     wave_gate,
 )
-from lanewarden.cli.lane_facts import LaneView, caller, lane_id_argument, read_decisions, view
+from lanewarden.cli.lane_facts import caller, lane_id_argument
 from lanewarden.cli.output import emit_json, report
 from lanewarden.domain.integration import (
     INTEGRATED,
     REOPENED,
     REVERTED,
-    overlaps,
 )
-from lanewarden.domain.registry import shell_quote
 from lanewarden.domain.times import format_time, now
 from lanewarden.domain.violations import Violation
 from lanewarden.errors import InputError
@@ -100,6 +90,11 @@ def run(args: argparse.Namespace) -> int:
                 hint="start one with `lanewarden integrate`",
             )
         say(f"continuing run {state['run']}")
+        if state.get("paused") is not None:
+            if IntegrationGit(ctx.repo).branch_commit(state["target"]) == state["head"]:
+                return _pause(state, as_json)  # nothing resolved yet: the lane is still in
+            del state["paused"]
+            state["resolved"] = True
         return _drive(ctx, store, state, as_json)
     if state is not None:
         violation = Violation(
@@ -111,13 +106,13 @@ def run(args: argparse.Namespace) -> int:
         )
         return report([violation], as_json=as_json, ok_text="")
     git = IntegrationGit(ctx.repo)
-    violations = _preflight(ctx, git)
-    lanes, refused = _queue(ctx, [lane_id_argument(i) for i in args.lane_ids])
+    violations = preflight(ctx, git)
+    lanes, refused = queue(ctx, [lane_id_argument(i) for i in args.lane_ids])
     violations += refused
     if violations:
         return report(violations, as_json=as_json, ok_text="")
     if args.dry_run:
-        return _dry_run(ctx, lanes, as_json)
+        return dry_run(ctx, lanes, as_json)
     if not lanes:
         body = {"ok": True, "violations": [], "steps": [], "lanes": []}
         if as_json:
@@ -138,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         "start_commit": start,
         "start_tree": git.tree(start),
         "head": start,
-        "queue": [_queued(ctx, lane) for lane in lanes],
+        "queue": [queued(ctx, lane) for lane in lanes],
         "lanes": [],
         "current": None,
         "phase": "lanes",
@@ -150,144 +145,6 @@ def run(args: argparse.Namespace) -> int:
     store.write_state(state)
     say(f"run {state['run']}: {len(lanes)} lane(s) onto {state['target']} at {start[:12]}")
     return _drive(ctx, store, state, as_json)
-
-
-# -- checks before a run ---------------------------------------------------------
-
-
-def _preflight(ctx: Context, git: IntegrationGit) -> list[Violation]:
-    target = ctx.config.target_branch
-    violations = []
-    if ctx.repo.current_branch() != target:
-        violations.append(
-            Violation(
-                rule="integrate-wrong-branch",
-                message=f"integrate applies lanes onto {target}, but the work tree has "
-                f"{ctx.repo.current_branch() or 'a detached HEAD'} checked out",
-                path=str(ctx.repo.root),
-                fix=f"`git switch {shell_quote(target)}` in the main work tree, then run it again",
-            )
-        )
-    dirty = git.dirty()
-    if dirty:
-        violations.append(
-            Violation(
-                rule="integrate-dirty",
-                message=f"the work tree has uncommitted changes ({', '.join(dirty[:5])})",
-                path=dirty[0],
-                fix="commit or stash them (`git stash`), then run `lanewarden integrate` again",
-            )
-        )
-    return violations
-
-
-def _queue(ctx: Context, wanted: Sequence[str]) -> tuple[list[LaneView], list[Violation]]:
-    """The lanes to integrate, in handoff order (or as given), and the refusals."""
-    store = LaneStore(ctx.repo)
-    registry = RegistryStore(ctx.repo, ctx.config).read()
-    answered = read_decisions(ctx)
-    views = {}
-    for lane_id in wanted or store.lane_ids():
-        record = store.read_lane(lane_id)
-        if record is None:
-            raise InputError(
-                f"unknown lane: {lane_id} was never started with `lanewarden lane start`",
-                hint="see the lanes with `lanewarden lane list`",
-            )
-        views[lane_id] = view(ctx, store, record, registry, answered)
-    violations = []
-    chosen = []
-    for lane_id, lane in views.items():
-        if lane.state == "handed-off" and lane.facts.last_handoff is not None:
-            chosen.append(lane)
-        elif wanted:
-            violations.append(
-                Violation(
-                    rule="integrate-no-handoff",
-                    lock=lane_id,
-                    message=f"lane {lane_id} is {lane.state}: only a lane whose latest handoff is "
-                    "of its current tip can be integrated",
-                    fix=f"the worker hands it off: `lanewarden lane handoff {shell_quote(lane_id)}"
-                    " --met ...`",
-                )
-            )
-    if not wanted:
-        chosen.sort(key=lambda lane: _handoff_time(lane))
-    return chosen, violations
-
-
-def _handoff_time(lane: LaneView) -> datetime:
-    handoff = lane.facts.last_handoff
-    assert handoff is not None
-    return handoff.time
-
-
-def _queued(ctx: Context, lane: LaneView) -> dict[str, Any]:
-    handoff = lane.facts.last_handoff
-    assert handoff is not None
-    return {
-        "lane": lane.record.lane_id,
-        "commit": handoff.commit,
-        "base": lane.record.base,
-        "branch": lane.record.branch,
-        "files": list(handoff.files),
-        "packages": _packages(ctx, handoff.files),
-    }
-
-
-def _packages(ctx: Context, files: Sequence[str]) -> list[str]:
-    packages = package_map(ctx)
-    return sorted({p.name for f in files for p in packages.owners(f)})
-
-
-def _gate_2_plan(ctx: Context, files: Sequence[str]) -> dict[str, Any]:
-    """The tests gate 2 would select for a lane's changed files, as the plugin selects them.
-
-    Judged on the work tree as it is now (the target before the wave): the
-    plan's guess, since earlier lanes of the wave may change what imports what.
-    """
-    from lanewarden.pytest_selection import Options, compute_selector
-
-    computed = compute_selector(ctx.repo.root, Options(gate="2"), changed_files=files)
-    selection = computed.selector.selection
-    return {
-        "full_suite": selection.full_suite,
-        "packages_whole": list(selection.whole),
-        "test_files": sorted(selection.tests),
-        "untested": list(selection.untested),
-    }
-
-
-def _plan_text(plan: dict[str, Any]) -> str:
-    if plan["full_suite"]:
-        return f"every test ({plan['full_suite']})"
-    parts = [f"every test of {name}" for name in plan["packages_whole"]]
-    files = plan["test_files"]
-    if files:
-        shown = ", ".join(files[:4]) + (f" and {len(files) - 4} more" if len(files) > 4 else "")
-        parts.append(f"{len(files)} test file(s): {shown}")
-    return "; ".join(parts) or "no test (an empty selection)"
-
-
-def _dry_run(ctx: Context, lanes: list[LaneView], as_json: bool) -> int:
-    queued = [_queued(ctx, lane) for lane in lanes]
-    overlap = overlaps({q["lane"]: q["files"] for q in queued})
-    for q in queued:
-        q["gate2"] = _gate_2_plan(ctx, q["files"])
-    if as_json:
-        emit_json({"ok": True, "violations": [], "plan": queued, "overlaps": overlap})
-        return 0
-    print(f"plan: {len(queued)} lane(s) onto {ctx.config.target_branch}, in this order")
-    for number, q in enumerate(queued, start=1):
-        print(f"  {number}. {q['lane']} at {q['commit'][:12]}: {len(q['files'])} file(s)")
-        print(f"     packages: {', '.join(q['packages']) or 'none'}")
-        print(f"     gate 2 (--lw-since the commit before the lane): {_plan_text(q['gate2'])}")
-    for pair in overlap:
-        first, second = pair["lanes"]
-        print(f"  overlap: {first} and {second} both change {', '.join(pair['paths'])}")
-    if not overlap:
-        print("  no two lanes change the same path")
-    return 0
 
 
 # -- the run -------------------------------------------------------------------
@@ -311,7 +168,12 @@ def _drive(ctx: Context, store: IntegrationStore, state: dict[str, Any], as_json
             moved = _moved(ctx, git, state)
             if moved is not None:
                 return report([moved], as_json=as_json, ok_text="")
-            _integrate_lane(ctx, git, store, state, item)
+            integrate_lane(ctx, git, store, state, item)
+            if state.get("paused"):
+                return _pause(state, as_json)
+        moved = _moved(ctx, git, state)  # after the last lane too: gate 3 tests only the run's
+        if moved is not None:
+            return report([moved], as_json=as_json, ok_text="")
         state["phase"] = "gate3"
         state["applied_head"] = git.head()
         store.write_state(state)
@@ -321,11 +183,32 @@ def _drive(ctx: Context, store: IntegrationStore, state: dict[str, Any], as_json
         if foreign is not None:
             return report([foreign], as_json=as_json, ok_text="")
         git.reset_to(state["applied_head"], git.tree(state["applied_head"]))
-        wave_gate(ctx, git, store, state)
+        try:
+            wave_gate(ctx, git, store, state)
+        except UndoConflict as stuck:
+            git.reset_to(state["applied_head"], git.tree(state["applied_head"]))
+            violation = undo_conflict(state, stuck)
+            violation.fix = (
+                f"roll the run back with `lanewarden integrate --abort`, then revert lane "
+                f"{stuck.lane}'s commits by hand, resolving {', '.join(stuck.paths)}"
+            )
+            return report([violation], as_json=as_json, ok_text="")
         state["phase"] = "finish"
         state["head"] = git.head()
         store.write_state(state)
     return _finish(ctx, git, store, state, as_json)
+
+
+def _pause(state: dict[str, Any], as_json: bool) -> int:
+    paused = state["paused"]
+    violation = Violation(
+        rule=paused["rule"],
+        message=paused["message"],
+        path=paused.get("path"),
+        lock=paused.get("lock"),
+        fix=paused.get("fix"),
+    )
+    return report([violation], as_json=as_json, ok_text="")
 
 
 def _foreign_commits(git: IntegrationGit, state: dict[str, Any], since: str) -> Violation | None:
@@ -349,10 +232,19 @@ def _foreign_commits(git: IntegrationGit, state: dict[str, Any], since: str) -> 
 
 
 def _moved(ctx: Context, git: IntegrationGit, state: dict[str, Any]) -> Violation | None:
-    """The target branch moved under the run (re-checked between lanes)."""
+    """The target branch moved under the run (re-checked between lanes).
+
+    After a pause, the integrator's own commits (carrying the run's
+    ``Integrated-by:`` trailer, as the pause's fix says) are taken on.
+    """
     target = state["target"]
     found = git.branch_commit(target)
-    if found == state["head"] and ctx.repo.current_branch() == target and not git.dirty():
+    here = ctx.repo.current_branch() == target and not git.dirty()
+    if found == state["head"] and here:
+        return None
+    if here and state.pop("resolved", False) and not _foreign_commits(git, state, state["head"]):
+        say(f"taking on the integrator's commits up to {found[:12]}")
+        state["head"] = found
         return None
     return Violation(
         rule="integrate-moved",
@@ -362,144 +254,6 @@ def _moved(ctx: Context, git: IntegrationGit, state: dict[str, Any]) -> Violatio
         f"{target} back (`git reset --hard {state['head'][:12]}`) and run "
         "`lanewarden integrate --continue`",
     )
-
-
-def _integrate_lane(
-    ctx: Context,
-    git: IntegrationGit,
-    store: IntegrationStore,
-    state: dict[str, Any],
-    item: dict[str, Any],
-) -> None:
-    lane_id = item["lane"]
-    before = git.head()
-    state["current"] = {"lane": lane_id, "before": before, "before_tree": git.tree()}
-    record_step(state, store, step="start", lane=lane_id, before=before)
-    outcome: dict[str, Any] = {
-        "lane": lane_id,
-        "outcome": INTEGRATED,
-        "reason": "",
-        "applied": format_time(now()),
-        "commits": [],
-        "files": item["files"],
-        "lines_added": 0,
-        "lines_removed": 0,
-        "conflict_paths": [],
-        "failing_tests": [],
-        "revert_commits": [],
-        "before": before,
-    }
-    if state["mode"] != "worktrees" and is_ancestor(git, item["commit"], before):
-        _check_in_place(ctx, git, store, state, item, outcome)
-        return
-    conflicts = apply_lane(git, state, item)
-    if conflicts:
-        say(f"{lane_id}: conflict in {', '.join(conflicts)}; undone")
-        _send_back(ctx, git, state, outcome, "conflict", conflicts, paths=conflicts)
-        record_step(state, store, step="apply", lane=lane_id, status="conflict", paths=conflicts)
-        return
-    after = git.head()
-    outcome["commits"] = new_commits(git, before, after)
-    added, removed = line_counts(git, before, after)
-    outcome["lines_added"], outcome["lines_removed"] = added, removed
-    record_step(
-        state, store, step="apply", lane=lane_id, status="applied", commits=outcome["commits"]
-    )
-    result = run_gate(ctx, "2", since=before, touched=item["files"])
-    record_step(
-        state, store, step="gate2", lane=lane_id, status=result["status"], tree=result["tree"]
-    )
-    if result["status"] != "passed":
-        failing = failing_tests(result)
-        say(f"{lane_id}: gate 2 {result['status']}; undone")
-        outcome["commits"] = []
-        signature = failure_signature(failing, result)
-        _send_back(ctx, git, state, outcome, "gate-2", signature, tests=list(failing))
-        return
-    say(f"{lane_id}: integrated ({len(outcome['commits'])} commit(s), gate 2 passed)")
-    outcome["after"] = after
-    state["lanes"].append(outcome)
-    state["head"] = after
-    state["current"] = None
-    store.write_state(state)
-
-
-def _check_in_place(
-    ctx: Context,
-    git: IntegrationGit,
-    store: IntegrationStore,
-    state: dict[str, Any],
-    item: dict[str, Any],
-    outcome: dict[str, Any],
-) -> None:
-    """Single-branch mode, the lane's commits already on the target: gate it where it stands.
-
-    Nothing is applied (nothing is applied twice); a failing gate 2 reverts the
-    lane's commits (``git revert``, recorded) instead of resetting the branch,
-    since other commits may follow them.
-    """
-    lane_id = item["lane"]
-    commits = commits_since_base(git, item)
-    outcome["commits"] = commits
-    for commit in commits:
-        added, removed = line_counts(git, f"{commit}^", commit)
-        outcome["lines_added"] += added
-        outcome["lines_removed"] += removed
-    record_step(state, store, step="apply", lane=lane_id, status="on-target", commits=commits)
-    since = f"{commits[0]}^" if commits else item["base"]
-    result = run_gate(ctx, "2", since=git.out("rev-parse", since), touched=item["files"])
-    record_step(
-        state, store, step="gate2", lane=lane_id, status=result["status"], tree=result["tree"]
-    )
-    failing = failing_tests(result)
-    if failing and result["status"] != "passed":
-        # Later lanes' changes are in this tree too, and --lw-since selects theirs as
-        # well: only tests the lane's own files reach count against it.
-        reach = reach_of(ctx, {lane_id: item["files"]})
-        failing = {t: first for t, first in failing.items() if lane_id in reach(t)}
-        if not failing:
-            result = {**result, "status": "passed"}
-    if result["status"] != "passed":
-        outcome["revert_commits"] = revert_lane(git, state, outcome)
-        outcome.update(outcome=REOPENED, reason="gate-2", failing_tests=list(failing))
-        say(f"{lane_id}: gate 2 {result['status']}; its commits reverted")
-        reopen_lane(
-            ctx, state, lane_id, "gate-2", failure_signature(failing, result), outcome["before"]
-        )
-    else:
-        say(f"{lane_id}: integrated in place ({len(commits)} commit(s), gate 2 passed)")
-    outcome["after"] = git.head()
-    state["lanes"].append(outcome)
-    state["head"] = outcome["after"]
-    state["current"] = None
-    store.write_state(state)
-
-
-def _send_back(
-    ctx: Context,
-    git: IntegrationGit,
-    state: dict[str, Any],
-    outcome: dict[str, Any],
-    reason: str,
-    signature: Sequence[str],
-    *,
-    paths: Sequence[str] = (),
-    tests: Sequence[str] = (),
-) -> None:
-    """Undo the lane (the exact tree before it) and reopen it with a failure record."""
-    current = state["current"]
-    git.reset_to(current["before"], current["before_tree"])
-    outcome.update(
-        outcome=REOPENED, reason=reason, conflict_paths=list(paths), failing_tests=list(tests)
-    )
-    reopen_lane(ctx, state, outcome["lane"], reason, signature, current["before"])
-    state["lanes"].append(outcome)
-    state["current"] = None
-    state["head"] = current["before"]
-    IntegrationStore(ctx.repo).write_state(state)
-
-
-# -- gates -----------------------------------------------------------------------
 
 
 # -- the end ---------------------------------------------------------------------
@@ -521,13 +275,19 @@ def _finish(
         "start_commit": state["start_commit"],
         "end_commit": end,
         "gate3_runs": state["gate3_runs"],
+        "isolation": state.get("isolation"),
         "lanes": lanes,
     }
     integrated = [o["lane"] for o in lanes if o["outcome"] == INTEGRATED]
     completed = _complete(ctx, record, keep=state["keep"])
     end = record["end_commit"] = git.head()  # the ledger's commit, if it had new entries
     path = store.write_record(record)
-    pushed = _push(ctx, state) if state["push"] else None
+    pushed: bool | None = None
+    refusals: list[Violation] = []
+    if state["push"]:
+        from lanewarden.cli.integrate_push import push_target
+
+        pushed, refusals, _ = push_target(ctx, state)
     store.clear_state()
     summary = {
         INTEGRATED: integrated,
@@ -538,7 +298,7 @@ def _finish(
         emit_json(
             {
                 "ok": pushed is not False,
-                "violations": [],
+                "violations": [v.to_json() for v in refusals],
                 "run": state["run"],
                 "record": str(path),
                 "end_commit": end,
@@ -556,6 +316,8 @@ def _finish(
             why = f" ({o['reason']}: {', '.join(o['conflict_paths'] or o['failing_tests'])})"
             print(f"  {o['lane']}: {o['outcome']}{why if o['reason'] else ''}")
         print(f"  record: {path}")
+        for violation in refusals:
+            print(f"  {violation.rule}: {violation.message}\n    fix: {violation.fix}")
     return 0 if pushed is not False else 1
 
 
@@ -569,15 +331,6 @@ def _complete(ctx: Context, record: dict[str, Any], *, keep: bool) -> dict[str, 
     return done
 
 
-def _push(ctx: Context, state: dict[str, Any]) -> bool:
-    """``git push`` of the target branch, through the normal pre-push hook; never forced."""
-    ctx.repo.git("push", "origin", f"refs/heads/{state['target']}", ok_codes=(0, 1, 128))
-    remote = ctx.repo.git("ls-remote", "origin", f"refs/heads/{state['target']}", ok_codes=(0, 2))
-    pushed = os.fsdecode(remote).split("\t", 1)[0] == IntegrationGit(ctx.repo).head()
-    say("pushed" if pushed else "push refused: see git's message above")
-    return pushed
-
-
 def _abort(
     ctx: Context, store: IntegrationStore, state: dict[str, Any] | None, as_json: bool
 ) -> int:
@@ -586,6 +339,17 @@ def _abort(
             "no integration is in progress: nothing to abort",
             hint="see `lanewarden lane list` for the lanes' states",
         )
+    if state["phase"] == "finish":
+        # The wave is green and its bookkeeping under way: locks may be released and
+        # worktrees and branches gone, so a rollback would lose the lanes.
+        violation = Violation(
+            rule="integrate-in-progress",
+            message=f"integration run {state['run']} was interrupted after its wave passed "
+            "gate 3, while releasing locks and finishing lanes: it can no longer be rolled back",
+            path=str(store.state_path),
+            fix="finish it with `lanewarden integrate --continue`",
+        )
+        return report([violation], as_json=as_json, ok_text="")
     git = IntegrationGit(ctx.repo)
     checkout_target(git, state["target"])
     foreign = _foreign_commits(git, state, state["start_commit"])

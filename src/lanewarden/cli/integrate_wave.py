@@ -7,6 +7,7 @@ import graph for the test-scope step of isolation.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -36,6 +37,7 @@ __all__ = [
     "wave_gate",
 ]
 
+SUMMARY_WIDTH = 400
 FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (\S+)(?: - (.*))?$")
 
 
@@ -99,7 +101,17 @@ def run_gate(
         )
     root = ctx.repo.root
     files = [f for f in touched if (root / f).is_file()]
-    return _run_gate(ctx, gate, files, name)
+    # pytest cuts its summary lines ("FAILED id - first error line") to the
+    # terminal's width; the failure record needs the whole first error line.
+    wide = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = str(SUMMARY_WIDTH)
+    try:
+        return _run_gate(ctx, gate, files, name)
+    finally:
+        if wide is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = wide
 
 
 def failing_tests(result: dict[str, Any]) -> dict[str, str]:
@@ -164,7 +176,14 @@ def wave_gate(
             revert_lane(git, state, by_lane[lane])
         found = run_gate(ctx, "3", since=None, touched=())
         state["gate3_runs"] += 1
-        record_step(state, store, step="gate3", lanes=list(subset), status=found["status"])
+        record_step(
+            state,
+            store,
+            step="gate3",
+            lanes=list(subset),
+            status=found["status"],
+            tree=found["tree"],
+        )
         if found["status"] == "passed":
             return frozenset()
         return frozenset(failing_tests(found)) or frozenset({"(gate)"})

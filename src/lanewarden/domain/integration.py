@@ -8,7 +8,9 @@ are first mapped to the lanes whose changed files they reach (test scope). A
 lane named that way alone is taken out and the gate re-run to confirm; when
 the scope names no single lane, or the confirmation still shows that lane's
 tests failing, the wave is bisected over its lanes in the order applied,
-testing prefixes only (the whole set is known to fail and is never rerun).
+testing prefixes only (the whole set is known to fail and is never rerun,
+nor is any set already run: the confirmation after a bisection often is the
+last prefix that passed).
 """
 
 from __future__ import annotations
@@ -97,11 +99,16 @@ def isolate(
     as green, so a prefix of length zero is never run.
     """
     result = Isolation()
+    # A set of lanes always builds the same tree: a set already run (or the full
+    # set, known to fail) is answered from here, never run again.
+    known: dict[tuple[str, ...], frozenset[str]] = {tuple(lanes): failing}
 
     def gate(subset: list[str]) -> frozenset[str]:
-        found = run(subset)
-        result.runs.append((list(subset), found))
-        return found
+        key = tuple(subset)
+        if key not in known:
+            known[key] = run(subset)
+            result.runs.append((list(subset), known[key]))
+        return known[key]
 
     while failing:
         active = [lane for lane in lanes if lane not in result.culprits]

@@ -55,6 +55,10 @@ RULES = frozenset(
         "integrate-dirty",
         "integrate-moved",
         "integrate-no-handoff",
+        # integrate --push: the push (its pre-push check, or git) refused the target's tip.
+        "integrate-push-refused",
+        # integrate: a lane's commits cannot be reverted, later commits change the same lines.
+        "integrate-undo-conflict",
     }
 )
 

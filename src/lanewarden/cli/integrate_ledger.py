@@ -89,13 +89,25 @@ def complete_lanes(ctx: Context, record: dict[str, Any], *, keep: bool) -> dict[
         for o in integrated
     ]
     failures = [_failure_entry(f) for lane in sorted(sent_back) for f in store.failures(lane)]
+
+    def add_entries(text: str) -> str:
+        new = fold_entries(text, COMPLETED, "Completed lanes", markers)
+        return fold_entries(new, FAILURES, "Failures and remediation", failures)
+
     fold_ledger(ctx, store)
+    if registry_store.remote:
+        # The ledger of record is the remote's: the entries go there (fetch, add, push),
+        # never into this clone's copy only, which the next fetch would overwrite.
+        from lanewarden.adapters.remote_registry import RemoteRegistry
+
+        message = f"lanewarden ledger: integration run {record['run']}"
+        RemoteRegistry(registry_store).edit_text(add_entries, message)
+        return done
     path = registry_store.ledger_path
     if path.exists():
         with exclusive_lock(ctx.repo.state_dir / "ledger.lock"):
             text = read_text(path, what="execution ledger")
-            new = fold_entries(text, COMPLETED, "Completed lanes", markers)
-            new = fold_entries(new, FAILURES, "Failures and remediation", failures)
+            new = add_entries(text)
             if new != text:
                 atomic_write(path, new)
     return done

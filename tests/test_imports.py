@@ -150,7 +150,8 @@ def test_cycles_terminate() -> None:
             "p/use.py": "from p import missing\n",
         }
     )
-    assert g.depends["p/use.py"] == {"p": imports.LOCAL}
+    # A name no star import shows, where one has no __all__: the whole package, not a guess.
+    assert g.depends["p/use.py"] == {"p.*": imports.WHOLE}
 
 
 def test_load_facts_caches_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -297,3 +298,39 @@ def test_a_shadowing_local_no_longer_makes_a_whole_module_dependency() -> None:
     assert g.depends["app/use.py"] == {"lib.core": imports.LOCAL}
     assert "app/use.py" not in g.affected({"lib.other": "lib/other.py"})
     assert g.affected({"lib.core": "lib/core.py"})["app/use.py"].full
+
+
+def test_what_analysis_cannot_see_is_told_from_what_it_can() -> None:
+    g = graph(
+        {
+            "p/__init__.py": "import importlib\n\n\ndef __getattr__(name):\n"
+            "    return importlib.import_module('.' + name, __name__)\n",
+            "p/a.py": "def f():\n    return 1\n",
+            "p/reg.py": "R = {}\n\n\ndef register(name):\n    return lambda f: f\n",
+            # a setting by name is no registration; a literal getattr is a plain read
+            "p/b.py": "import p.reg as r\nfrom p import a\n\nr.R.get('x')\nY = getattr(a, 'f')\n",
+            "p/c.py": "from p.reg import register\n\n\n@register('c')\ndef c():\n    return 3\n",
+        }
+    )
+    # The __getattr__'s own import_module is judged where p is read, not in p itself.
+    assert g.depends["p/__init__.py"] == {}
+    assert g.depends["p/b.py"] == {"p.reg": imports.LOCAL, "p.a": imports.LOCAL}
+    assert g.fallbacks["p/reg.py"] == {
+        "p.c": "p.c registers into it by name (register('c')): dispatch cannot be followed"
+    }
+    assert "p/b.py" not in g.fallbacks
+
+
+def test_a_computed_relative_import_is_bounded_by_its_package() -> None:
+    g = graph(
+        {
+            "p/__init__.py": "",
+            "p/q/__init__.py": "import importlib\n\n\ndef load(n):\n"
+            "    return importlib.import_module(f'.{n}', package=__name__)\n",
+            "p/q/x.py": "",
+            "p/y.py": "",
+        }
+    )
+    assert g.depends["p/q/__init__.py"] == {"p.q.*": imports.WHOLE}
+    assert set(g.affected({"p.q.x": "p/q/x.py"})) == {"p/q/__init__.py"}
+    assert set(g.affected({"p.y": "p/y.py"})) == set()

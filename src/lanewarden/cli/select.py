@@ -39,6 +39,12 @@ def run(args: argparse.Namespace) -> int:
                 "full_suite": selection.full_suite,
                 "packages": {name: selection.selected[name] for name in selection.whole},
                 "tests": dict(selection.tests) if args.explain else sorted(selection.tests),
+                # test file -> why static analysis depended on a whole package on its chain
+                "fallback": {
+                    test: why
+                    for test, why in selection.fallbacks.items()
+                    if test in selection.tests
+                },
                 "untested": list(selection.untested),
                 "untested_ok": list(selection.untested_ok),
                 "test_files": selection.test_files,

@@ -6,7 +6,10 @@ module: only reads where the name still holds what the import bound count as
 uses. Function, lambda and comprehension scopes follow Python exactly (a name
 they assign or take as a parameter is theirs); the module and class bodies are
 read conservatively (a name both imported and assigned there counts as the
-import)."""
+import).
+
+``getattr(p, "name")`` reads ``p.name``; ``getattr(p, name)`` and ``vars(p)``
+read a name no analysis can know: they are returned apart (*computed*)."""
 
 from __future__ import annotations
 
@@ -68,8 +71,10 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _SCOPES = (*_FUNCTIONS, ast.Lambda, ast.ClassDef, *_COMPREHENSIONS)
 
 
-def imported_reads(tree: ast.Module) -> tuple[dict[str, list[list[str]]], list[str]]:
-    """Attribute chains read through imported names, and imported names used bare.
+def imported_reads(
+    tree: ast.Module,
+) -> tuple[dict[str, list[list[str]]], list[str], list[str]]:
+    """Attribute chains read through imported names, imported names used bare, and computed.
 
     A read counts only where the name, by Python's scoping, still holds what
     an import bound: a parameter or local variable that shares an imported
@@ -77,7 +82,8 @@ def imported_reads(tree: ast.Module) -> tuple[dict[str, list[list[str]]], list[s
     """
     module = _Scope("module", None)
     scopes = [module]
-    reads: list[tuple[str, tuple[str, ...] | None, _Scope]] = []  # name, chain (None: bare)
+    # name, chain (None: bare; () an attribute whose name is computed at run time)
+    reads: list[tuple[str, tuple[str, ...] | None, _Scope]] = []
     stack: list[tuple[ast.AST, _Scope]] = [(statement, module) for statement in tree.body]
     while stack:
         node, scope = stack.pop()
@@ -111,6 +117,15 @@ def imported_reads(tree: ast.Module) -> tuple[dict[str, list[list[str]]], list[s
                 reads.append((current.id, tuple(reversed(chain))[:3], scope))
             else:
                 stack.append((current, scope))
+        elif isinstance(node, ast.Call) and _reflective(node):
+            first = node.args[0]
+            assert isinstance(first, ast.Name)
+            key = node.args[1] if len(node.args) > 1 else None
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                reads.append((first.id, (key.value,), scope))
+            else:
+                reads.append((first.id, (), scope))
+            stack.extend((child, scope) for child in [node.func, *node.args[1:], *node.keywords])
         elif isinstance(node, ast.NamedExpr):
             # The target of := binds in the enclosing function, even from a comprehension.
             target = scope
@@ -127,13 +142,27 @@ def imported_reads(tree: ast.Module) -> tuple[dict[str, list[list[str]]], list[s
         module.imported.update(scope.imported & scope.declared_global)
     uses: dict[str, set[tuple[str, ...]]] = {}
     bare: set[str] = set()
+    computed: set[str] = set()
     for name, read, scope in reads:
         if scope.holds_import(name):
             if read is None:
                 bare.add(name)
+            elif not read:
+                computed.add(name)
             else:
                 uses.setdefault(name, set()).add(read)
-    return {k: [list(c) for c in sorted(v)] for k, v in uses.items()}, sorted(bare)
+    chains = {k: [list(c) for c in sorted(v)] for k, v in uses.items()}
+    return chains, sorted(bare), sorted(computed)
+
+
+def _reflective(node: ast.Call) -> bool:
+    """``getattr(name, ...)``, ``vars(name)``: an attribute of an imported name read by value."""
+    func = node.func
+    if not isinstance(func, ast.Name) or not node.args or not isinstance(node.args[0], ast.Name):
+        return False
+    return (func.id == "getattr" and len(node.args) >= 2) or (
+        func.id == "vars" and len(node.args) == 1
+    )
 
 
 def _kind(node: ast.AST) -> str:

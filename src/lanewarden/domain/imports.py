@@ -16,6 +16,15 @@ is used bare (passed around, star-imported) or never used at all.
 Reads follow Python's scoping: a parameter or local variable that shares an
 imported module's name is not a use of that module.
 
+Where static analysis cannot see, a dependency falls back to a coarser one
+and keeps why (``fallbacks``): a name a module ``__getattr__`` serves, a
+``getattr(p, name)`` with a computed name, ``importlib.import_module`` or
+``__import__`` of a computed name, a name a ``from x import *`` without
+``__all__`` may bind, and a module registering its functions by name into
+another (``@register("fast")``: the registry dispatches to them at run time).
+Such a file depends on every module under the package concerned (a
+*subtree*, ``pkg.*``; ``*`` for the whole project).
+
 Test files are nodes like any other: an absolute import in a test file is
 first looked up in the folder pytest puts on ``sys.path`` for it (its
 basedir), and a ``conftest.py``'s ``pytest_plugins`` strings count as imports.
@@ -35,7 +44,8 @@ from lanewarden.domain.import_reads import imported_reads
 
 __all__ = ["CACHE_VERSION", "Facts", "ImportGraph", "parse_facts"]
 
-CACHE_VERSION = 4  # 2: reads respect scope; 3: pytest_plugins strings; 4: import_module("x")
+CACHE_VERSION = 5  # 2: reads respect scope; 3: pytest_plugins strings; 4: import_module("x")
+# 5: what static analysis cannot see (dynamic imports, __getattr__, __all__, registrations)
 _MAX_DEPTH = 12  # re-export hops followed before giving up (guards cycles)
 
 # How a file uses a module it depends on (bit flags).
@@ -45,6 +55,9 @@ REEXPORT = 4  # an __init__.py re-exports names from it without using them
 _REEXPORT, _FULL = 1, 2  # how affected a module is
 
 Facts = dict[str, Any]  # JSON-able; see parse_facts
+# Where a name leads: the module, whether it is a module object, and why static
+# analysis cannot see it ("" when it can; the module is then a subtree ``pkg.*``).
+_Found = tuple[str, bool, str]
 
 
 def parse_facts(source: bytes) -> Facts:
@@ -54,18 +67,32 @@ def parse_facts(source: bytes) -> Facts:
     ``import`` or ``from``; ``exports``: top-level bound name to ``["local"]``,
     ``["from", level, module, name]`` or ``["module", module]``; ``stars``:
     ``[level, module]`` of ``from X import *``; ``uses``: imported name to the
-    attribute chains read through it; ``bare``: imported names used otherwise.
+    attribute chains read through it; ``bare``: imported names used otherwise;
+    ``dynamic``: ``[words, level, prefix]`` of imports of a computed name
+    (``prefix`` the module all candidates lie under, None when unknown);
+    ``computed``: imported names read with a computed attribute
+    (``getattr(p, name)``); ``hook``: whether a module ``__getattr__`` serves
+    missing names; ``all``: the literal ``__all__``, or None; ``registers``:
+    ``[chain, words]`` of the registering calls the top level makes by name.
     """
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return {"imports": [], "exports": {}, "stars": [], "uses": {}, "bare": []}
     imports: list[list[Any]] = []
+    dynamic: list[list[Any]] = []
+    hooks = [s for s in tree.body if isinstance(s, ast.FunctionDef) and s.name == "__getattr__"]
+    # A module __getattr__'s own dynamic imports are judged where the module is read.
+    inside_hook = {id(n) for hook in hooks for n in ast.walk(hook)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             name = _imported_by_call(node)
             if name is not None:
                 imports.append(["import", 0, name, None, f" dynamic {name}"])
+            elif id(node) not in inside_hook:
+                computed = _computed_import(node)
+                if computed is not None:
+                    dynamic.append(computed)
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 imports.append(["import", 0, alias.name, None, alias.asname])
@@ -76,9 +103,125 @@ def parse_facts(source: bytes) -> Facts:
     stars: list[list[Any]] = []
     for statement in _top_level(tree.body):
         _record_export(statement, exports, stars)
-    uses, bare = imported_reads(tree)
+    uses, bare, computed_reads = imported_reads(tree)
     imports += _pytest_plugins(tree.body)
-    return {"imports": imports, "exports": exports, "stars": stars, "uses": uses, "bare": bare}
+    return {
+        "imports": imports,
+        "exports": exports,
+        "stars": stars,
+        "uses": uses,
+        "bare": bare,
+        "dynamic": dynamic,
+        "computed": computed_reads,
+        "hook": bool(hooks),
+        "all": _literal_all(tree.body),
+        "registers": _registrations(tree.body),
+    }
+
+
+def _computed_import(node: ast.Call) -> list[Any] | None:
+    """``[words, level, prefix]`` for ``import_module(expr)`` / ``__import__(expr)``, if computed.
+
+    The literal start of the name (``f"pkg.plugins.{x}"``, ``"." + x``) bounds
+    where the module can be: ``prefix`` is the package all candidates lie
+    under (relative to ``level`` dots, as the source says), None when nothing
+    bounds it.
+    """
+    func = node.func
+    called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if called not in ("import_module", "__import__") or not node.args:
+        return None
+    first = node.args[0]
+    start = ""
+    if isinstance(first, ast.JoinedStr) and first.values:
+        head = first.values[0]
+        if isinstance(head, ast.Constant) and isinstance(head.value, str):
+            start = head.value
+    elif isinstance(first, ast.BinOp) and isinstance(first.op, ast.Add):
+        left = first.left
+        if isinstance(left, ast.Constant) and isinstance(left.value, str):
+            start = left.value
+    words = f"{called}({ast.unparse(first)})"
+    level = len(start) - len(start.lstrip("."))
+    if level and called == "__import__":
+        return [words, 0, None]  # __import__ takes the level apart: not bounded here
+    if level and not _anchored_here(node):
+        return [words, 0, None]  # relative to a package computed elsewhere
+    prefix = start[level:].rpartition(".")[0]
+    return [words, level, prefix if (prefix or level) else None]
+
+
+def _anchored_here(node: ast.Call) -> bool:
+    """Whether a relative ``import_module`` is anchored at ``__name__`` / ``__package__``."""
+    anchors = [*node.args[1:2], *(k.value for k in node.keywords if k.arg == "package")]
+    return any(isinstance(a, ast.Name) and a.id in ("__name__", "__package__") for a in anchors)
+
+
+def _literal_all(body: list[ast.stmt]) -> list[str] | None:
+    """The names of a literal ``__all__`` (a list or tuple of strings); None otherwise."""
+    names: list[str] | None = None
+    for statement in body:
+        targets = statement.targets if isinstance(statement, ast.Assign) else []
+        if isinstance(statement, ast.AnnAssign | ast.AugAssign):
+            targets = [statement.target]
+        if not any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+            continue
+        value = getattr(statement, "value", None)
+        items = value.elts if isinstance(value, ast.List | ast.Tuple) else None
+        if items is None or not all(
+            isinstance(i, ast.Constant) and isinstance(i.value, str) for i in items
+        ):
+            return None  # computed: what a star import binds is not known
+        found = [str(i.value) for i in items if isinstance(i, ast.Constant)]
+        names = (names or []) + found if isinstance(statement, ast.AugAssign) else found
+    return names
+
+
+def _registrations(body: list[ast.stmt]) -> list[list[Any]]:
+    """``[chain, words]`` of top-level calls that register something under a name.
+
+    ``@register("fast")`` on a function or class, ``register("fast", f)`` and
+    ``REGISTRY["fast"] = f`` hand the module's code to a registry that
+    dispatches to it by name at run time, where no import shows it.
+    """
+    found: list[list[Any]] = []
+
+    def named(call: ast.expr) -> bool:
+        if not isinstance(call, ast.Call):
+            return False
+        values = [*call.args, *(k.value for k in call.keywords)]
+        return any(isinstance(v, ast.Constant) and isinstance(v.value, str) for v in values)
+
+    for statement in _top_level(body):
+        calls: list[ast.expr] = []
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            calls += [d for d in statement.decorator_list if named(d)]
+        elif isinstance(statement, ast.Expr) and named(statement.value):
+            # ``register("fast", f)``: a name handed over with the key, not a mere setting.
+            value = statement.value
+            if isinstance(value, ast.Call) and any(isinstance(a, ast.Name) for a in value.args):
+                calls.append(value)
+        elif isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                key = target.slice if isinstance(target, ast.Subscript) else None
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    assert isinstance(target, ast.Subscript)
+                    found.append([_chain_of(target.value), ast.unparse(target) + " = ..."])
+        for call in calls:
+            if isinstance(call, ast.Call):
+                found.append([_chain_of(call.func), ast.unparse(call)])
+    return [row for row in found if row[0]]
+
+
+def _chain_of(node: ast.expr) -> list[str]:
+    """``a.b.c`` as ``["a", "b", "c"]``; empty when it does not start with a name."""
+    chain: list[str] = []
+    while isinstance(node, ast.Attribute):
+        chain.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return []
+    return [node.id, *reversed(chain)]
 
 
 def _imported_by_call(node: ast.Call) -> str | None:
@@ -190,15 +333,30 @@ class ImportGraph:
             for name in self.modules
             for i in range(name.count(".") + 1)
         }
-        self._memo: dict[tuple[str, str], tuple[str, bool] | None] = {}
+        self._memo: dict[tuple[str, str], _Found | None] = {}
         self.depends: dict[str, dict[str, int]] = {}  # file -> module -> USE flags
         self.importers: dict[str, dict[str, int]] = {}  # module -> file -> USE flags
         self.how: dict[str, dict[str, str]] = {}  # file -> module -> how it uses it, in words
+        # file -> module or subtree -> why static analysis fell back to it
+        self.fallbacks: dict[str, dict[str, str]] = {}
+        self._registries: list[tuple[str, str, str]] = []  # registry module, file, words
         for path, file_facts in facts.items():
-            deps = self._dependencies(path, file_facts)
-            self.depends[path] = deps
+            self.depends[path] = self._dependencies(path, file_facts)
+        for registry, path, words in self._registries:
+            # The registry dispatches to the file's code by name: it depends on the file.
+            source = self.modules.get(registry)
+            name = self.module_names.get(path)
+            if source is None or not name or source == path:
+                continue
+            self.depends[source][name] = self.depends[source].get(name, 0) | WHOLE
+            reason = f"{name} registers into it by name ({words}): dispatch cannot be followed"
+            self.how[source].setdefault(name, reason)
+            self.fallbacks.setdefault(source, {})[name] = reason
+        for path, deps in self.depends.items():
             for module, flags in deps.items():
                 self.importers.setdefault(module, {})[path] = flags
+        # Subtrees some file depends on whole: affected when any module under them is.
+        self._subtrees = {m for m in self.importers if m == "*" or m.endswith(".*")}
 
     def affected(self, seeds: Mapping[str, str]) -> dict[str, Reach]:
         """Files that depend, transitively, on the seed modules (module → its file).
@@ -216,6 +374,8 @@ class ImportGraph:
         while queue:
             module = queue.popleft()
             strength = level[module]
+            if self._subtrees:
+                self._enter_subtrees(module, level, origin, queue)
             for path, flags in sorted(self.importers.get(module, {}).items()):
                 if path in seed_files:
                     continue
@@ -236,6 +396,17 @@ class ImportGraph:
                     queue.append(name)
         return reached
 
+    def _enter_subtrees(
+        self, module: str, level: dict[str, int], origin: dict[str, str], queue: deque[str]
+    ) -> None:
+        """An affected module affects every subtree holding it (``pkg.*``, ``*``)."""
+        parts = module.split(".")
+        for key in ["*", *(".".join(parts[: i + 1]) + ".*" for i in range(len(parts)))]:
+            if key in self._subtrees and key not in level:
+                level[key] = _FULL
+                origin[key] = origin[module]
+                queue.append(key)
+
     def _dependencies(self, path: str, facts: Facts) -> dict[str, int]:
         package = self._package_of(path)
         hub = path.endswith("/__init__.py") or path == "__init__.py"
@@ -248,11 +419,27 @@ class ImportGraph:
             deps[module] = deps.get(module, 0) | flag
             how.setdefault(module, words)
 
+        def fall_back(subtree: str, words: str) -> None:
+            """Static analysis cannot see here: depend on every module under ``subtree``."""
+            whole = "all of the project" if subtree == "*" else f"all of {subtree[:-2]}"
+            reason = f"{words}: cannot resolve statically, depends on {whole}"
+            add(subtree, WHOLE, reason)
+            self.fallbacks.setdefault(path, {}).setdefault(subtree, reason)
+
+        for words, level, prefix in facts.get("dynamic", []):
+            anchor = self._absolute(package, level, prefix) if prefix is not None else None
+            if level == 0 and prefix:
+                anchor = prefix
+            internal = anchor is not None and self._is_internal(anchor)
+            if anchor is None or internal:
+                fall_back(f"{anchor}.*" if anchor else "*", words)
+
         uses, bare = facts["uses"], set(facts["bare"])
         bindings: dict[str, str] = {}  # imported name -> module object it holds
         statements: dict[str, str] = {}  # imported name -> the import, as the source says it
         implicit: set[str] = set()  # names bound by a plain ``import a.b`` (already a dep)
         reexported: set[str] = set()  # an __init__'s imported names its code never uses
+        defined_in: dict[str, str] = {}  # a name imported from a module -> that module
         for kind, level, module, name, asname in facts["imports"]:
             spelled = "." * level + module  # as the source says it, for explanations
             base = self._absolute(package, level, module)
@@ -277,24 +464,42 @@ class ImportGraph:
             else:
                 bound = asname or name
                 unused = hub and bound not in uses and bound not in bare
-                target, is_module = self._resolve(base, name)
-                if is_module:
+                target, is_module, blind = self._resolve(base, name)
+                if blind:
+                    fall_back(target, f"from {spelled} import {name}, {blind}")
+                elif is_module:
                     bindings[bound] = target
                     implicit.discard(bound)
                     if unused:
                         reexported.add(bound)
                 else:
                     add(target, REEXPORT if unused else LOCAL, f"from {spelled} import {name}")
+                    defined_in[bound] = target
+        computed = set(facts.get("computed", []))
         for bound, module in bindings.items():
             chains = uses.get(bound, [])
             if bound in bare:
                 add(module, WHOLE, f"uses {bound}")
-            elif not chains and bound not in implicit:
+            elif not chains and bound not in implicit and bound not in computed:
                 words = statements.get(bound, f"import {module}")
                 add(module, REEXPORT if bound in reexported else WHOLE, words)
+            if bound in computed:
+                fall_back(f"{module}.*", f"getattr({bound}, name)")
             for chain in chains:
-                target, is_module = self._resolve_chain(module, chain)
-                add(target, WHOLE if is_module else LOCAL, "uses " + ".".join([bound, *chain]))
+                target, is_module, blind = self._resolve_chain(module, chain)
+                words = ".".join([bound, *chain])
+                if blind:
+                    fall_back(target, f"uses {words}, {blind}")
+                else:
+                    add(target, WHOLE if is_module else LOCAL, "uses " + words)
+        for chain, words in facts.get("registers", []):
+            module = bindings.get(chain[0])
+            if module is not None:
+                target, _, blind = self._resolve_chain(module, chain[1:])
+                if not blind:
+                    self._registries.append((target, path, words))
+            elif chain[0] in defined_in:
+                self._registries.append((defined_in[chain[0]], path, words))
         deps.pop(self.module_names.get(path) or "", None)
         return deps
 
@@ -308,19 +513,23 @@ class ImportGraph:
                 return name + ("." + rest if rest else "")
         return module
 
-    def _resolve_chain(self, module: str, chain: list[str]) -> tuple[str, bool]:
+    def _resolve_chain(self, module: str, chain: list[str]) -> _Found:
         for attr in chain:
-            target, is_module = self._resolve(module, attr)
-            if not is_module:
-                return target, False
+            target, is_module, blind = self._resolve(module, attr)
+            if blind or not is_module:
+                return target, is_module, blind
             module = target
-        return module, True
+        return module, True, ""
 
-    def _resolve(self, module: str, name: str) -> tuple[str, bool]:
-        """Where ``module.name`` is defined, and whether it is a module object."""
-        return self._lookup(module, name, 0) or (module, False)
+    def _resolve(self, module: str, name: str) -> _Found:
+        """Where ``module.name`` is defined, and whether it is a module object.
 
-    def _lookup(self, module: str, name: str, depth: int) -> tuple[str, bool] | None:
+        The third item, when not empty, says why static analysis cannot see
+        where: the first item is then the subtree depended on instead.
+        """
+        return self._lookup(module, name, 0) or (module, False, "")
+
+    def _lookup(self, module: str, name: str, depth: int) -> _Found | None:
         key = (module, name)
         if key in self._memo:
             return self._memo[key]
@@ -329,11 +538,17 @@ class ImportGraph:
         self._memo[key] = found
         return found
 
-    def _find(self, module: str, name: str, depth: int) -> tuple[str, bool] | None:
-        """Follow ``module``'s own binding of ``name``, then its star imports; None if unbound."""
+    def _find(self, module: str, name: str, depth: int) -> _Found | None:
+        """Follow ``module``'s own binding of ``name``, then its star imports; None if unbound.
+
+        The last star import that can bind the name wins, as at run time; one
+        whose source has a literal ``__all__`` binds only those names. A name
+        found nowhere, in a module that a ``__getattr__`` or a star import
+        without ``__all__`` may complete at run time, falls back to the subtree.
+        """
         submodule = f"{module}.{name}"
         if submodule in self._internal:
-            return submodule, True
+            return submodule, True, ""
         path = self.modules.get(module)
         facts = self.facts.get(path) if path is not None else None
         if facts is None or depth > _MAX_DEPTH:
@@ -344,17 +559,35 @@ class ImportGraph:
             if export[0] == "from":
                 source = self._absolute(package, export[1], export[2])
                 if source is not None and self._is_internal(source):
-                    return self._lookup(source, export[3], depth + 1) or (source, False)
+                    return self._lookup(source, export[3], depth + 1) or (source, False, "")
             elif export[0] == "module" and self._is_internal(export[1]):
-                return export[1], True
-            return module, False
-        for level, star in facts["stars"]:
+                return export[1], True, ""
+            return module, False, ""
+        unbounded = []
+        for level, star in reversed(facts["stars"]):
             source = self._absolute(package, level, star)
-            if source is not None and self._is_internal(source):
-                found = self._lookup(source, name, depth + 1)
-                if found is not None:
-                    return found
+            if source is None or not self._is_internal(source):
+                continue
+            names = self._all_of(source)
+            if names is not None and name not in names:
+                continue
+            found = self._lookup(source, name, depth + 1)
+            if found is not None:
+                return found
+            if names is None:
+                unbounded.append(source)
+        if facts.get("hook"):
+            return f"{module}.*", False, f"served by {module}.__getattr__"
+        if unbounded:
+            source = unbounded[-1]
+            star = f"from {source} import * without __all__"
+            return f"{source}.*", False, f"maybe bound by {star}"
         return None
+
+    def _all_of(self, module: str) -> list[str] | None:
+        path = self.modules.get(module)
+        facts = self.facts.get(path) if path is not None else None
+        return None if facts is None else facts.get("all")
 
     def _package_of(self, path: str) -> str | None:
         name = self.module_names.get(path)

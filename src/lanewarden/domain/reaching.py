@@ -37,6 +37,7 @@ class Reaching:
             if is_test_file(path) or not graph.importers.get(graph.module_names.get(path) or "")
         ]
         self.files = set(packages.all_files)
+        self.fallbacks: dict[str, str] = {}  # test file -> why its chain is coarser than a name
 
     def select(self, changed: tuple[str, ...], named: list[str]) -> dict[str, str]:
         """Test file -> the chain from a changed file (or a named package) to it."""
@@ -61,6 +62,9 @@ class Reaching:
             chain = self._chain_to(test, affected, reached)
             if chain is not None:
                 chosen[test] = self._words(chain, reached, changed)
+                reason = self._fallback(chain, reached)
+                if reason:
+                    self.fallbacks.setdefault(test, reason)
         # Tests that import nothing of the project follow their package.
         hit: dict[str, str] = {}
         for path in sorted(affected):
@@ -116,6 +120,16 @@ class Reaching:
                 label += f" (under {chain[i + 1].rpartition('/')[0] or 'the top'}/)"
             parts.append(label)
         return " → ".join([*parts, chain[-1]])
+
+    def _fallback(self, chain: list[str], reached: Mapping[str, Reach]) -> str | None:
+        """The first step of ``chain`` where static analysis fell back to a coarser dependency."""
+        for i, path in enumerate(chain[:-1]):
+            reach = reached.get(path)
+            if reach is not None and reach.source == chain[i + 1]:
+                reason = self.graph.fallbacks.get(path, {}).get(reach.module)
+                if reason:
+                    return f"{self._name(path) if i else path}: {reason}"
+        return None
 
     def _seeds(self, path: str) -> dict[str, str]:
         """The modules a change of ``path`` affects, each with ``path`` as its origin.

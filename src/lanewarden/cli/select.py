@@ -81,7 +81,7 @@ def _why_not(computed: Computed, paths: list[str]) -> dict[str, str]:
     answers: dict[str, str] = {}
     for given in paths:
         relative = selector.relative(Path(given).absolute())
-        if relative is None or relative not in graph.facts:
+        if relative is None or relative not in graph.depends:
             raise InputError(
                 f"{given} is no Python file of the repository",
                 hint="give a test file's path, e.g. `lanewarden select --why-not tests/test_x.py`",

@@ -35,6 +35,7 @@ explanations.
 from __future__ import annotations
 
 import ast
+import functools
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -328,11 +329,6 @@ class ImportGraph:
         self.module_names = module_names
         self.basedirs = basedirs or {}
         self.modules = {name: path for path, name in module_names.items() if name}
-        self._internal = {
-            ".".join(name.split(".")[: i + 1])
-            for name in self.modules
-            for i in range(name.count(".") + 1)
-        }
         self._memo: dict[tuple[str, str], _Found | None] = {}
         self.depends: dict[str, dict[str, int]] = {}  # file -> module -> USE flags
         self.importers: dict[str, dict[str, int]] = {}  # module -> file -> USE flags
@@ -357,6 +353,27 @@ class ImportGraph:
                 self.importers.setdefault(module, {})[path] = flags
         # Subtrees some file depends on whole: affected when any module under them is.
         self._subtrees = {m for m in self.importers if m == "*" or m.endswith(".*")}
+
+    @classmethod
+    def restore(
+        cls,
+        module_names: Mapping[str, str | None],
+        basedirs: Mapping[str, str],
+        depends: dict[str, dict[str, int]],
+        how: dict[str, dict[str, str]],
+        fallbacks: dict[str, dict[str, str]],
+    ) -> ImportGraph:
+        """The graph as resolved before (``depends``, ``how``, ``fallbacks``), not resolved again.
+
+        It holds no facts: it answers who depends on what, not re-exports.
+        """
+        graph = cls({}, module_names, basedirs)
+        graph.depends, graph.how, graph.fallbacks = depends, how, fallbacks
+        for path, deps in depends.items():
+            for module, flags in deps.items():
+                graph.importers.setdefault(module, {})[path] = flags
+        graph._subtrees = {m for m in graph.importers if m == "*" or m.endswith(".*")}
+        return graph
 
     def affected(self, seeds: Mapping[str, str]) -> dict[str, Reach]:
         """Files that depend, transitively, on the seed modules (module → its file).
@@ -547,7 +564,7 @@ class ImportGraph:
         without ``__all__`` may complete at run time, falls back to the subtree.
         """
         submodule = f"{module}.{name}"
-        if submodule in self._internal:
+        if submodule in self._packages:
             return submodule, True, ""
         path = self.modules.get(module)
         facts = self.facts.get(path) if path is not None else None
@@ -607,5 +624,14 @@ class ImportGraph:
         base = parts[: len(parts) - (level - 1)]
         return ".".join([*base, module] if module else base) or None
 
+    @functools.cached_property
+    def _packages(self) -> set[str]:
+        """Every module and package name of the project (a restored graph never needs them)."""
+        return {
+            ".".join(name.split(".")[: i + 1])
+            for name in self.modules
+            for i in range(name.count(".") + 1)
+        }
+
     def _is_internal(self, module: str) -> bool:
-        return module.split(".", 1)[0] in self._internal
+        return module.split(".", 1)[0] in self._packages

@@ -86,15 +86,16 @@ def test_affected_follows_chains_and_reports_them() -> None:
         "lib/six/__init__.py",
         "lib/seven/__init__.py",
         "tests/test_lib.py",
+        # importing lib.two runs lib/__init__.py, which runs three's call of f1
+        "lib/two/__init__.py",
     }
-    assert reached["lib/four/__init__.py"].module == "lib.three"
-    assert reached["lib/four/__init__.py"].source == "lib/three/__init__.py"
-    # __init__ files that only re-export f1 are reached, but their own code is unchanged.
-    assert {p for p, r in reached.items() if not r.full} == {
-        "lib/__init__.py",
-        "lib/one/__init__.py",
-        "lib/seven/__init__.py",
-    }
+    # four reads lib.three.X; importing it runs lib/__init__.py, which runs f1 (the stronger).
+    assert reached["lib/four/__init__.py"].module == "lib"
+    assert reached["lib/four/__init__.py"].source == "lib/__init__.py"
+    # lib/__init__.py imports three, which calls f1 while it is imported: importing lib,
+    # or anything under it, runs the changed code. Every file reached is affected.
+    assert all(r.full for r in reached.values())
+    assert reached["lib/__init__.py"].source == "lib/three/__init__.py"
 
 
 def test_a_hub_that_only_reexports_does_not_spread_to_users_of_its_own_names() -> None:
@@ -314,7 +315,8 @@ def test_what_analysis_cannot_see_is_told_from_what_it_can() -> None:
     )
     # The __getattr__'s own import_module is judged where p is read, not in p itself.
     assert g.depends["p/__init__.py"] == {}
-    assert g.depends["p/b.py"] == {"p.reg": imports.LOCAL, "p.a": imports.LOCAL}
+    # r.R.get('x') runs at import time: importing b runs code of p.reg.
+    assert g.depends["p/b.py"] == {"p.reg": imports.LOCAL | imports.AT_IMPORT, "p.a": imports.LOCAL}
     assert g.fallbacks["p/reg.py"] == {
         "p.c": "p.c registers into it by name (register('c')): dispatch cannot be followed"
     }
@@ -334,3 +336,28 @@ def test_a_computed_relative_import_is_bounded_by_its_package() -> None:
     assert g.depends["p/q/__init__.py"] == {"p.q.*": imports.WHOLE}
     assert set(g.affected({"p.q.x": "p/q/x.py"})) == {"p/q/__init__.py"}
     assert set(g.affected({"p.y": "p/y.py"})) == set()
+
+
+def test_calls_made_at_import_time_spread_to_every_importer() -> None:
+    g = graph(
+        {
+            "p/__init__.py": "from .a import fa\nfrom .b import fb\n",
+            "p/a.py": "from p.c import g\n\nVALUE = g()\n\n\ndef fa():\n    return VALUE\n",
+            "p/b.py": "from p.c import deco\n\n\n@deco\ndef fb():\n    return 1\n",
+            "p/c.py": "def g():\n    return 1\n\n\ndef deco(f):\n    return f\n",
+            "p/d.py": "from p.c import g\n\n\ndef late():\n    return g()\n",
+            "tests/test_b.py": "from p import fb\n",
+            "tests/test_d.py": "import p.d\n",
+        }
+    )
+    assert g.depends["p/a.py"] == {"p.c": imports.LOCAL | imports.AT_IMPORT}
+    assert g.depends["p/b.py"] == {"p.c": imports.LOCAL | imports.AT_IMPORT}
+    assert g.depends["p/d.py"] == {"p.c": imports.LOCAL}  # called later, not at import
+    reached = g.affected({"p.c": "p/c.py"})
+    # Importing p runs a.py and b.py, which run c's code: whoever imports p is affected.
+    assert reached["p/__init__.py"].full
+    assert reached["tests/test_b.py"].full
+    assert reached["p/d.py"].full
+    # Importing p.d runs p/__init__.py first, and with it c's code.
+    assert reached["tests/test_d.py"].full
+    assert reached["p/d.py"].module == "p"

@@ -9,7 +9,9 @@ read conservatively (a name both imported and assigned there counts as the
 import).
 
 ``getattr(p, "name")`` reads ``p.name``; ``getattr(p, name)`` and ``vars(p)``
-read a name no analysis can know: they are returned apart (*computed*)."""
+read a name no analysis can know: they are returned apart (*computed*).
+Calls made while the module is imported are returned too: importing the
+module runs the code they call."""
 
 from __future__ import annotations
 
@@ -59,6 +61,15 @@ class _Scope:
             innermost = False
         return False
 
+    def at_import(self) -> bool:
+        """Whether code in this scope runs when the module is imported (no function around it)."""
+        scope: _Scope | None = self
+        while scope is not None:
+            if scope.kind == "function":
+                return False
+            scope = scope.parent
+        return True
+
     def _module(self) -> _Scope:
         scope = self
         while scope.parent is not None:
@@ -73,8 +84,11 @@ _SCOPES = (*_FUNCTIONS, ast.Lambda, ast.ClassDef, *_COMPREHENSIONS)
 
 def imported_reads(
     tree: ast.Module,
-) -> tuple[dict[str, list[list[str]]], list[str], list[str]]:
-    """Attribute chains read through imported names, imported names used bare, and computed.
+) -> tuple[dict[str, list[list[str]]], list[str], list[str], list[str]]:
+    """Chains read through imported names, names used bare, computed, called at import time.
+
+    The last: imported names through which the module calls code while it is
+    being imported (a top-level call, a decorator, a class body's call).
 
     A read counts only where the name, by Python's scoping, still holds what
     an import bound: a parameter or local variable that shares an imported
@@ -84,12 +98,17 @@ def imported_reads(
     scopes = [module]
     # name, chain (None: bare; () an attribute whose name is computed at run time)
     reads: list[tuple[str, tuple[str, ...] | None, _Scope]] = []
+    calls: list[tuple[str, _Scope]] = []  # the name a call's callee starts with
     stack: list[tuple[ast.AST, _Scope]] = [(statement, module) for statement in tree.body]
     while stack:
         node, scope = stack.pop()
         if isinstance(node, _SCOPES):
             inner = _Scope(_kind(node), scope)
             scopes.append(inner)
+            for decorator in getattr(node, "decorator_list", []):
+                called = _root_name(decorator)  # ``@deco`` calls deco, ``@deco(x)`` its result
+                if called is not None:
+                    calls.append((called, scope))
             stack.extend(_enter(node, scope, inner))
         elif isinstance(node, ast.Import | ast.ImportFrom):
             for alias in node.names:
@@ -117,7 +136,12 @@ def imported_reads(
                 reads.append((current.id, tuple(reversed(chain))[:3], scope))
             else:
                 stack.append((current, scope))
-        elif isinstance(node, ast.Call) and _reflective(node):
+        elif isinstance(node, ast.Call) and not _reflective(node):
+            called = _root_name(node.func)
+            if called is not None:
+                calls.append((called, scope))
+            stack.extend((child, scope) for child in ast.iter_child_nodes(node))
+        elif isinstance(node, ast.Call):
             first = node.args[0]
             assert isinstance(first, ast.Name)
             key = node.args[1] if len(node.args) > 1 else None
@@ -152,7 +176,15 @@ def imported_reads(
             else:
                 uses.setdefault(name, set()).add(read)
     chains = {k: [list(c) for c in sorted(v)] for k, v in uses.items()}
-    return chains, sorted(bare), sorted(computed)
+    at_import = {n for n, scope in calls if scope.at_import() and scope.holds_import(n)}
+    return chains, sorted(bare), sorted(computed), sorted(at_import)
+
+
+def _root_name(node: ast.expr) -> str | None:
+    """The name ``a.b.c(...)``'s callee starts with (``a``), if it starts with one."""
+    while isinstance(node, ast.Attribute | ast.Call):
+        node = node.value if isinstance(node, ast.Attribute) else node.func
+    return node.id if isinstance(node, ast.Name) else None
 
 
 def _reflective(node: ast.Call) -> bool:

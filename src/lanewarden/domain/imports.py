@@ -45,15 +45,17 @@ from lanewarden.domain.import_reads import imported_reads
 
 __all__ = ["CACHE_VERSION", "Facts", "ImportGraph", "parse_facts"]
 
-CACHE_VERSION = 5  # 2: reads respect scope; 3: pytest_plugins strings; 4: import_module("x")
+CACHE_VERSION = 6  # 2: reads respect scope; 3: pytest_plugins strings; 4: import_module("x")
 # 5: what static analysis cannot see (dynamic imports, __getattr__, __all__, registrations)
+# 6: calls made at import time (also bump when resolution changes: the graph cache keys on it)
 _MAX_DEPTH = 12  # re-export hops followed before giving up (guards cycles)
 
 # How a file uses a module it depends on (bit flags).
 LOCAL = 1  # names the module itself defines
 WHOLE = 2  # the module as a whole: used bare, star-imported, imported for effect
 REEXPORT = 4  # an __init__.py re-exports names from it without using them
-_REEXPORT, _FULL = 1, 2  # how affected a module is
+AT_IMPORT = 8  # code of it runs while the file is imported (a top-level call, a decorator)
+_REEXPORT, _FULL, _IMPORT = 1, 2, 3  # how affected a module is (_IMPORT: importing it runs it)
 
 Facts = dict[str, Any]  # JSON-able; see parse_facts
 # Where a name leads: the module, whether it is a module object, and why static
@@ -104,7 +106,7 @@ def parse_facts(source: bytes) -> Facts:
     stars: list[list[Any]] = []
     for statement in _top_level(tree.body):
         _record_export(statement, exports, stars)
-    uses, bare, computed_reads = imported_reads(tree)
+    uses, bare, computed_reads, at_import = imported_reads(tree)
     imports += _pytest_plugins(tree.body)
     return {
         "imports": imports,
@@ -114,6 +116,7 @@ def parse_facts(source: bytes) -> Facts:
         "bare": bare,
         "dynamic": dynamic,
         "computed": computed_reads,
+        "at_import": at_import,
         "hook": bool(hooks),
         "all": _literal_all(tree.body),
         "registers": _registrations(tree.body),
@@ -387,6 +390,7 @@ class ImportGraph:
         level = dict.fromkeys(seeds, _FULL)  # module -> how affected
         queue = deque(seeds)
         reached: dict[str, Reach] = {}
+        strengths: dict[str, int] = {}  # file -> how affected
         seed_files = set(seeds.values())
         while queue:
             module = queue.popleft()
@@ -396,22 +400,39 @@ class ImportGraph:
             for path, flags in sorted(self.importers.get(module, {}).items()):
                 if path in seed_files:
                     continue
-                if flags & WHOLE or (flags & LOCAL and strength == _FULL):
+                if strength == _IMPORT or (flags & AT_IMPORT and strength >= _FULL):
+                    new = _IMPORT  # importing the file runs affected code
+                elif flags & WHOLE or (flags & LOCAL and strength >= _FULL):
                     new = _FULL
                 elif flags & REEXPORT:
                     new = _REEXPORT
                 else:
                     continue  # uses only the module's own names, and its code is unchanged
-                current = reached.get(path)
-                if current is not None and (current.full or new == _REEXPORT):
+                if strengths.get(path, 0) >= new:
                     continue
-                reached[path] = Reach(module, origin[module], full=new == _FULL)
+                strengths[path] = new
+                reached[path] = Reach(module, origin[module], full=new >= _FULL)
                 name = self.module_names.get(path)
                 if name and level.get(name, 0) < new:
                     level[name] = new
                     origin[name] = path
                     queue.append(name)
+                if new == _IMPORT and name and path.endswith("__init__.py"):
+                    # Importing anything under a package runs its __init__.py first.
+                    for inner in self._inside(name):
+                        inner_path = self.modules[inner]
+                        if inner_path in seed_files or strengths.get(inner_path, 0) >= _IMPORT:
+                            continue
+                        strengths[inner_path] = _IMPORT
+                        reached[inner_path] = Reach(name, path)
+                        level[inner], origin[inner] = _IMPORT, inner_path
+                        queue.append(inner)
         return reached
+
+    def _inside(self, package: str) -> list[str]:
+        """The modules under ``package`` (its submodules, theirs, ...)."""
+        prefix = package + "."
+        return [name for name in self.modules if name.startswith(prefix)]
 
     def _enter_subtrees(
         self, module: str, level: dict[str, int], origin: dict[str, str], queue: deque[str]
@@ -509,6 +530,16 @@ class ImportGraph:
                     fall_back(target, f"uses {words}, {blind}")
                 else:
                     add(target, WHOLE if is_module else LOCAL, "uses " + words)
+        for bound in facts.get("at_import", []):
+            # Importing this file runs code of what ``bound`` leads to.
+            module = bindings.get(bound)
+            targets = [defined_in[bound]] if bound in defined_in else []
+            if module is not None:
+                targets.append(module)
+                targets += [self._resolve_chain(module, c)[0] for c in uses.get(bound, [])]
+            for target in targets:
+                if target in deps:
+                    deps[target] |= AT_IMPORT
         for chain, words in facts.get("registers", []):
             module = bindings.get(chain[0])
             if module is not None:

@@ -87,7 +87,7 @@ def build_graph(root: Path, packages: PackageMap, cache_file: Path | None) -> Im
     graph = _resolved(root, packages, files, cache_file)
     if time.time_ns() - youngest > _RACY_NS:
         names, local = dict(graph.module_names), dict(graph.basedirs)
-        tables = (names, local, graph.depends, graph.how, graph.fallbacks)
+        tables = (names, local, graph.depends, graph.how, graph.fallbacks, graph.importers)
         payload = marshal.dumps(((_GRAPH_VERSION, layout.hexdigest(), key), tables))
         with contextlib.suppress(OSError):
             atomic_write(graph_file, payload)
@@ -129,7 +129,7 @@ def _stamp_key(root: Path, files: list[str]) -> tuple[str, int]:
 
 
 def _load_graph(graph_file: Path, key: tuple[str, str, str]) -> Any:
-    """The kept tables (names, basedirs, depends, how, fallbacks) when ``key`` matches."""
+    """The kept tables (names, basedirs, depends, how, fallbacks, importers) if ``key`` matches."""
     try:
         kept = marshal.loads(graph_file.read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
@@ -137,4 +137,4 @@ def _load_graph(graph_file: Path, key: tuple[str, str, str]) -> Any:
     if not isinstance(kept, tuple) or len(kept) != 2 or kept[0] != key:
         return None
     tables = kept[1]
-    return tables if isinstance(tables, tuple) and len(tables) == 5 else None
+    return tables if isinstance(tables, tuple) and len(tables) == 6 else None

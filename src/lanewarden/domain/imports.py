@@ -365,16 +365,15 @@ class ImportGraph:
         depends: dict[str, dict[str, int]],
         how: dict[str, dict[str, str]],
         fallbacks: dict[str, dict[str, str]],
+        importers: dict[str, dict[str, int]],
     ) -> ImportGraph:
-        """The graph as resolved before (``depends``, ``how``, ``fallbacks``), not resolved again.
+        """The graph as resolved before (its tables, as kept), not resolved again.
 
         It holds no facts: it answers who depends on what, not re-exports.
         """
         graph = cls({}, module_names, basedirs)
         graph.depends, graph.how, graph.fallbacks = depends, how, fallbacks
-        for path, deps in depends.items():
-            for module, flags in deps.items():
-                graph.importers.setdefault(module, {})[path] = flags
+        graph.importers = importers
         graph._subtrees = {m for m in graph.importers if m == "*" or m.endswith(".*")}
         return graph
 

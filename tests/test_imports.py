@@ -318,7 +318,7 @@ def test_what_analysis_cannot_see_is_told_from_what_it_can() -> None:
     # r.R.get('x') runs at import time: importing b runs code of p.reg.
     assert g.depends["p/b.py"] == {"p.reg": imports.LOCAL | imports.AT_IMPORT, "p.a": imports.LOCAL}
     assert g.fallbacks["p/reg.py"] == {
-        "p.c": "p.c registers into it by name (register('c')): dispatch cannot be followed"
+        "p.c": "p.c registers into it (@register('c')): run-time dispatch cannot be followed"
     }
     assert "p/b.py" not in g.fallbacks
 
@@ -361,3 +361,23 @@ def test_calls_made_at_import_time_spread_to_every_importer() -> None:
     # Importing p.d runs p/__init__.py first, and with it c's code.
     assert reached["tests/test_d.py"].full
     assert reached["p/d.py"].module == "p"
+
+
+def test_a_registration_is_told_by_the_registering_name() -> None:
+    g = graph(
+        {
+            "p/__init__.py": "",
+            "p/util.py": "def deprecated(msg):\n    return lambda f: f\n\n\n"
+            "class Handlers:\n    def register(self, f):\n        return f\n\n\n"
+            "handlers = Handlers()\n",
+            # a decorator taking a message only wraps; a bare @handlers.register registers
+            "p/a.py": "from p.util import deprecated\n\n\n@deprecated('use b')\ndef a():\n    pass\n",
+            "p/b.py": "from p import util\n\n\n@util.handlers.register\ndef b():\n    pass\n",
+        }
+    )
+    assert g.fallbacks["p/util.py"] == {
+        "p.b": "p.b registers into it (@util.handlers.register): run-time dispatch cannot"
+        " be followed"
+    }
+    assert set(g.affected({"p.a": "p/a.py"})) == set()
+    assert set(g.affected({"p.b": "p/b.py"})) == {"p/util.py", "p/a.py"}

@@ -205,6 +205,6 @@ def test_a_registry_dispatching_by_name_depends_on_what_registers_into_it(
     assert got.ran == {"test_run"}
     assert got.chains["tests/test_registry.py"] == (
         "tests/test_registry.py (from pkg.registry import run) → pkg.registry"
-        " (pkg.plugins.fast registers into it by name (register('fast')):"
-        " dispatch cannot be followed) → src/pkg/plugins/fast.py"
+        " (pkg.plugins.fast registers into it (@register('fast')):"
+        " run-time dispatch cannot be followed) → src/pkg/plugins/fast.py"
     )

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -181,39 +182,43 @@ def _literal_all(body: list[ast.stmt]) -> list[str] | None:
     return names
 
 
-def _registrations(body: list[ast.stmt]) -> list[list[Any]]:
-    """``[chain, words]`` of top-level calls that register something under a name.
+_REGISTERING = re.compile(r"regist|route|command|plugin|handler|hook|dispatch", re.IGNORECASE)
 
-    ``@register("fast")`` on a function or class, ``register("fast", f)`` and
-    ``REGISTRY["fast"] = f`` hand the module's code to a registry that
-    dispatches to it by name at run time, where no import shows it.
+
+def _registrations(body: list[ast.stmt]) -> list[list[Any]]:
+    """``[chain, words]`` of top-level statements that register the module's code somewhere.
+
+    ``@register("fast")`` or ``@handlers.register`` on a function or class,
+    ``register("fast", f)`` and ``REGISTRY["fast"] = f`` hand the module's
+    code to a registry that dispatches to it at run time, where no import
+    shows it. A decorator or call counts by its name (``register``,
+    ``route``, ``command``, ``plugin``, ``handler``, ``hook``, ``dispatch``):
+    most decorators taking a string only wrap (``@deprecated("use g")``).
     """
     found: list[list[Any]] = []
 
-    def named(call: ast.expr) -> bool:
-        if not isinstance(call, ast.Call):
-            return False
-        values = [*call.args, *(k.value for k in call.keywords)]
-        return any(isinstance(v, ast.Constant) and isinstance(v.value, str) for v in values)
+    def registering(node: ast.expr) -> bool:
+        callee = node.func if isinstance(node, ast.Call) else node
+        chain = _chain_of(callee)
+        return bool(chain) and bool(_REGISTERING.search(chain[-1]))
 
     for statement in _top_level(body):
-        calls: list[ast.expr] = []
         if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            calls += [d for d in statement.decorator_list if named(d)]
-        elif isinstance(statement, ast.Expr) and named(statement.value):
-            # ``register("fast", f)``: a name handed over with the key, not a mere setting.
-            value = statement.value
-            if isinstance(value, ast.Call) and any(isinstance(a, ast.Name) for a in value.args):
-                calls.append(value)
+            for decorator in statement.decorator_list:
+                if registering(decorator):
+                    callee = decorator.func if isinstance(decorator, ast.Call) else decorator
+                    found.append([_chain_of(callee), "@" + ast.unparse(decorator)])
+        elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+            # ``register("fast", f)``: a name of the module handed over, not a setting.
+            call = statement.value
+            if registering(call) and any(isinstance(a, ast.Name) for a in call.args):
+                found.append([_chain_of(call.func), ast.unparse(call)])
         elif isinstance(statement, ast.Assign):
             for target in statement.targets:
                 key = target.slice if isinstance(target, ast.Subscript) else None
                 if isinstance(key, ast.Constant) and isinstance(key.value, str):
                     assert isinstance(target, ast.Subscript)
                     found.append([_chain_of(target.value), ast.unparse(target) + " = ..."])
-        for call in calls:
-            if isinstance(call, ast.Call):
-                found.append([_chain_of(call.func), ast.unparse(call)])
     return [row for row in found if row[0]]
 
 
@@ -348,7 +353,7 @@ class ImportGraph:
             if source is None or not name or source == path:
                 continue
             self.depends[source][name] = self.depends[source].get(name, 0) | WHOLE
-            reason = f"{name} registers into it by name ({words}): dispatch cannot be followed"
+            reason = f"{name} registers into it ({words}): run-time dispatch cannot be followed"
             self.how[source].setdefault(name, reason)
             self.fallbacks.setdefault(source, {})[name] = reason
         for path, deps in self.depends.items():

@@ -371,7 +371,8 @@ def test_a_registration_is_told_by_the_registering_name() -> None:
             "class Handlers:\n    def register(self, f):\n        return f\n\n\n"
             "handlers = Handlers()\n",
             # a decorator taking a message only wraps; a bare @handlers.register registers
-            "p/a.py": "from p.util import deprecated\n\n\n@deprecated('use b')\ndef a():\n    pass\n",
+            "p/a.py": "from p.util import deprecated\n\n\n"
+            "@deprecated('use b')\ndef a():\n    pass\n",
             "p/b.py": "from p import util\n\n\n@util.handlers.register\ndef b():\n    pass\n",
         }
     )

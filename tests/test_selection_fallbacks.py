@@ -208,3 +208,32 @@ def test_a_registry_dispatching_by_name_depends_on_what_registers_into_it(
         " (pkg.plugins.fast registers into it (@register('fast')):"
         " run-time dispatch cannot be followed) → src/pkg/plugins/fast.py"
     )
+
+
+def test_a_call_made_at_import_time_selects_every_test_importing_the_package(
+    project: Project,
+) -> None:
+    """Importing anything of pkg runs a.py, which calls c's code: a change to c reaches all."""
+    files = {
+        "pyproject.toml": PYPROJECT["pyproject.toml"],
+        "src/pkg/__init__.py": "from .a import fa\n",
+        "src/pkg/a.py": "from pkg.c import setup\n\nCONFIG = setup()\n\n\n"
+        "def fa():\n    return CONFIG\n",
+        "src/pkg/b.py": "def fb():\n    return 2\n",
+        "src/pkg/c.py": "def setup():\n    return 1\n\n\ndef unused():\n    return 0\n",
+        "tests/test_b.py": "from pkg.b import fb\n\n\ndef test_b():\n    assert fb() == 2\n",
+    }
+    project.write(files)
+    project.commit()
+    project.write({"src/pkg/c.py": files["src/pkg/c.py"].replace("return 1", "return 1 // 0")})
+    result = project.run("--lw-changed", "-v", "--lw-explain")
+    assert result.ret == 2  # importing pkg now fails: the test that imports pkg.b ran
+    result.stdout.fnmatch_lines(
+        [
+            "lanewarden:   tests/test_b.py (from pkg.b import fb; its import runs changed code)"
+            " → pkg.b (importing it runs"
+            " pkg first) → pkg (from .a import fa; its import runs changed code) → pkg.a"
+            " (from pkg.c import setup; its import runs changed code) → src/pkg/c.py",
+            "*ERROR collecting tests/test_b.py*",
+        ]
+    )

@@ -317,11 +317,13 @@ class Reach:
 
     ``full`` is False for a package ``__init__.py`` reached only because it
     re-exports a name: its own code is not affected, so it selects nothing.
+    ``runs`` is True when importing the file runs changed code.
     """
 
     module: str
     source: str
     full: bool = True
+    runs: bool = False  # importing the file runs changed code (a call at import time)
 
 
 class ImportGraph:
@@ -415,7 +417,7 @@ class ImportGraph:
                 if strengths.get(path, 0) >= new:
                     continue
                 strengths[path] = new
-                reached[path] = Reach(module, origin[module], full=new >= _FULL)
+                reached[path] = Reach(module, origin[module], new >= _FULL, new == _IMPORT)
                 name = self.module_names.get(path)
                 if name and level.get(name, 0) < new:
                     level[name] = new
@@ -428,7 +430,7 @@ class ImportGraph:
                         if inner_path in seed_files or strengths.get(inner_path, 0) >= _IMPORT:
                             continue
                         strengths[inner_path] = _IMPORT
-                        reached[inner_path] = Reach(name, path)
+                        reached[inner_path] = Reach(name, path, runs=True)
                         level[inner], origin[inner] = _IMPORT, inner_path
                         queue.append(inner)
         return reached

@@ -115,6 +115,14 @@ class Reaching:
             reach = reached.get(path)
             if reach is not None and reach.source == chain[i + 1]:
                 words = self.graph.how.get(path, {}).get(reach.module)
+                if reach.runs:
+                    # Its import runs changed code: a call at import time, or a package's
+                    # __init__.py that does, run before anything under it.
+                    words = (
+                        f"{words}; its import runs changed code"
+                        if words
+                        else (f"importing it runs {reach.module} first")
+                    )
                 label += f" ({words})" if words else ""
             else:
                 label += f" (under {chain[i + 1].rpartition('/')[0] or 'the top'}/)"

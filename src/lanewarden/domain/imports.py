@@ -46,9 +46,10 @@ from lanewarden.domain.import_reads import imported_reads
 
 __all__ = ["CACHE_VERSION", "Facts", "ImportGraph", "parse_facts"]
 
-CACHE_VERSION = 6  # 2: reads respect scope; 3: pytest_plugins strings; 4: import_module("x")
+CACHE_VERSION = 7  # 2: reads respect scope; 3: pytest_plugins strings; 4: import_module("x")
 # 5: what static analysis cannot see (dynamic imports, __getattr__, __all__, registrations)
-# 6: calls made at import time (also bump when resolution changes: the graph cache keys on it)
+# 6: calls made at import time; 7: registrations told by name
+# (bump it when resolution changes too: the kept graph is keyed on it)
 _MAX_DEPTH = 12  # re-export hops followed before giving up (guards cycles)
 
 # How a file uses a module it depends on (bit flags).

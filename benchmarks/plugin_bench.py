@@ -173,6 +173,7 @@ def paired_medians(
 
 
 PLUGIN_WORK = """
+import sys
 import time
 begin = time.perf_counter()
 from pathlib import Path

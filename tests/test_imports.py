@@ -89,13 +89,12 @@ def test_affected_follows_chains_and_reports_them() -> None:
         # importing lib.two runs lib/__init__.py, which runs three's call of f1
         "lib/two/__init__.py",
     }
-    # four reads lib.three.X; importing it runs lib/__init__.py, which runs f1 (the stronger).
-    assert reached["lib/four/__init__.py"].module == "lib"
-    assert reached["lib/four/__init__.py"].source == "lib/__init__.py"
+    assert reached["lib/four/__init__.py"].full
     # lib/__init__.py imports three, which calls f1 while it is imported: importing lib,
     # or anything under it, runs the changed code. Every file reached is affected.
     assert all(r.full for r in reached.values())
-    assert reached["lib/__init__.py"].source == "lib/three/__init__.py"
+    assert reached["lib/__init__.py"].runs
+    assert reached["lib/three/__init__.py"].runs
 
 
 def test_a_hub_that_only_reexports_does_not_spread_to_users_of_its_own_names() -> None:
@@ -360,7 +359,7 @@ def test_calls_made_at_import_time_spread_to_every_importer() -> None:
     assert reached["p/d.py"].full
     # Importing p.d runs p/__init__.py first, and with it c's code.
     assert reached["tests/test_d.py"].full
-    assert reached["p/d.py"].module == "p"
+    assert reached["p/d.py"].runs
 
 
 def test_a_registration_is_told_by_the_registering_name() -> None:
@@ -382,3 +381,22 @@ def test_a_registration_is_told_by_the_registering_name() -> None:
     }
     assert set(g.affected({"p.a": "p/a.py"})) == set()
     assert set(g.affected({"p.b": "p/b.py"})) == {"p/util.py", "p/a.py"}
+
+
+def test_chains_never_loop_when_a_file_is_reached_more_strongly_later() -> None:
+    # c runs at import of a; p/__init__ imports a: importing p.a runs p first, which runs a.
+    g = graph(
+        {
+            "p/__init__.py": "from .a import fa\n",
+            "p/a.py": "from p.c import g\n\nX = g()\n\n\ndef fa():\n    return X\n",
+            "p/c.py": "def g():\n    return 1\n",
+        }
+    )
+    reached = g.affected({"p.c": "p/c.py"})
+    for path in reached:
+        seen, step = [path], path
+        while step in reached:
+            step = reached[step].source
+            assert step not in seen, seen
+            seen.append(step)
+        assert step == "p/c.py"

@@ -37,7 +37,7 @@ from __future__ import annotations
 import functools
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lanewarden.domain.file_facts import CACHE_VERSION, Facts, parse_facts
 
@@ -163,7 +163,9 @@ class ImportGraph:
                 if strengths.get(path, 0) >= new:
                     continue
                 strengths[path] = new
-                reached[path] = Reach(module, origin[module], new >= _FULL, new == _IMPORT)
+                # The first way a file is reached is kept: it leads back to a changed file
+                # through files reached before it, so a chain never loops.
+                reached.setdefault(path, Reach(module, origin[module]))
                 name = self.module_names.get(path)
                 if name and level.get(name, 0) < new:
                     level[name] = new
@@ -176,10 +178,13 @@ class ImportGraph:
                         if inner_path in seed_files or strengths.get(inner_path, 0) >= _IMPORT:
                             continue
                         strengths[inner_path] = _IMPORT
-                        reached[inner_path] = Reach(name, path, runs=True)
+                        reached.setdefault(inner_path, Reach(name, path))
                         level[inner], origin[inner] = _IMPORT, inner_path
                         queue.append(inner)
-        return reached
+        return {
+            path: replace(reach, full=strengths[path] >= _FULL, runs=strengths[path] == _IMPORT)
+            for path, reach in reached.items()
+        }
 
     def _inside(self, package: str) -> list[str]:
         """The modules under ``package`` (its submodules, theirs, ...)."""

@@ -3,9 +3,10 @@
 Hypothesis writes small libraries: a root package re-exporting its
 subpackages (``from .sub import *`` with and without ``__all__``,
 ``from .sub import name``, ``from . import sub``), modules calling each
-other through the root (``import pkg as p; p.name()`` inside functions) or
-directly, at import time or inside functions, and test files importing in
-each of these styles. One module changes; ``lanewarden select --json`` picks
+other through the root (``import pkg as p; p.name()``, ``p.sub.name()``) or
+directly (``from``, ``import ... as``, dotted ``import pkg.sub.mod``), at
+import time or inside functions, and test files importing in each of these
+styles. One module changes; ``lanewarden select --json`` picks
 the test files.
 
 The oracle runs every test file in one fresh interpreter (each file with the
@@ -97,6 +98,7 @@ def libraries(draw: st.DrawFn) -> tuple[dict[str, str], list[str], list[str]]:
     files: dict[str, str] = {"src/pkg/__init__.py": ""}
     root_exports: set[str] = set()  # functions reachable as pkg.<name>
     sub_exports: dict[int, set[str]] = {}
+    root_modules: set[int] = set()  # subpackages the root binds (``from . import s0``)
     root_lines: list[str] = []
     for s in range(subs):
         mine = [m for m in modules if m.sub == s]
@@ -125,13 +127,18 @@ def libraries(draw: st.DrawFn) -> tuple[dict[str, str], list[str], list[str]]:
             root_exports |= set(picked)
         elif root_style == "module":
             root_lines.append(f"from . import s{s}")
+            root_modules.add(s)
     files["src/pkg/__init__.py"] = "\n".join(root_lines) + "\n"
 
     def call(target: Module, *, through_root: bool) -> tuple[list[str], str]:
         """Import lines and the call expression for ``target``'s function."""
         if through_root and target.name in root_exports:
             return ["import pkg as p"], f"p.{target.name}()"
-        style = draw(st.sampled_from(["from", "alias", "sub"]))
+        if through_root and target.sub in root_modules and target.name in sub_exports[target.sub]:
+            return ["import pkg as p"], f"p.s{target.sub}.{target.name}()"
+        style = draw(st.sampled_from(["from", "alias", "sub", "dotted"]))
+        if style == "dotted":
+            return [f"import {target.dotted}"], f"{target.dotted}.{target.name}()"
         if style == "sub" and target.name in sub_exports[target.sub]:
             return [f"from pkg.s{target.sub} import {target.name}"], f"{target.name}()"
         if style == "alias":

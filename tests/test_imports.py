@@ -86,15 +86,15 @@ def test_affected_follows_chains_and_reports_them() -> None:
         "lib/six/__init__.py",
         "lib/seven/__init__.py",
         "tests/test_lib.py",
+        # importing lib.two runs lib/__init__.py, which runs three's call of f1
+        "lib/two/__init__.py",
     }
-    assert reached["lib/four/__init__.py"].module == "lib.three"
-    assert reached["lib/four/__init__.py"].source == "lib/three/__init__.py"
-    # __init__ files that only re-export f1 are reached, but their own code is unchanged.
-    assert {p for p, r in reached.items() if not r.full} == {
-        "lib/__init__.py",
-        "lib/one/__init__.py",
-        "lib/seven/__init__.py",
-    }
+    assert reached["lib/four/__init__.py"].full
+    # lib/__init__.py imports three, which calls f1 while it is imported: importing lib,
+    # or anything under it, runs the changed code. Every file reached is affected.
+    assert all(r.full for r in reached.values())
+    assert reached["lib/__init__.py"].runs
+    assert reached["lib/three/__init__.py"].runs
 
 
 def test_a_hub_that_only_reexports_does_not_spread_to_users_of_its_own_names() -> None:
@@ -150,7 +150,8 @@ def test_cycles_terminate() -> None:
             "p/use.py": "from p import missing\n",
         }
     )
-    assert g.depends["p/use.py"] == {"p": imports.LOCAL}
+    # A name no star import shows, where one has no __all__: the whole package, not a guess.
+    assert g.depends["p/use.py"] == {"p.*": imports.WHOLE}
 
 
 def test_load_facts_caches_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -297,3 +298,105 @@ def test_a_shadowing_local_no_longer_makes_a_whole_module_dependency() -> None:
     assert g.depends["app/use.py"] == {"lib.core": imports.LOCAL}
     assert "app/use.py" not in g.affected({"lib.other": "lib/other.py"})
     assert g.affected({"lib.core": "lib/core.py"})["app/use.py"].full
+
+
+def test_what_analysis_cannot_see_is_told_from_what_it_can() -> None:
+    g = graph(
+        {
+            "p/__init__.py": "import importlib\n\n\ndef __getattr__(name):\n"
+            "    return importlib.import_module('.' + name, __name__)\n",
+            "p/a.py": "def f():\n    return 1\n",
+            "p/reg.py": "R = {}\n\n\ndef register(name):\n    return lambda f: f\n",
+            # a setting by name is no registration; a literal getattr is a plain read
+            "p/b.py": "import p.reg as r\nfrom p import a\n\nr.R.get('x')\nY = getattr(a, 'f')\n",
+            "p/c.py": "from p.reg import register\n\n\n@register('c')\ndef c():\n    return 3\n",
+        }
+    )
+    # The __getattr__'s own import_module is judged where p is read, not in p itself.
+    assert g.depends["p/__init__.py"] == {}
+    # r.R.get('x') runs at import time: importing b runs code of p.reg.
+    assert g.depends["p/b.py"] == {"p.reg": imports.LOCAL | imports.AT_IMPORT, "p.a": imports.LOCAL}
+    assert g.fallbacks["p/reg.py"] == {
+        "p.c": "p.c registers into it (@register('c')): run-time dispatch cannot be followed"
+    }
+    assert "p/b.py" not in g.fallbacks
+
+
+def test_a_computed_relative_import_is_bounded_by_its_package() -> None:
+    g = graph(
+        {
+            "p/__init__.py": "",
+            "p/q/__init__.py": "import importlib\n\n\ndef load(n):\n"
+            "    return importlib.import_module(f'.{n}', package=__name__)\n",
+            "p/q/x.py": "",
+            "p/y.py": "",
+        }
+    )
+    assert g.depends["p/q/__init__.py"] == {"p.q.*": imports.WHOLE}
+    assert set(g.affected({"p.q.x": "p/q/x.py"})) == {"p/q/__init__.py"}
+    assert set(g.affected({"p.y": "p/y.py"})) == set()
+
+
+def test_calls_made_at_import_time_spread_to_every_importer() -> None:
+    g = graph(
+        {
+            "p/__init__.py": "from .a import fa\nfrom .b import fb\n",
+            "p/a.py": "from p.c import g\n\nVALUE = g()\n\n\ndef fa():\n    return VALUE\n",
+            "p/b.py": "from p.c import deco\n\n\n@deco\ndef fb():\n    return 1\n",
+            "p/c.py": "def g():\n    return 1\n\n\ndef deco(f):\n    return f\n",
+            "p/d.py": "from p.c import g\n\n\ndef late():\n    return g()\n",
+            "tests/test_b.py": "from p import fb\n",
+            "tests/test_d.py": "import p.d\n",
+        }
+    )
+    assert g.depends["p/a.py"] == {"p.c": imports.LOCAL | imports.AT_IMPORT}
+    assert g.depends["p/b.py"] == {"p.c": imports.LOCAL | imports.AT_IMPORT}
+    assert g.depends["p/d.py"] == {"p.c": imports.LOCAL}  # called later, not at import
+    reached = g.affected({"p.c": "p/c.py"})
+    # Importing p runs a.py and b.py, which run c's code: whoever imports p is affected.
+    assert reached["p/__init__.py"].full
+    assert reached["tests/test_b.py"].full
+    assert reached["p/d.py"].full
+    # Importing p.d runs p/__init__.py first, and with it c's code.
+    assert reached["tests/test_d.py"].full
+    assert reached["p/d.py"].runs
+
+
+def test_a_registration_is_told_by_the_registering_name() -> None:
+    g = graph(
+        {
+            "p/__init__.py": "",
+            "p/util.py": "def deprecated(msg):\n    return lambda f: f\n\n\n"
+            "class Handlers:\n    def register(self, f):\n        return f\n\n\n"
+            "handlers = Handlers()\n",
+            # a decorator taking a message only wraps; a bare @handlers.register registers
+            "p/a.py": "from p.util import deprecated\n\n\n"
+            "@deprecated('use b')\ndef a():\n    pass\n",
+            "p/b.py": "from p import util\n\n\n@util.handlers.register\ndef b():\n    pass\n",
+        }
+    )
+    assert g.fallbacks["p/util.py"] == {
+        "p.b": "p.b registers into it (@util.handlers.register): run-time dispatch cannot"
+        " be followed"
+    }
+    assert set(g.affected({"p.a": "p/a.py"})) == set()
+    assert set(g.affected({"p.b": "p/b.py"})) == {"p/util.py", "p/a.py"}
+
+
+def test_chains_never_loop_when_a_file_is_reached_more_strongly_later() -> None:
+    # c runs at import of a; p/__init__ imports a: importing p.a runs p first, which runs a.
+    g = graph(
+        {
+            "p/__init__.py": "from .a import fa\n",
+            "p/a.py": "from p.c import g\n\nX = g()\n\n\ndef fa():\n    return X\n",
+            "p/c.py": "def g():\n    return 1\n",
+        }
+    )
+    reached = g.affected({"p.c": "p/c.py"})
+    for path in reached:
+        seen, step = [path], path
+        while step in reached:
+            step = reached[step].source
+            assert step not in seen, seen
+            seen.append(step)
+        assert step == "p/c.py"

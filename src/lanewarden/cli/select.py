@@ -39,6 +39,12 @@ def run(args: argparse.Namespace) -> int:
                 "full_suite": selection.full_suite,
                 "packages": {name: selection.selected[name] for name in selection.whole},
                 "tests": dict(selection.tests) if args.explain else sorted(selection.tests),
+                # test file -> why static analysis depended on a whole package on its chain
+                "fallback": {
+                    test: why
+                    for test, why in selection.fallbacks.items()
+                    if test in selection.tests
+                },
                 "untested": list(selection.untested),
                 "untested_ok": list(selection.untested_ok),
                 "test_files": selection.test_files,
@@ -75,7 +81,7 @@ def _why_not(computed: Computed, paths: list[str]) -> dict[str, str]:
     answers: dict[str, str] = {}
     for given in paths:
         relative = selector.relative(Path(given).absolute())
-        if relative is None or relative not in graph.facts:
+        if relative is None or relative not in graph.depends:
             raise InputError(
                 f"{given} is no Python file of the repository",
                 hint="give a test file's path, e.g. `lanewarden select --why-not tests/test_x.py`",

@@ -6,7 +6,12 @@ module: only reads where the name still holds what the import bound count as
 uses. Function, lambda and comprehension scopes follow Python exactly (a name
 they assign or take as a parameter is theirs); the module and class bodies are
 read conservatively (a name both imported and assigned there counts as the
-import)."""
+import).
+
+``getattr(p, "name")`` reads ``p.name``; ``getattr(p, name)`` and ``vars(p)``
+read a name no analysis can know: they are returned apart (*computed*).
+Calls made while the module is imported are returned too: importing the
+module runs the code they call."""
 
 from __future__ import annotations
 
@@ -56,6 +61,15 @@ class _Scope:
             innermost = False
         return False
 
+    def at_import(self) -> bool:
+        """Whether code in this scope runs when the module is imported (no function around it)."""
+        scope: _Scope | None = self
+        while scope is not None:
+            if scope.kind == "function":
+                return False
+            scope = scope.parent
+        return True
+
     def _module(self) -> _Scope:
         scope = self
         while scope.parent is not None:
@@ -68,8 +82,13 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _SCOPES = (*_FUNCTIONS, ast.Lambda, ast.ClassDef, *_COMPREHENSIONS)
 
 
-def imported_reads(tree: ast.Module) -> tuple[dict[str, list[list[str]]], list[str]]:
-    """Attribute chains read through imported names, and imported names used bare.
+def imported_reads(
+    tree: ast.Module,
+) -> tuple[dict[str, list[list[str]]], list[str], list[str], list[str]]:
+    """Chains read through imported names, names used bare, computed, called at import time.
+
+    The last: imported names through which the module calls code while it is
+    being imported (a top-level call, a decorator, a class body's call).
 
     A read counts only where the name, by Python's scoping, still holds what
     an import bound: a parameter or local variable that shares an imported
@@ -77,13 +96,19 @@ def imported_reads(tree: ast.Module) -> tuple[dict[str, list[list[str]]], list[s
     """
     module = _Scope("module", None)
     scopes = [module]
-    reads: list[tuple[str, tuple[str, ...] | None, _Scope]] = []  # name, chain (None: bare)
+    # name, chain (None: bare; () an attribute whose name is computed at run time)
+    reads: list[tuple[str, tuple[str, ...] | None, _Scope]] = []
+    calls: list[tuple[str, _Scope]] = []  # the name a call's callee starts with
     stack: list[tuple[ast.AST, _Scope]] = [(statement, module) for statement in tree.body]
     while stack:
         node, scope = stack.pop()
         if isinstance(node, _SCOPES):
             inner = _Scope(_kind(node), scope)
             scopes.append(inner)
+            for decorator in getattr(node, "decorator_list", []):
+                called = _root_name(decorator)  # ``@deco`` calls deco, ``@deco(x)`` its result
+                if called is not None:
+                    calls.append((called, scope))
             stack.extend(_enter(node, scope, inner))
         elif isinstance(node, ast.Import | ast.ImportFrom):
             for alias in node.names:
@@ -111,6 +136,20 @@ def imported_reads(tree: ast.Module) -> tuple[dict[str, list[list[str]]], list[s
                 reads.append((current.id, tuple(reversed(chain))[:3], scope))
             else:
                 stack.append((current, scope))
+        elif isinstance(node, ast.Call) and not _reflective(node):
+            called = _root_name(node.func)
+            if called is not None:
+                calls.append((called, scope))
+            stack.extend((child, scope) for child in ast.iter_child_nodes(node))
+        elif isinstance(node, ast.Call):
+            first = node.args[0]
+            assert isinstance(first, ast.Name)
+            key = node.args[1] if len(node.args) > 1 else None
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                reads.append((first.id, (key.value,), scope))
+            else:
+                reads.append((first.id, (), scope))
+            stack.extend((child, scope) for child in [node.func, *node.args[1:], *node.keywords])
         elif isinstance(node, ast.NamedExpr):
             # The target of := binds in the enclosing function, even from a comprehension.
             target = scope
@@ -127,13 +166,35 @@ def imported_reads(tree: ast.Module) -> tuple[dict[str, list[list[str]]], list[s
         module.imported.update(scope.imported & scope.declared_global)
     uses: dict[str, set[tuple[str, ...]]] = {}
     bare: set[str] = set()
+    computed: set[str] = set()
     for name, read, scope in reads:
         if scope.holds_import(name):
             if read is None:
                 bare.add(name)
+            elif not read:
+                computed.add(name)
             else:
                 uses.setdefault(name, set()).add(read)
-    return {k: [list(c) for c in sorted(v)] for k, v in uses.items()}, sorted(bare)
+    chains = {k: [list(c) for c in sorted(v)] for k, v in uses.items()}
+    at_import = {n for n, scope in calls if scope.at_import() and scope.holds_import(n)}
+    return chains, sorted(bare), sorted(computed), sorted(at_import)
+
+
+def _root_name(node: ast.expr) -> str | None:
+    """The name ``a.b.c(...)``'s callee starts with (``a``), if it starts with one."""
+    while isinstance(node, ast.Attribute | ast.Call):
+        node = node.value if isinstance(node, ast.Attribute) else node.func
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _reflective(node: ast.Call) -> bool:
+    """``getattr(name, ...)``, ``vars(name)``: an attribute of an imported name read by value."""
+    func = node.func
+    if not isinstance(func, ast.Name) or not node.args or not isinstance(node.args[0], ast.Name):
+        return False
+    return (func.id == "getattr" and len(node.args) >= 2) or (
+        func.id == "vars" and len(node.args) == 1
+    )
 
 
 def _kind(node: ast.AST) -> str:

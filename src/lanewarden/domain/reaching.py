@@ -37,6 +37,8 @@ class Reaching:
             if is_test_file(path) or not graph.importers.get(graph.module_names.get(path) or "")
         ]
         self.files = set(packages.all_files)
+        self.fallbacks: dict[str, str] = {}  # test file -> why its chain is coarser than a name
+        self._labels: dict[tuple[str, str], str] = {}  # (file, next on its chain) -> words
 
     def select(self, changed: tuple[str, ...], named: list[str]) -> dict[str, str]:
         """Test file -> the chain from a changed file (or a named package) to it."""
@@ -55,12 +57,16 @@ class Reaching:
 
     def _tests(self, seeds: Mapping[str, str], changed: set[str]) -> dict[str, str]:
         reached = self.graph.affected(seeds) if seeds else {}
+        self._labels = {}  # words depend on this walk's reach
         affected = set(seeds.values()) | {p for p, r in reached.items() if r.full}
         chosen: dict[str, str] = {}
         for test in self.candidates:
             chain = self._chain_to(test, affected, reached)
             if chain is not None:
                 chosen[test] = self._words(chain, reached, changed)
+                reason = self._fallback(chain, reached)
+                if reason:
+                    self.fallbacks.setdefault(test, reason)
         # Tests that import nothing of the project follow their package.
         hit: dict[str, str] = {}
         for path in sorted(affected):
@@ -107,15 +113,41 @@ class Reaching:
             return f"{chain[0]} (changed)" if chain[0] in changed else chain[0]
         parts = []
         for i, path in enumerate(chain[:-1]):
-            label = path if self.packages.is_test_path(path) else self._name(path)
+            key = (path, chain[i + 1])
+            known = self._labels.get(key)  # chains share their tails: each step is told once
+            if known is None:
+                known = self._labels[key] = self._label(path, chain[i + 1], reached)
+            parts.append(known)
+        return " → ".join([*parts, chain[-1]])
+
+    def _label(self, path: str, after: str, reached: Mapping[str, Reach]) -> str:
+        """One step of a chain: ``path`` and how it reaches ``after``."""
+        label = path if self.packages.is_test_path(path) else self._name(path)
+        reach = reached.get(path)
+        if reach is not None and reach.source == after:
+            words = self.graph.how.get(path, {}).get(reach.module)
+            if reach.runs:
+                # Its import runs changed code: a call at import time, or a package's
+                # __init__.py that does, run before anything under it.
+                words = (
+                    f"{words}; its import runs changed code"
+                    if words
+                    else (f"importing it runs {reach.module} first")
+                )
+            label += f" ({words})" if words else ""
+        else:
+            label += f" (under {after.rpartition('/')[0] or 'the top'}/)"
+        return label
+
+    def _fallback(self, chain: list[str], reached: Mapping[str, Reach]) -> str | None:
+        """The first step of ``chain`` where static analysis fell back to a coarser dependency."""
+        for i, path in enumerate(chain[:-1]):
             reach = reached.get(path)
             if reach is not None and reach.source == chain[i + 1]:
-                words = self.graph.how.get(path, {}).get(reach.module)
-                label += f" ({words})" if words else ""
-            else:
-                label += f" (under {chain[i + 1].rpartition('/')[0] or 'the top'}/)"
-            parts.append(label)
-        return " → ".join([*parts, chain[-1]])
+                reason = self.graph.fallbacks.get(path, {}).get(reach.module)
+                if reason:
+                    return f"{self._name(path) if i else path}: {reason}"
+        return None
 
     def _seeds(self, path: str) -> dict[str, str]:
         """The modules a change of ``path`` affects, each with ``path`` as its origin.

@@ -49,6 +49,8 @@ class Selection:
     untested_ok: tuple[str, ...] = ()  # of those, the ones the configuration accepts
     test_files: int = 0  # test files in the repository (``test_*.py``, ``*_test.py``)
     whole: tuple[str, ...] = ()  # the selected packages every test of which runs
+    # test file -> where its chain depends on a whole package because analysis cannot see
+    fallbacks: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def runs_everything(self) -> bool:
@@ -113,6 +115,7 @@ class Selection:
             "untested_ok": list(self.untested_ok),
             "test_files": self.test_files,
             "whole": list(self.whole),
+            "fallbacks": dict(self.fallbacks),
         }
 
     @classmethod
@@ -130,6 +133,7 @@ class Selection:
             untested_ok=tuple(data.get("untested_ok", ())),
             test_files=int(data.get("test_files", 0)),
             whole=tuple(data.get("whole", data["selected"])),
+            fallbacks=dict(data.get("fallbacks", {})),
         )
 
 
@@ -222,6 +226,7 @@ def select(
         untested=tuple(untested),
         untested_ok=accepted,
         full_suite=full,
+        fallbacks=walk.fallbacks,
     )
 
 

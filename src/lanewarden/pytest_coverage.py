@@ -1,0 +1,152 @@
+"""Recording the coverage map: which source lines each test executed.
+
+Started by :mod:`lanewarden.pytest_plugin` before the first ``conftest.py``
+is imported (``--lw-record-coverage``, or ``record_coverage = true`` on a
+gate run of the whole suite), so imports during collection are seen, as
+lines run outside every test. coverage.py measures; the context switches to
+the test's id around each test's whole protocol (setup, call, teardown), so
+fixture code counts for the test that asked for it. Under xdist each worker
+records its own tests and sends them to the controller, which writes one
+map for the tree tested. coverage is imported only here, only when asked.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+__all__ = ["COVERAGE_KEY", "CoverageRecorder"]
+
+COVERAGE_KEY = "lanewarden-coverage"  # the key of a worker's map in xdist's workeroutput
+
+
+class CoverageRecorder:
+    """Measures the session, one coverage context per test."""
+
+    def __init__(self, root: Path) -> None:
+        import coverage
+
+        self.root = root
+        self.importers: set[str] = set()
+        self.parts: list[dict[str, Any]] = []  # what xdist workers sent
+        self.tree: str | None = None
+        self.coverage: Any = None
+        self.problem: str | None = None
+        if coverage.Coverage.current() is not None:
+            self.problem = "another coverage measurement is running (pytest-cov?)"
+            return
+        self.coverage = coverage.Coverage(
+            data_file=None, config_file=False, branch=False, source=[str(root)]
+        )
+        self.coverage.start()
+        self.coverage.switch_context("")
+
+    def key(self, item: pytest.Item) -> str | None:
+        """``path::name`` from the repository top; None for a test outside it."""
+        try:
+            relative = item.path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return None
+        _, sep, name = item.nodeid.partition("::")
+        return relative + sep + name
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, None, None]:
+        """One context per test; note when the test imported a module first."""
+        key = self.key(item) if self.coverage is not None else None
+        if key is None:
+            yield
+            return
+        modules = len(sys.modules)
+        self.coverage.switch_context(key)
+        try:
+            yield
+        finally:
+            self.coverage.switch_context("")
+            if len(sys.modules) > modules:
+                self.importers.add(key)
+
+    def stop(self) -> dict[str, Any]:
+        """Stop measuring; what was measured, by file relative to the repository top."""
+        if self.coverage is None:
+            return {"tests": {}, "outside": {}, "importers": []}
+        from lanewarden.domain.coverage_map import ranges
+
+        self.coverage.stop()
+        data = self.coverage.get_data()
+        tests: dict[str, dict[str, str]] = {}
+        outside: dict[str, str] = {}
+        for measured in data.measured_files():
+            try:
+                relative = Path(measured).resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                continue
+            by_context: dict[str, set[int]] = {}
+            for line, contexts in (data.contexts_by_lineno(measured) or {}).items():
+                for context in contexts:
+                    by_context.setdefault(context, set()).add(line)
+            for context, lines in by_context.items():
+                if context:
+                    tests.setdefault(context, {})[relative] = ranges(lines)
+                else:
+                    outside[relative] = ranges(lines)
+        self.coverage.erase()
+        self.coverage = None
+        return {"tests": tests, "outside": outside, "importers": sorted(self.importers)}
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object | None) -> None:
+        """On the xdist controller: keep what each worker measured."""
+        output = getattr(node, "workeroutput", {}).get(COVERAGE_KEY)
+        if output is not None:
+            self.parts.append(json.loads(output))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """A worker sends its part; the controller (or a lone process) writes the map."""
+        config = session.config
+        measured = self.stop()
+        if hasattr(config, "workerinput"):
+            config.workeroutput[COVERAGE_KEY] = json.dumps(measured)  # type: ignore[attr-defined]
+            return
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if self.problem is not None:
+            if reporter is not None:
+                reporter.write_line(f"lanewarden: no coverage map recorded: {self.problem}")
+            return
+        from lanewarden.adapters.changes import listed_files
+        from lanewarden.adapters.coverage_store import write_map
+        from lanewarden.adapters.git import Repo
+        from lanewarden.domain.coverage_map import CoverageMap
+
+        repo = Repo.discover(self.root)
+        listed = set(listed_files(repo))
+        tests: dict[str, dict[str, str]] = {}
+        outside: dict[str, set[int]] = {}
+        importers: set[str] = set()
+        from lanewarden.domain.coverage_map import parse_ranges, ranges
+
+        for part in [measured, *self.parts]:
+            for test, per_file in part["tests"].items():
+                tests[test] = {p: r for p, r in per_file.items() if p in listed}
+            for path, text in part["outside"].items():
+                if path in listed:
+                    outside.setdefault(path, set()).update(parse_ranges(text))
+            importers.update(part["importers"])
+        assert self.tree is not None
+        coverage = CoverageMap(
+            self.tree,
+            tests,
+            {p: ranges(lines) for p, lines in outside.items()},
+            frozenset(importers),
+        )
+        path = write_map(repo, coverage)
+        if reporter is not None:
+            reporter.write_line(
+                f"lanewarden: coverage map recorded for tree {self.tree[:12]}:"
+                f" {len(tests):,} tests ({path})"
+            )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ import pytest
 __all__ = ["COVERAGE_KEY", "CoverageRecorder"]
 
 COVERAGE_KEY = "lanewarden-coverage"  # the key of a worker's map in xdist's workeroutput
+_QUIET_WARNINGS = ["no-data-collected", "module-not-measured", "module-not-imported"]
 
 
 class CoverageRecorder:
@@ -43,8 +45,13 @@ class CoverageRecorder:
         self.coverage = coverage.Coverage(
             data_file=None, config_file=False, branch=False, source=[str(root)]
         )
-        self.coverage.start()
-        self.coverage.switch_context("")
+        # coverage's own warnings (a worker that measured nothing) are no failure of the run,
+        # even where the project turns warnings into errors.
+        self.coverage.set_option("run:disable_warnings", _QUIET_WARNINGS)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.coverage.start()
+            self.coverage.switch_context("")
 
     def key(self, item: pytest.Item) -> str | None:
         """``path::name`` from the repository top; None for a test outside it."""
@@ -77,8 +84,10 @@ class CoverageRecorder:
             return {"tests": {}, "outside": {}, "importers": []}
         from lanewarden.domain.coverage_map import ranges
 
-        self.coverage.stop()
-        data = self.coverage.get_data()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.coverage.stop()
+            data = self.coverage.get_data()
         tests: dict[str, dict[str, str]] = {}
         outside: dict[str, str] = {}
         for measured in data.measured_files():

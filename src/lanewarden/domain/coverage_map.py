@@ -84,6 +84,10 @@ class CoverageMap:
         """The lines of ``path`` that ``test`` executed."""
         return parse_ranges(self.tests.get(test, {}).get(path, ""))
 
+    def lines_outside(self, path: str) -> set[int]:
+        """The lines of ``path`` run outside every test (imports during collection)."""
+        return parse_ranges(self.outside.get(path, ""))
+
     def merged(self, newer: CoverageMap) -> CoverageMap:
         """This map with ``newer``'s tests (same tree) replacing or adding to ours."""
         if newer.tree != self.tree:

@@ -260,6 +260,32 @@ def test_a_module_first_imported_inside_a_test_counts_as_import_time(project: Pr
     assert ran(project.run("--lw-changed", "-v")) == {"test_first", "test_second"}
 
 
+def test_a_shared_fixture_keeps_every_test_using_its_value(project: Project) -> None:
+    project.write(
+        {
+            "pkg/helpers.py": "def helper():\n    return 1\n",
+            "tests/conftest.py": (
+                "import pytest\n\nfrom pkg.helpers import helper\n\n\n"
+                "@pytest.fixture(scope='session')\ndef value():\n    return helper()\n"
+            ),
+            "tests/test_value.py": (
+                "def test_first(value):\n    assert value == 1\n\n\n"
+                "def test_second(value):\n    assert value + 1 == 2\n"
+            ),
+            "tests/test_helper.py": (
+                "from pkg.helpers import helper\n\n\ndef test_helper():\n    assert helper()\n"
+            ),
+        }
+    )
+    project.commit("a session fixture")
+    project.run("--lw-record-coverage").assert_outcomes(passed=8)
+    edit(project, "pkg/helpers.py", "return 1", "return 2")
+    result = project.run("--lw-changed", "-v")
+    # test_first ran the fixture's code; test_second only used its value. Both see the change.
+    assert {"test_first", "test_second", "test_helper"} <= ran(result)
+    result.assert_outcomes(failed=2, passed=len(ran(result)) - 2)
+
+
 def test_xdist_workers_record_the_same_map(project: Project) -> None:
     pytest.importorskip("xdist")
     project.run("--lw-record-coverage").assert_outcomes(passed=5)
@@ -339,6 +365,24 @@ def test_a_map_travels_through_a_bare_remote_to_another_clone(
     assert "read from its note" in result.stdout
     assert "test_g_again PASSED" in result.stdout
     assert "test_f PASSED" not in result.stdout
+
+
+def test_a_configured_gate_3_run_records_the_map(project: Project) -> None:
+    project.write(
+        {
+            "pyproject.toml": "[tool.pytest.ini_options]\npythonpath = ['.']\n\n"
+            "[tool.lanewarden]\nrecord_coverage = true\n"
+        }
+    )
+    project.commit("record coverage on gate runs")
+    result = project.run("--lw-gate", "3")
+    result.assert_outcomes(passed=5)
+    result.stdout.fnmatch_lines(["lanewarden: coverage map recorded for tree *: 5 tests (*)"])
+    (coverage,) = stored_maps(project.root)
+    assert coverage.tree == git(project.root, "rev-parse", "HEAD^{tree}").strip()
+    edit(project, "pkg/mod.py", "return x * 2", "return x + x")
+    # A selecting run does not record, configured or not.
+    assert "recorded" not in project.run("--lw-changed", "--lw-gate", "2").stdout.str()
 
 
 def test_recording_is_off_and_coverage_not_imported_without_the_option(project: Project) -> None:

@@ -35,6 +35,7 @@ class CoverageRecorder:
 
         self.root = root
         self.importers: set[str] = set()
+        self.current = ""  # the test running, "" between tests
         self.parts: list[dict[str, Any]] = []  # what xdist workers sent
         self.tree: str | None = None
         self.coverage: Any = None
@@ -70,13 +71,33 @@ class CoverageRecorder:
             yield
             return
         modules = len(sys.modules)
+        self.current = key
         self.coverage.switch_context(key)
         try:
             yield
         finally:
+            self.current = ""
             self.coverage.switch_context("")
             if len(sys.modules) > modules:
                 self.importers.add(key)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(self, fixturedef: Any) -> Generator[None, None, None]:
+        """A fixture shared beyond one test runs outside every test.
+
+        Its value serves every later test that asks for it, though only the
+        first one ran its code: counted outside, a change to what it ran
+        keeps every test that reaches the module (like code run at import).
+        """
+        shared = getattr(fixturedef, "scope", "function") != "function"
+        if not shared or self.coverage is None or not self.current:
+            yield
+            return
+        self.coverage.switch_context("")
+        try:
+            yield
+        finally:
+            self.coverage.switch_context(self.current)
 
     def stop(self) -> dict[str, Any]:
         """Stop measuring; what was measured, by file relative to the repository top."""

@@ -36,6 +36,8 @@ class CoverageRecorder:
         self.root = root
         self.importers: set[str] = set()
         self.current = ""  # the test running, "" between tests
+        self.paused = False
+        self.folders: dict[str, str] = {}  # folder -> relative to the top ("" outside it)
         self.parts: list[dict[str, Any]] = []  # what xdist workers sent
         self.tree: str | None = None
         self.coverage: Any = None
@@ -56,12 +58,19 @@ class CoverageRecorder:
 
     def key(self, item: pytest.Item) -> str | None:
         """``path::name`` from the repository top; None for a test outside it."""
-        try:
-            relative = item.path.resolve().relative_to(self.root).as_posix()
-        except ValueError:
+        folder = str(item.path.parent)
+        relative = self.folders.get(folder)
+        if relative is None:
+            try:
+                relative = item.path.parent.resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                relative = ""
+            self.folders[folder] = relative
+        if not relative:
             return None
+        path = item.path.name if relative == "." else f"{relative}/{item.path.name}"
         _, sep, name = item.nodeid.partition("::")
-        return relative + sep + name
+        return path + sep + name
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, None, None]:
@@ -72,6 +81,7 @@ class CoverageRecorder:
             return
         modules = len(sys.modules)
         self.current = key
+        self._pause()  # collection is over: from now on, only the tests' phases are traced
         self.coverage.switch_context(key)
         try:
             yield
@@ -80,6 +90,50 @@ class CoverageRecorder:
             self.coverage.switch_context("")
             if len(sys.modules) > modules:
                 self.importers.add(key)
+
+    def _pause(self) -> None:
+        """Stop tracing between tests: pytest's reporting is not the project's code.
+
+        A trace function slows every Python line down (on 3.11 the whole
+        interpreter leaves its fast path), so the tracer runs only during
+        collection and each test's setup, call and teardown. coverage has no
+        public pause; without its collector's ``pause``, tracing just goes on.
+        """
+        collector = getattr(self.coverage, "_collector", None)
+        if collector is not None and hasattr(collector, "pause") and not self.paused:
+            collector.pause()
+            self.paused = True
+
+    def _resume(self) -> None:
+        collector = getattr(self.coverage, "_collector", None)
+        if collector is not None and self.paused:
+            collector.resume()
+            self.paused = False
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_setup(self) -> Generator[None, None, None]:
+        """Trace the test's setup (its fixtures)."""
+        yield from self._traced()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self) -> Generator[None, None, None]:
+        """Trace the test itself."""
+        yield from self._traced()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_teardown(self) -> Generator[None, None, None]:
+        """Trace the test's teardown."""
+        yield from self._traced()
+
+    def _traced(self) -> Generator[None, None, None]:
+        if self.coverage is None:
+            yield
+            return
+        self._resume()
+        try:
+            yield
+        finally:
+            self._pause()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_fixture_setup(self, fixturedef: Any) -> Generator[None, None, None]:
@@ -107,6 +161,7 @@ class CoverageRecorder:
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            self._resume()  # coverage's stop expects a running collector
             self.coverage.stop()
             data = self.coverage.get_data()
         tests: dict[str, dict[str, str]] = {}

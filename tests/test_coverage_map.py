@@ -286,6 +286,33 @@ def test_a_shared_fixture_keeps_every_test_using_its_value(project: Project) -> 
     result.assert_outcomes(failed=2, passed=len(ran(result)) - 2)
 
 
+def test_a_partial_map_never_leaves_out_a_test_it_lacks(project: Project) -> None:
+    project.run("--lw-record-coverage", "-k", "not test_g_again").assert_outcomes(
+        passed=4, deselected=1
+    )
+    edit(project, "pkg/mod.py", "return x + 1", "return 1 + x")
+    # test_g is known and never ran f; test_g_again, beside it, is unknown to the map.
+    assert ran(project.run("--lw-changed", "-v")) == {"test_f", "test_g_again"}
+
+
+def test_a_test_that_did_not_pass_when_recorded_is_not_covered_by_the_map(
+    project: Project,
+) -> None:
+    project.write(
+        {
+            "tests/test_fails.py": (
+                "from pkg.mod import f, g\n\n\n"
+                "def test_fails_first():\n    assert f(0) == 99\n    assert g(1) == 2\n"
+            )
+        }
+    )
+    project.commit("a failing test")
+    project.run("--lw-record-coverage").assert_outcomes(passed=5, failed=1)
+    edit(project, "pkg/mod.py", "return x * 2", "return x + x")
+    result = project.run("--lw-changed", "-v")
+    assert ran(result) == {"test_g", "test_g_again", "test_fails_first"}
+
+
 def test_xdist_workers_record_the_same_map(project: Project) -> None:
     pytest.importorskip("xdist")
     project.run("--lw-record-coverage").assert_outcomes(passed=5)

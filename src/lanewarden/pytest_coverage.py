@@ -38,6 +38,9 @@ class CoverageRecorder:
         self.current = ""  # the test running, "" between tests
         self.paused = False
         self.folders: dict[str, str] = {}  # folder -> relative to the top ("" outside it)
+        self.keys: dict[str, str] = {}  # node id -> the map's key for it
+        self.collected: set[str] = set()
+        self.unsure: set[str] = set()  # tests that failed, skipped or xfailed
         self.parts: list[dict[str, Any]] = []  # what xdist workers sent
         self.tree: str | None = None
         self.coverage: Any = None
@@ -80,6 +83,7 @@ class CoverageRecorder:
             yield
             return
         modules = len(sys.modules)
+        self.keys[item.nodeid] = key
         self.current = key
         self._pause()  # collection is over: from now on, only the tests' phases are traced
         self.coverage.switch_context(key)
@@ -156,7 +160,7 @@ class CoverageRecorder:
     def stop(self) -> dict[str, Any]:
         """Stop measuring; what was measured, by file relative to the repository top."""
         if self.coverage is None:
-            return {"tests": {}, "outside": {}, "importers": []}
+            return {"tests": {}, "outside": {}, "importers": [], "collected": [], "unsure": []}
         from lanewarden.domain.coverage_map import ranges
 
         with warnings.catch_warnings():
@@ -182,7 +186,33 @@ class CoverageRecorder:
                     outside[relative] = ranges(lines)
         self.coverage.erase()
         self.coverage = None
-        return {"tests": tests, "outside": outside, "importers": sorted(self.importers)}
+        return {
+            "tests": tests,
+            "outside": outside,
+            "importers": sorted(self.importers),
+            "collected": sorted(self.collected),
+            "unsure": sorted(self.unsure),
+        }
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """The tests this process may run: a file is complete in the map when all of them are."""
+        for item in session.items:
+            key = self.key(item)
+            if key is not None:
+                self.collected.add(key)
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        """Deselected tests were collected too: their files are not complete in the map."""
+        for item in items:
+            key = self.key(item)
+            if key is not None:
+                self.collected.add(key)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """A test that did not pass may not have reached the code it is meant to run."""
+        if report.outcome != "passed" or hasattr(report, "wasxfail"):
+            key = self.keys.get(report.nodeid)
+            self.unsure.add(key if key is not None else report.nodeid)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object | None) -> None:
@@ -213,6 +243,8 @@ class CoverageRecorder:
         tests: dict[str, dict[str, str]] = {}
         outside: dict[str, set[int]] = {}
         importers: set[str] = set()
+        collected: set[str] = set()
+        unsure: set[str] = set()
         from lanewarden.domain.coverage_map import parse_ranges, ranges
 
         for part in [measured, *self.parts]:
@@ -222,12 +254,19 @@ class CoverageRecorder:
                 if path in listed:
                     outside.setdefault(path, set()).update(parse_ranges(text))
             importers.update(part["importers"])
+            collected.update(part["collected"])
+            unsure.update(part["unsure"])
+        for test in unsure:
+            tests.pop(test, None)  # not covered by the map: such a test always stays
+        files = {key.partition("::")[0] for key in collected}
+        missing = {key.partition("::")[0] for key in collected if key not in tests}
         assert self.tree is not None
         coverage = CoverageMap(
             self.tree,
             tests,
             {p: ranges(lines) for p, lines in outside.items()},
             frozenset(importers),
+            complete=frozenset(files - missing),
         )
         path = write_map(repo, coverage)
         if reporter is not None:

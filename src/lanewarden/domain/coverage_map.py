@@ -6,7 +6,9 @@ list of files once, and per test (``path::name`` from the repository top)
 per file index the executed lines as ranges (``"3-7,12"``). Lines run
 outside every test (imports during collection) are kept apart, and so are
 the tests during which a module was imported for the first time: code they
-ran may have run at import time, on behalf of every later test.
+ran may have run at import time, on behalf of every later test. The test
+files every collected test of which is in the map are listed: only those
+may be left uncollected (a file run in part may hold tests the map lacks).
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class CoverageMap:
     tests: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # test -> file -> ranges
     outside: Mapping[str, str] = field(default_factory=dict)  # file -> lines run outside tests
     importers: frozenset[str] = frozenset()  # tests during which a module was first imported
+    complete: frozenset[str] = frozenset()  # test files every collected test of which is here
 
     def files(self) -> set[str]:
         """Every file some line of which the map saw executed."""
@@ -96,7 +99,10 @@ class CoverageMap:
         for path, text in newer.outside.items():
             outside[path] = ranges(parse_ranges(outside.get(path, "")) | parse_ranges(text))
         importers = (self.importers - set(newer.tests)) | newer.importers
-        return CoverageMap(self.tree, {**self.tests, **newer.tests}, outside, importers)
+        tests = {**self.tests, **newer.tests}
+        return CoverageMap(
+            self.tree, tests, outside, importers, complete=self.complete | newer.complete
+        )
 
     def encode(self) -> bytes:
         """The compressed, versioned form that is stored and shared."""
@@ -113,6 +119,7 @@ class CoverageMap:
             },
             "outside": {index[path]: text for path, text in sorted(self.outside.items())},
             "importers": sorted(self.importers),
+            "complete": sorted(self.complete),
         }
         text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
         return zlib.compress(text.encode("utf-8"), 9)
@@ -141,6 +148,7 @@ class CoverageMap:
                 tests={str(test): named(per_file) for test, per_file in body["tests"].items()},
                 outside=named(body["outside"]),
                 importers=frozenset(str(t) for t in body["importers"]),
+                complete=frozenset(str(p) for p in body["complete"]),
             )
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
             raise CoverageMapError(f"malformed coverage map ({error!r})") from None

@@ -265,7 +265,11 @@ def refine(
                 dropped.add(test)
             else:
                 kept[test] = why
-    gone = frozenset(p for p, tests in by_file.items() if all(t in dropped for t in tests))
+    gone = frozenset(
+        p
+        for p, tests in by_file.items()
+        if p in coverage.complete and all(t in dropped for t in tests)
+    )
     return Refinement(
         coverage.tree,
         stale,

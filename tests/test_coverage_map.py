@@ -110,7 +110,8 @@ def test_a_function_body_change_keeps_only_the_tests_that_ran_it(recorded: Proje
     result.stdout.fnmatch_lines(
         [
             "lanewarden: coverage map of tree * (current) deselected 2 tests (read from its file)",
-            "lanewarden: 2 tests selected, * (2 by the coverage map of tree *, current)*",
+            "lanewarden: 2 tests selected, * for 1 changed file; the coverage map of tree *"
+            " (current) left out 2; `--lw-explain` for why",
         ]
     )
 

@@ -378,16 +378,17 @@ class LanewardenPlugin:
         line = f"lanewarden: {kept:,} tests selected, {self.deselected:,} deselected"
         if self.uncollected:
             line += f", {len(self.uncollected):,} test files or folders not collected"
+        line += f" {for_what}"
         refinement = self.selector.refinement
         if refinement is not None:
             age = "stale" if refinement.stale else "current"
             line += (
-                f" ({len(refinement.dropped):,} by the coverage map of tree"
-                f" {refinement.tree[:12]}, {age})"
+                f"; the coverage map of tree {refinement.tree[:12]} ({age}) left out"
+                f" {len(refinement.dropped):,}"
             )
         elif quiet and self.selector.coverage_note:
             lines.append(f"lanewarden: {self.selector.coverage_note}")
-        lines.append(f"{line} {for_what}; `--lw-explain` for why")
+        lines.append(f"{line}; `--lw-explain` for why")
         if quiet and self.options.explain:
             lines += [f"lanewarden: {text}" for text in self._map_lines()]
         if self.uncollected and self.config.get_verbosity() > 0:

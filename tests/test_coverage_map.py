@@ -358,6 +358,13 @@ def test_select_json_says_which_map_was_used(recorded: Project) -> None:
         "tests/test_g.py::test_g": "pkg/mod.py",
         "tests/test_g.py::test_g_again": "pkg/mod.py",
     }
+    static = lanewarden(recorded.root, "select", "--json", "--no-coverage-map")
+    assert json.loads(static.stdout)["coverage_map"] is None
+    text = lanewarden(recorded.root, "select")
+    assert "coverage map of tree" in text.stdout
+    assert "deselected 2 tests" in text.stdout
+    assert "tests/test_g.py" in text.stdout.split()
+    assert "tests/test_f.py" not in text.stdout.split()
 
 
 def run_pytest(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -420,6 +420,35 @@ def test_a_configured_gate_3_run_records_the_map(project: Project) -> None:
     assert "recorded" not in project.run("--lw-changed", "--lw-gate", "2").stdout.str()
 
 
+def test_recording_beside_pytest_cov_is_declined_not_broken(project: Project) -> None:
+    # A stand-in for pytest-cov's option: its --cov starts a measurement of its own.
+    project.write(
+        {
+            "fakecov.py": (
+                "def pytest_addoption(parser):\n    parser.addoption('--cov', dest='cov_source')\n"
+            )
+        }
+    )
+    project.pytester.syspathinsert()
+    result = project.run("-p", "fakecov", "--cov", "pkg", "--lw-record-coverage")
+    result.assert_outcomes(passed=5)
+    result.stdout.fnmatch_lines(["lanewarden: no coverage map recorded: pytest-cov measures*"])
+    assert stored_maps(project.root) == []
+
+
+def test_recording_under_coverage_run_is_declined(project: Project) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "coverage", "run", "-m", "pytest", *QUIET, "--lw-record-coverage"],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no coverage map recorded: another coverage measurement is running" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+
+
 def test_recording_is_off_and_coverage_not_imported_without_the_option(project: Project) -> None:
     edit(project, "pkg/mod.py", "return x * 2", "return x + x")
     check = (

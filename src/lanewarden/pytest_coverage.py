@@ -30,7 +30,7 @@ _QUIET_WARNINGS = ["no-data-collected", "module-not-measured", "module-not-impor
 class CoverageRecorder:
     """Measures the session, one coverage context per test."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, clash: str | None = None) -> None:
         import coverage
 
         self.root = root
@@ -45,8 +45,8 @@ class CoverageRecorder:
         self.tree: str | None = None
         self.coverage: Any = None
         self.problem: str | None = None
-        if coverage.Coverage.current() is not None:
-            self.problem = "another coverage measurement is running (pytest-cov?)"
+        if clash is not None or coverage.Coverage.current() is not None:
+            self.problem = clash or "another coverage measurement is running (coverage run?)"
             return
         self.coverage = coverage.Coverage(
             data_file=None, config_file=False, branch=False, source=[str(root)]

@@ -106,8 +106,14 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     from lanewarden.pytest_coverage import CoverageRecorder
 
     repo = _usage_errors(lambda: Repo.discover(early_config.rootpath))
-    recorder = CoverageRecorder(repo.root.resolve())
+    # pytest-cov's --cov starts its own measurement after this one, which would stop ours.
+    clash = "pytest-cov measures this run (--cov)" if _option(early_config, "cov_source") else None
+    recorder = CoverageRecorder(repo.root.resolve(), clash=clash)
     early_config.pluginmanager.register(recorder, "lanewarden-coverage")
+
+
+def _option(config: pytest.Config, name: str) -> Any:
+    return getattr(config.known_args_namespace, name, None)
 
 
 def _wants_recording(config: pytest.Config) -> bool:

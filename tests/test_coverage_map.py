@@ -135,6 +135,12 @@ def test_a_new_function_counts_as_module_level(recorded: Project) -> None:
     assert ran(result) == {"test_f", "test_g", "test_g_again", "test_limit"}
 
 
+def test_a_named_package_runs_whole_beside_a_change(recorded: Project) -> None:
+    edit(recorded, "pkg/mod.py", "return x * 2", "return x + x")
+    result = recorded.run("--lw-changed", "--lw-package", "pkg", "-v")
+    assert ran(result) == {"test_f", "test_g", "test_g_again", "test_limit", "test_h"}
+
+
 def test_a_new_test_file_is_selected(recorded: Project) -> None:
     edit(recorded, "pkg/mod.py", "return x * 2", "return x + x")
     recorded.write(

@@ -253,7 +253,9 @@ def compute_selector(
             else None,
         )
     selector = Selector(repo.root, packages, selection)
-    if modes and options.coverage_map and changed and not selection.runs_everything:
+    # Packages named with --lw-package run whole: the map refines only what a change selects.
+    refinable = options.coverage_map and not options.named and not selection.runs_everything
+    if modes and changed and refinable:
         from lanewarden.coverage_selection import refine_with_map
 
         test_paths = [p for p in packages.all_files if packages.is_test_path(p)]

@@ -37,12 +37,12 @@ def refine_with_map(
     *,
     statically_selected: Callable[[str], bool],
     is_test_path: Callable[[str], bool],
-    reach: Callable[[str], Selection],
+    reach: Callable[[list[str]], Selection],
     test_files: Callable[[Selection], set[str]],
 ) -> MapOutcome:
     """Refine ``selection`` with the nearest coverage map, if there is one.
 
-    ``reach(path)`` is the static selection for that one changed file, and
+    ``reach(paths)`` is the static selection for those changed files alone, and
     ``test_files`` the test files a selection runs.
     """
     from dataclasses import replace
@@ -79,8 +79,8 @@ def refine_with_map(
         else:
             changes.append(file_change(repo, tree, path))
 
-    def static(path: str) -> set[str] | None:
-        alone = reach(path)
+    def static(paths: list[str]) -> set[str] | None:
+        alone = reach(paths)
         return None if alone.runs_everything else test_files(alone)
 
     refinement = refine(

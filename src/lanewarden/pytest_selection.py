@@ -260,11 +260,11 @@ def compute_selector(
 
         test_paths = [p for p in packages.all_files if packages.is_test_path(p)]
 
-        def reach(path: str) -> Selection:
+        def reach(paths: list[str]) -> Selection:
             return select(
                 packages,
-                mode="one file",
-                changed=[path],
+                mode="files the coverage map leaves to the static rule",
+                changed=paths,
                 triggers=triggers,
                 dependents=not options.no_dependents,
                 graph=graph,

@@ -212,37 +212,41 @@ def refine(
     changes: Iterable[FileChange],
     *,
     statically_selected: Callable[[str], bool],
-    reach: Callable[[str], set[str] | None],
+    reach: Callable[[list[str]], set[str] | None],
     changed_since_map: set[str],
     stale: bool,
 ) -> Refinement:
     """Which of the map's tests the change cannot affect, among those statically selected.
 
-    ``reach(path)`` is the static rule for one changed file: the test files
-    it selects, or None for every test. ``changed_since_map`` holds every
-    file that differs from the map's tree (a test file there keeps its tests).
+    ``reach(paths)`` is the static rule for those changed files: the test
+    files it selects, or None for every test. It is asked once, for the
+    files the map leaves to it. ``changed_since_map`` holds every file that
+    differs from the map's tree (a test file there keeps its tests). A test
+    that executed a changed function stays whatever the static rule says of
+    it: code it ran is code it depends on.
     """
-    keep_files: set[str] = set()
-    judged: list[tuple[FileChange, set[str]]] = []
+    judged: list[FileChange] = []
     notes: list[str] = []
     module_level: list[str] = []
+    static_paths: list[str] = []
     known = coverage.files()
     for change in changes:
         change = _checked(change, coverage, known)
-        reached = reach(change.path)
-        if reached is None:
-            return Refinement(
-                coverage.tree, stale, notes=(f"{change.path}: the static rule runs every test",)
-            )
         if change.fallback is not None:
             notes.append(f"{change.path}: {change.fallback}; the static rule decides")
-            keep_files |= reached
+            static_paths.append(change.path)
         elif change.module_level:
             module_level.append(change.path)
-            keep_files |= reached
+            static_paths.append(change.path)
         else:
-            judged.append((change, reached))
-    keep_files |= changed_since_map
+            judged.append(change)
+    reached = reach(static_paths) if static_paths else set()
+    if reached is None:
+        shown = ", ".join(static_paths[:3])
+        return Refinement(
+            coverage.tree, stale, notes=(f"{shown}: the static rule runs every test",)
+        )
+    keep_files = reached | changed_since_map
     dropped: set[str] = set()
     kept: dict[str, str] = {}
     by_file: dict[str, list[str]] = {}
@@ -256,8 +260,8 @@ def refine(
             why = next(
                 (
                     change.path
-                    for change, reached in judged
-                    if path in reached and coverage.lines(test, change.path) & change.regions
+                    for change in judged
+                    if coverage.lines(test, change.path) & change.regions
                 ),
                 None,
             )

@@ -135,6 +135,15 @@ def test_a_new_function_counts_as_module_level(recorded: Project) -> None:
     assert ran(result) == {"test_f", "test_g", "test_g_again", "test_limit"}
 
 
+def test_a_map_of_uncommitted_changes_serves_once_they_are_committed(project: Project) -> None:
+    edit(project, "pkg/mod.py", "return x + 1", "return 1 + x")
+    recorded = project.run("--lw-record-coverage")
+    recorded.stdout.fnmatch_lines(["lanewarden: the work tree has uncommitted changes: *"])
+    project.commit("as tested")
+    edit(project, "pkg/mod.py", "return x * 2", "return x + x")
+    assert ran(project.run("--lw-changed", "-v")) == {"test_g", "test_g_again"}
+
+
 def test_a_named_package_runs_whole_beside_a_change(recorded: Project) -> None:
     edit(recorded, "pkg/mod.py", "return x * 2", "return x + x")
     result = recorded.run("--lw-changed", "--lw-package", "pkg", "-v")

@@ -289,3 +289,9 @@ class CoverageRecorder:
                 f"lanewarden: coverage map recorded for tree {self.tree[:12]}:"
                 f" {len(tests):,} tests ({path})"
             )
+            head = repo.git("rev-parse", "--verify", "--quiet", "HEAD^{tree}", ok_codes=(0, 1))
+            if head.decode().strip() != self.tree:
+                reporter.write_line(
+                    "lanewarden: the work tree has uncommitted changes: selections look for"
+                    " a map by commit, so this one serves once they are committed as tested"
+                )

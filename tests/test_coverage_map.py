@@ -435,6 +435,20 @@ def test_a_configured_gate_3_run_records_the_map(project: Project) -> None:
     assert "recorded" not in project.run("--lw-changed", "--lw-gate", "2").stdout.str()
 
 
+def test_recording_outside_a_git_repository_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_a="def test_a():\n    pass\n")
+    result = pytester.runpytest(*QUIET, "--lw-record-coverage")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*lanewarden: *not a git repository*"])
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+def test_no_coverage_map_needs_a_selection(project: Project) -> None:
+    result = project.run("--lw-no-coverage-map")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--lw-no-coverage-map needs --lw-changed*"])
+
+
 def test_recording_beside_pytest_cov_is_declined_not_broken(project: Project) -> None:
     # A stand-in for pytest-cov's option: its --cov starts a measurement of its own.
     project.write(

@@ -21,10 +21,37 @@ from typing import Any
 
 import pytest
 
-__all__ = ["COVERAGE_KEY", "CoverageRecorder"]
+__all__ = ["COVERAGE_KEY", "CoverageRecorder", "start_recording"]
 
 COVERAGE_KEY = "lanewarden-coverage"  # the key of a worker's map in xdist's workeroutput
 _QUIET_WARNINGS = ["no-data-collected", "module-not-measured", "module-not-imported"]
+
+
+def start_recording(config: pytest.Config, selecting: tuple[str, ...]) -> None:
+    """Register a recorder when ``--lw-record-coverage`` asks for one, or the configuration
+    does (``record_coverage = true``) for a gate run of the whole suite."""
+    from lanewarden.adapters.git import Repo
+    from lanewarden.errors import InputError
+
+    known = config.known_args_namespace
+    asked = bool(getattr(known, "lw_record_coverage", False))
+    if not asked and any(getattr(known, name, None) for name in selecting):
+        return
+    try:
+        repo = Repo.discover(config.rootpath)
+    except InputError:
+        if asked:
+            raise
+        return  # the gate run itself says what is wrong, and how to fix it
+    if not asked:
+        from lanewarden.adapters.config import load_config
+
+        if not load_config(repo.root).record_coverage:
+            return
+    # pytest-cov's --cov starts its own measurement after this one, which would stop ours.
+    clash = "pytest-cov measures this run (--cov)" if getattr(known, "cov_source", None) else None
+    recorder = CoverageRecorder(repo.root.resolve(), clash=clash)
+    config.pluginmanager.register(recorder, "lanewarden-coverage")
 
 
 class CoverageRecorder:

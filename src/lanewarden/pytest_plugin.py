@@ -100,35 +100,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     """Start recording before conftest.py files import the project (imports count)."""
-    if not _wants_recording(early_config):
-        return
-    from lanewarden.adapters.git import Repo
-    from lanewarden.pytest_coverage import CoverageRecorder
+    known = early_config.known_args_namespace
+    if getattr(known, "lw_record_coverage", False) or getattr(known, "lw_gate", None):
+        from lanewarden.pytest_coverage import start_recording
 
-    repo = _usage_errors(lambda: Repo.discover(early_config.rootpath))
-    # pytest-cov's --cov starts its own measurement after this one, which would stop ours.
-    clash = "pytest-cov measures this run (--cov)" if _option(early_config, "cov_source") else None
-    recorder = CoverageRecorder(repo.root.resolve(), clash=clash)
-    early_config.pluginmanager.register(recorder, "lanewarden-coverage")
-
-
-def _option(config: pytest.Config, name: str) -> Any:
-    return getattr(config.known_args_namespace, name, None)
-
-
-def _wants_recording(config: pytest.Config) -> bool:
-    """``--lw-record-coverage``, or ``record_coverage`` on a gate run of the whole suite."""
-    known = config.known_args_namespace
-    if getattr(known, "lw_record_coverage", False):
-        return True
-    if not getattr(known, "lw_gate", None) or any(getattr(known, n, None) for n in _SELECTING):
-        return False
-    from lanewarden.adapters.config import load_config
-    from lanewarden.adapters.git import Repo
-
-    return bool(
-        _usage_errors(lambda: load_config(Repo.discover(config.rootpath).root).record_coverage)
-    )
+        _usage_errors(lambda: start_recording(early_config, _SELECTING))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -190,7 +166,6 @@ class LanewardenPlugin:
         self.gate: str | None = self.options.gate
         self.counts: dict[str, int] = {}  # when no terminal reporter counts them
         self.deselected = 0  # by lanewarden's selection
-        self.map_deselected = 0  # of those, by the coverage map
         self.deselections: Deselections | None = None
         self.foreign_deselected = 0
         self.collection_errors = 0
@@ -273,13 +248,7 @@ class LanewardenPlugin:
         refinement, note = self.selector.refinement, self.selector.coverage_note
         if refinement is None:
             return [note] if note else []
-        lines = [refinement.describe() + f" (read from its {refinement.source})"]
-        lines += [f"  coverage map: {why}" for why in refinement.notes]
-        lines += [
-            f"  coverage map: {path}: module-level code changed; every test reaching it runs"
-            for path in refinement.module_level
-        ]
-        return lines
+        return refinement.header()
 
     def pytest_ignore_collect(self, collection_path: Path, config: pytest.Config) -> bool | None:
         """Skip collecting test files (and package folders) no selected package owns.
@@ -330,13 +299,11 @@ class LanewardenPlugin:
         drop: list[pytest.Item] = []
         selector = self.selector
         for item in items:
-            if not selector.is_selected(item.path):
-                drop.append(item)
-            elif selector.dropped_by_map(item.path, item.nodeid):
-                drop.append(item)
-                self.map_deselected += 1
-            else:
+            chosen = selector.is_selected(item.path)
+            if chosen and not selector.dropped_by_map(item.path, item.nodeid):
                 keep.append(item)
+            else:
+                drop.append(item)
         if drop:
             items[:] = keep
             self._ours = True

@@ -179,6 +179,16 @@ class Refinement:
             f" {len(self.dropped):,} test{'' if len(self.dropped) == 1 else 's'}"
         )
 
+    def header(self) -> list[str]:
+        """The lines of the run's header: the map, then what it left to the static rule."""
+        lines = [self.describe() + f" (read from its {self.source})"]
+        lines += [f"  coverage map: {why}" for why in self.notes]
+        lines += [
+            f"  coverage map: {path}: module-level code changed; every test reaching it runs"
+            for path in self.module_level
+        ]
+        return lines
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-able form (xdist workers, evidence, ``select --json``)."""
         return {
@@ -300,10 +310,3 @@ def _checked(change: FileChange, coverage: CoverageMap, known: set[str]) -> File
     if any(t in coverage.importers for t in runners):
         return FileChange(change.path, module_level=True)  # may have run at an import
     return change
-
-
-def static_files(
-    tests: Mapping[str, str], whole_owners: Callable[[str], bool], candidates: Iterable[str]
-) -> set[str]:
-    """The test files a static selection runs: its test files and its whole packages'."""
-    return set(tests) | {path for path in candidates if whole_owners(path)}

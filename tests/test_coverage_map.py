@@ -136,7 +136,7 @@ def test_a_new_function_counts_as_module_level(recorded: Project) -> None:
 
 
 def test_a_map_of_uncommitted_changes_serves_once_they_are_committed(project: Project) -> None:
-    edit(project, "pkg/mod.py", "return x + 1", "return 1 + x")
+    edit(project, "pkg/mod.py", "return x + 1", "return (x + 1)")
     recorded = project.run("--lw-record-coverage")
     recorded.stdout.fnmatch_lines(["lanewarden: the work tree has uncommitted changes: *"])
     project.commit("as tested")

@@ -144,6 +144,30 @@ def test_a_map_of_uncommitted_changes_serves_once_they_are_committed(project: Pr
     assert ran(project.run("--lw-changed", "-v")) == {"test_g", "test_g_again"}
 
 
+def failed(result: pytest.RunResult) -> set[str]:
+    return {line.split("::")[-1].split()[0] for line in result.outlines if " FAILED" in line}
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new"),
+    [
+        ("pkg/mod.py", "return x + 1", "return x + 2"),
+        ("pkg/mod.py", "return x * 2", "return x * 3"),
+        ("pkg/mod.py", "if x > 100:", "if x > 1:"),
+        ("pkg/mod.py", "LIMIT = 10", "LIMIT = 9"),
+        ("pkg/other.py", "return 3", "return 4"),
+        ("pkg/mod.py", "return x * 2", "return x * 2 if x < 3 else 0"),
+    ],
+)
+def test_every_failure_the_full_suite_finds_the_refined_run_finds(
+    recorded: Project, path: str, old: str, new: str
+) -> None:
+    edit(recorded, path, old, new)
+    full = failed(recorded.run("-v"))
+    assert full  # each mutation is caught by some test
+    assert full <= failed(recorded.run("--lw-changed", "-v"))
+
+
 def test_a_named_package_runs_whole_beside_a_change(recorded: Project) -> None:
     edit(recorded, "pkg/mod.py", "return x * 2", "return x + x")
     result = recorded.run("--lw-changed", "--lw-package", "pkg", "-v")

@@ -116,6 +116,18 @@ def test_a_function_body_change_keeps_only_the_tests_that_ran_it(recorded: Proje
     )
 
 
+def test_explain_says_which_changed_code_each_kept_test_ran(recorded: Project) -> None:
+    edit(recorded, "pkg/mod.py", "return x * 2", "return x + x")
+    result = recorded.run("--lw-changed", "--lw-explain", "-q")
+    result.stdout.fnmatch_lines(
+        [
+            "lanewarden: coverage map of tree * (current) deselected 2 tests (read from its file)",
+            "lanewarden:   coverage map kept tests/test_g.py::test_g: it ran changed code of"
+            " pkg/mod.py",
+        ]
+    )
+
+
 def test_a_changed_line_the_test_did_not_run_still_keeps_the_callers(recorded: Project) -> None:
     # The branch no test takes changes: whoever calls g may take it now.
     edit(recorded, "pkg/mod.py", "return 0", "return -1")

@@ -248,7 +248,7 @@ class LanewardenPlugin:
         refinement, note = self.selector.refinement, self.selector.coverage_note
         if refinement is None:
             return [note] if note else []
-        return refinement.header()
+        return refinement.header(explain=self.options.explain)
 
     def pytest_ignore_collect(self, collection_path: Path, config: pytest.Config) -> bool | None:
         """Skip collecting test files (and package folders) no selected package owns.

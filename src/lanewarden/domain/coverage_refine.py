@@ -179,14 +179,28 @@ class Refinement:
             f" {len(self.dropped):,} test{'' if len(self.dropped) == 1 else 's'}"
         )
 
-    def header(self) -> list[str]:
-        """The lines of the run's header: the map, then what it left to the static rule."""
+    def header(self, *, explain: bool = False, limit: int = 20) -> list[str]:
+        """The lines of the run's header: the map, then what it left to the static rule.
+
+        With ``explain``, the tests the map kept and the changed file each ran.
+        """
         lines = [self.describe() + f" (read from its {self.source})"]
         lines += [f"  coverage map: {why}" for why in self.notes]
         lines += [
             f"  coverage map: {path}: module-level code changed; every test reaching it runs"
             for path in self.module_level
         ]
+        if explain:
+            kept = sorted(self.kept.items())
+            lines += [
+                f"  coverage map kept {test}: it ran changed code of {why}"
+                for test, why in kept[:limit]
+            ]
+            if len(kept) > limit:
+                lines.append(
+                    f"  coverage map kept {len(kept) - limit:,} more"
+                    " (`lanewarden select --explain --json` lists them)"
+                )
         return lines
 
     def to_json(self) -> dict[str, Any]:

@@ -256,6 +256,12 @@ class CoverageRecorder:
             key = self.keys.get(report.nodeid)
             self.unsure.add(key if key is not None else report.nodeid)
 
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """An xdist controller runs no test: it need not be traced at all (its workers are)."""
+        if self.coverage is not None and session.config.pluginmanager.has_plugin("dsession"):
+            self._pause()
+
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object | None) -> None:
         """On the xdist controller: keep what each worker measured."""

@@ -332,6 +332,7 @@ def record_run(
             "rule": selection_rule(state.options),
             "not_collected": state.not_collected,
             "deselected_by_selection": state.deselected,
+            **_coverage_map(state.selector),
         },
         counts=counts,
         failures=tuple(first_failures(config)),
@@ -347,6 +348,24 @@ def record_run(
         },
     )
     return status, reasons, write_evidence(state.repo, record)
+
+
+def _coverage_map(selector: Selector) -> dict[str, Any]:
+    """The coverage map that narrowed the selection: the record says it ran less."""
+    refinement = selector.refinement
+    if refinement is None:
+        return {"coverage_map": None, "coverage_map_note": selector.coverage_note}
+    return {
+        "coverage_map": {
+            "tree": refinement.tree,
+            "stale": refinement.stale,
+            "source": refinement.source,
+            "deselected": len(refinement.dropped),
+            "static_rule_for": list(refinement.notes),
+            "module_level": list(refinement.module_level),
+        },
+        "rule_refinement": "tests the coverage map shows cannot run the changed code are left out",
+    }
 
 
 def selection_rule(options: Options) -> str:

@@ -7,7 +7,11 @@ Inert unless one of its options is given (then it needs a git repository):
   tests of the packages holding the changed files only); ``--lw-package PKG``
   names packages outright; ``--lw-explain`` shows, per selected test file,
   one chain from a changed file to it;
-- ``--lw-gate NAME`` records evidence of the run for the tree tested.
+- ``--lw-gate NAME`` records evidence of the run for the tree tested;
+- ``--lw-record-coverage`` records which lines each test executed, a coverage
+  map for the tree tested (:mod:`lanewarden.pytest_coverage`); a selection
+  then uses the nearest map to drop the selected tests that cannot see the
+  change (``--lw-no-coverage-map``: static selection only).
 
 The hooks live here; what to select is :mod:`lanewarden.pytest_selection`'s
 job, and whether the run is the gate's run, with its record,
@@ -81,13 +85,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME",
         help="record evidence of this run as gate NAME for the tree tested",
     )
+    group.addoption(
+        "--lw-record-coverage",
+        action="store_true",
+        help="record which source lines each test executes: the coverage map of the tree tested",
+    )
+    group.addoption(
+        "--lw-no-coverage-map",
+        action="store_true",
+        help="select statically only: do not refine the selection with a coverage map",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Start recording before conftest.py files import the project (imports count)."""
+    known = early_config.known_args_namespace
+    if getattr(known, "lw_record_coverage", False) or getattr(known, "lw_gate", None):
+        from lanewarden.pytest_coverage import start_recording
+
+        _usage_errors(lambda: start_recording(early_config, _SELECTING))
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Switch on when one of the plugin's options is given."""
+    recorder = config.pluginmanager.get_plugin("lanewarden-coverage")
+    if recorder is not None and not hasattr(config, "workerinput"):
+        from lanewarden.adapters.changes import work_tree_id
+        from lanewarden.adapters.git import Repo
+
+        recorder.tree = _usage_errors(lambda: work_tree_id(Repo.discover(recorder.root)))
     used = [name for name in (*_SELECTING, "lw_gate") if config.getoption(name)]
     if not used:
-        for name in ("lw_no_dependents", "lw_explain"):
+        for name in ("lw_no_dependents", "lw_explain", "lw_no_coverage_map"):
             if config.getoption(name):
                 flag = "--" + name.replace("_", "-")
                 raise pytest.UsageError(
@@ -121,6 +151,7 @@ def _options(config: pytest.Config) -> Options:
         no_dependents=bool(option("lw_no_dependents")),
         gate=option("lw_gate"),
         explain=bool(option("lw_explain")),
+        coverage_map=not option("lw_no_coverage_map"),
     )
 
 
@@ -207,9 +238,17 @@ class LanewardenPlugin:
         """Say what was touched, what is selected and why."""
         described = self.selection.describe(explain=self.options.explain)
         lines = [f"lanewarden: {line}" for line in described]
+        lines += [f"lanewarden: {line}" for line in self._map_lines()]
         if self.gate is not None:
             lines.append(f"lanewarden: recording gate {self.gate} evidence for tree {self.tree}")
         return lines
+
+    def _map_lines(self) -> list[str]:
+        """Which coverage map refined the selection, and what it left to the static rule."""
+        refinement, note = self.selector.refinement, self.selector.coverage_note
+        if refinement is None:
+            return [note] if note else []
+        return refinement.header(explain=self.options.explain)
 
     def pytest_ignore_collect(self, collection_path: Path, config: pytest.Config) -> bool | None:
         """Skip collecting test files (and package folders) no selected package owns.
@@ -224,6 +263,10 @@ class LanewardenPlugin:
         relative = selector.relative(collection_path)
         if relative is None:
             return None
+        refinement = selector.refinement
+        if refinement is not None and relative in refinement.dropped_files:
+            self.uncollected.append(relative)  # unchanged, and the map drops each of its tests
+            return True
         if collection_path.is_dir():
             # package_tests globs may reach into any folder: then prune files only.
             if not selector.packages.package_tests and selector.folder_is_unselected(relative):
@@ -254,8 +297,13 @@ class LanewardenPlugin:
             return
         keep: list[pytest.Item] = []
         drop: list[pytest.Item] = []
+        selector = self.selector
         for item in items:
-            (keep if self.selector.is_selected(item.path) else drop).append(item)
+            chosen = selector.is_selected(item.path)
+            if chosen and not selector.dropped_by_map(item.path, item.nodeid):
+                keep.append(item)
+            else:
+                drop.append(item)
         if drop:
             items[:] = keep
             self._ours = True
@@ -303,7 +351,19 @@ class LanewardenPlugin:
         line = f"lanewarden: {kept:,} tests selected, {self.deselected:,} deselected"
         if self.uncollected:
             line += f", {len(self.uncollected):,} test files or folders not collected"
-        lines.append(f"{line} {for_what}; `--lw-explain` for why")
+        line += f" {for_what}"
+        refinement = self.selector.refinement
+        if refinement is not None:
+            age = "stale" if refinement.stale else "current"
+            line += (
+                f"; the coverage map of tree {refinement.tree[:12]} ({age}) left out"
+                f" {len(refinement.dropped):,}"
+            )
+        elif quiet and self.selector.coverage_note:
+            lines.append(f"lanewarden: {self.selector.coverage_note}")
+        lines.append(f"{line}; `--lw-explain` for why")
+        if quiet and self.options.explain:
+            lines += [f"lanewarden: {text}" for text in self._map_lines()]
         if self.uncollected and self.config.get_verbosity() > 0:
             shown = ", ".join(self.uncollected[:3])
             more = len(self.uncollected) - 3

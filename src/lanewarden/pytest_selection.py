@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from lanewarden.adapters.git import Repo
+    from lanewarden.domain.coverage_refine import Refinement
+    from lanewarden.domain.imports import ImportGraph
     from lanewarden.domain.packages import PackageMap
     from lanewarden.domain.scopes import Scope
     from lanewarden.domain.selection import Selection
@@ -37,6 +39,7 @@ class Options:
     no_dependents: bool = False
     gate: str | None = None
     explain: bool = False
+    coverage_map: bool = True  # refine with the nearest coverage map (--lw-no-coverage-map: off)
 
     @property
     def modes(self) -> list[str]:
@@ -60,6 +63,8 @@ class Selector:
     root: Path
     packages: PackageMap
     selection: Selection
+    refinement: Refinement | None = None  # what the coverage map deselected among those
+    coverage_note: str | None = None  # why no map refined the selection, when one was there
     _selected_files: dict[str, bool] = field(default_factory=dict)
     _relative_dirs: dict[str, str] = field(default_factory=dict)
     _test_dirs: set[str] | None = None
@@ -70,18 +75,24 @@ class Selector:
             "root": str(self.root),
             "packages": self.packages.to_json(),
             "selection": self.selection.to_json(),
+            "refinement": None if self.refinement is None else self.refinement.to_json(),
+            "coverage_note": self.coverage_note,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Selector:
         """The controller's selector, on a worker."""
+        from lanewarden.domain.coverage_refine import Refinement
         from lanewarden.domain.packages import PackageMap
         from lanewarden.domain.selection import Selection
 
+        refinement = data.get("refinement")
         return cls(
             Path(data["root"]),
             PackageMap.from_json(data["packages"]),
             Selection.from_json(data["selection"]),
+            None if refinement is None else Refinement.from_json(refinement),
+            data.get("coverage_note"),
         )
 
     def is_selected(self, path: Path) -> bool:
@@ -90,16 +101,32 @@ class Selector:
         cached = self._selected_files.get(key)
         if cached is None:
             relative = self.relative(path)
-            if relative is None:
-                cached = False
-            elif relative in self.selection.tests or relative in self.selection.touched_files:
-                cached = True  # a changed module's own doctests (--doctest-modules) run too
-            else:
-                whole = self.selection.whole
-                owners = self.packages.test_owners(relative) if whole else []
-                cached = any(p.name in whole for p in owners)
+            cached = False if relative is None else self.selects(relative)
             self._selected_files[key] = cached
         return cached
+
+    def selects(self, relative: str) -> bool:
+        """Whether the static selection runs the file ``relative`` (from the repository top)."""
+        if relative in self.selection.tests or relative in self.selection.touched_files:
+            return True  # a changed module's own doctests (--doctest-modules) run too
+        whole = self.selection.whole
+        owners = self.packages.test_owners(relative) if whole else []
+        return any(p.name in whole for p in owners)
+
+    def selected_among(self, paths: Sequence[str]) -> set[str]:
+        """The files of ``paths`` the static selection runs."""
+        return {path for path in paths if self.selects(path)}
+
+    def dropped_by_map(self, path: Path, nodeid: str) -> bool:
+        """Whether the coverage map deselects the test ``nodeid`` of the file ``path``."""
+        refinement = self.refinement
+        if refinement is None:
+            return False
+        relative = self.relative(path)
+        if relative is None:
+            return False
+        _, sep, name = nodeid.partition("::")
+        return (relative + sep + name) in refinement.dropped
 
     def relative(self, path: Path) -> str | None:
         """``path`` relative to the repository top, resolving each folder once."""
@@ -184,6 +211,25 @@ def compute_selector(
             hint="set `packages` in [tool.lanewarden] if a package was not detected",
         )
     modes = options.modes + (["files given"] if changed_files is not None else [])
+    graphs: list[ImportGraph] = []
+
+    def graph() -> ImportGraph:  # built once, for the selection and the coverage map's
+        if not graphs:
+            graphs.append(
+                build_graph(repo.root, packages, repo.state_dir / "import-cache" / "facts.json")
+            )
+        return graphs[0]
+
+    triggers = (
+        _configured_scope(
+            "full_suite_triggers",
+            settings.full_suite_triggers,
+            settings.source,
+            repo.state_dir / "triggers.cache",
+        )
+        if changed
+        else None
+    )
     if not modes:
         touched = tuple(changes.changed_files(repo)) if options.gate else ()
         selection = Selection("all", touched, full_suite="no selection option given")
@@ -193,18 +239,9 @@ def compute_selector(
             mode=" + ".join(modes),
             changed=changed,
             named=list(options.named),
-            triggers=_configured_scope(
-                "full_suite_triggers",
-                settings.full_suite_triggers,
-                settings.source,
-                repo.state_dir / "triggers.cache",
-            )
-            if changed
-            else None,
+            triggers=triggers,
             dependents=not options.no_dependents,
-            graph=lambda: build_graph(
-                repo.root, packages, repo.state_dir / "import-cache" / "facts.json"
-            ),
+            graph=graph,
             gate=options.gate is not None,
             untested_ok=_configured_scope(
                 "untested_ok",
@@ -216,6 +253,35 @@ def compute_selector(
             else None,
         )
     selector = Selector(repo.root, packages, selection)
+    # Packages named with --lw-package run whole: the map refines only what a change selects.
+    refinable = options.coverage_map and not options.named and not selection.runs_everything
+    if modes and changed and refinable:
+        from lanewarden.coverage_selection import refine_with_map
+
+        test_paths = [p for p in packages.all_files if packages.is_test_path(p)]
+
+        def reach(paths: list[str]) -> Selection:
+            return select(
+                packages,
+                mode="files the coverage map leaves to the static rule",
+                changed=paths,
+                triggers=triggers,
+                dependents=not options.no_dependents,
+                graph=graph,
+            )
+
+        def test_files(alone: Selection) -> set[str]:
+            return Selector(repo.root, packages, alone).selected_among(test_paths)
+
+        outcome = refine_with_map(
+            repo,
+            selection,
+            statically_selected=selector.selects,
+            is_test_path=packages.is_test_path,
+            reach=reach,
+            test_files=test_files,
+        )
+        selector.refinement, selector.coverage_note = outcome.refinement, outcome.note
     return Computed(selector, repo, gate_names(settings.gates))
 
 

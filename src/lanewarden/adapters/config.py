@@ -77,6 +77,7 @@ class Config(NamedTuple):
     registry_max_age: timedelta = timedelta(minutes=10)
     integrate_strategy: str = "cherry-pick"  # or "merge" (worktree mode): how lanes are applied
     untested_ok: tuple[str, ...] = ()  # changed files no test reaches that a gate run accepts
+    record_coverage: bool = False  # a gate run of the whole suite records the coverage map
 
     @property
     def source_name(self) -> str:
@@ -304,4 +305,5 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "registry_max_age": _duration,
     "integrate_strategy": _choice(("cherry-pick", "merge")),
     "untested_ok": _strings,
+    "record_coverage": _boolean,
 }

@@ -27,6 +27,7 @@ from lanewarden.domain.json_input import load_json
 from lanewarden.errors import InputError
 
 __all__ = [
+    "COVERAGE_NOTES_REF",
     "HANDOFF_NOTES_REF",
     "NOTES_REF",
     "all_evidence",
@@ -39,7 +40,9 @@ __all__ = [
 NOTES_REF = "refs/notes/lanewarden"
 HANDOFF_NOTES_REF = "refs/notes/lanewarden-handoff"
 _FETCHED = {NOTES_REF: "refs/lanewarden/notes-fetched"}
-_STRATEGY = {NOTES_REF: "cat_sort_uniq", HANDOFF_NOTES_REF: "union"}
+# Coverage maps (adapters/coverage_store.py) are binary: two maps of one tree are never mixed.
+COVERAGE_NOTES_REF = "refs/notes/lanewarden-coverage"
+_STRATEGY = {NOTES_REF: "cat_sort_uniq", HANDOFF_NOTES_REF: "union", COVERAGE_NOTES_REF: "ours"}
 # Committing a notes merge needs an identity; CI machines often have none.
 _IDENTITY = {
     "GIT_AUTHOR_NAME": "lanewarden",

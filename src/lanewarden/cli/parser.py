@@ -317,6 +317,7 @@ def _select(parser: _Parser) -> None:
         metavar="TEST",
         help="say why a test file is not selected: what it imports (repeatable)",
     )
+    parser.add_argument("--no-coverage-map", action="store_true", help="static selection only")
 
 
 _COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {

@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
         named=tuple(args.package),
         gate="select" if args.gate else None,
         explain=args.explain,
+        coverage_map=not args.no_coverage_map,
     )
     computed = compute_selector(Path.cwd(), options)
     selection = computed.selector.selection
@@ -49,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
                 "untested_ok": list(selection.untested_ok),
                 "test_files": selection.test_files,
                 **({"why_not": why_not} if args.why_not else {}),
+                **_coverage_map(computed, explain=args.explain),
             }
         )
         return 0
@@ -56,16 +58,38 @@ def run(args: argparse.Namespace) -> int:
         print(f"lanewarden: {path}: {why}")
     for line in selection.warnings():
         print(f"lanewarden: {line}")
+    refinement = computed.selector.refinement
+    if refinement is not None:
+        print(f"lanewarden: {refinement.describe()}")
+        for note in refinement.notes:
+            print(f"lanewarden:   coverage map: {note}")
+    elif computed.selector.coverage_note:
+        print(f"lanewarden: {computed.selector.coverage_note}")
     if selection.full_suite:
         print(f"lanewarden: every test runs: {selection.full_suite}")
         return 0
     for name in selection.whole:
         print(f"lanewarden: every test of package {name}: {selection.selected[name]}")
+    gone = refinement.dropped_files if refinement is not None else frozenset()
     for path, why in sorted(selection.tests.items()):
-        print(why if args.explain else path)
+        if path not in gone:  # every test of it left out by the coverage map
+            print(why if args.explain else path)
     if selection.empty:
         print("lanewarden: no test selected: the change maps to no tests")
     return 0
+
+
+def _coverage_map(computed: Computed, *, explain: bool) -> dict[str, object]:
+    """The coverage map used (tree, stale, tests dropped); with ``explain``, each test's fate."""
+    refinement = computed.selector.refinement
+    if refinement is None:
+        return {"coverage_map": None, "coverage_map_note": computed.selector.coverage_note}
+    data = refinement.to_json()
+    if not explain:
+        keys = ("tree", "stale", "source", "notes", "module_level", "dropped_files")
+        data = {key: data[key] for key in keys}
+        data["deselected"] = len(refinement.dropped)
+    return {"coverage_map": data}
 
 
 def _why_not(computed: Computed, paths: list[str]) -> dict[str, str]:

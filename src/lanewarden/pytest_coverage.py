@@ -1,0 +1,330 @@
+"""Recording the coverage map: which source lines each test executed.
+
+Started by :mod:`lanewarden.pytest_plugin` before the first ``conftest.py``
+is imported (``--lw-record-coverage``, or ``record_coverage = true`` on a
+gate run of the whole suite), so imports during collection are seen, as
+lines run outside every test. coverage.py measures; the context switches to
+the test's id around each test's whole protocol (setup, call, teardown), so
+fixture code counts for the test that asked for it. Under xdist each worker
+records its own tests and sends them to the controller, which writes one
+map for the tree tested. coverage is imported only here, only when asked.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+__all__ = ["COVERAGE_KEY", "CoverageRecorder", "start_recording"]
+
+COVERAGE_KEY = "lanewarden-coverage"  # the key of a worker's map in xdist's workeroutput
+_QUIET_WARNINGS = ["no-data-collected", "module-not-measured", "module-not-imported"]
+
+
+def start_recording(config: pytest.Config, selecting: tuple[str, ...]) -> None:
+    """Register a recorder when ``--lw-record-coverage`` asks for one, or the configuration
+    does (``record_coverage = true``) for a gate run of the whole suite."""
+    from lanewarden.adapters.git import Repo
+    from lanewarden.errors import InputError
+
+    known = config.known_args_namespace
+    asked = bool(getattr(known, "lw_record_coverage", False))
+    if not asked and any(getattr(known, name, None) for name in selecting):
+        return
+    try:
+        repo = Repo.discover(config.rootpath)
+    except InputError:
+        if asked:
+            raise
+        return  # the gate run itself says what is wrong, and how to fix it
+    if not asked:
+        from lanewarden.adapters.config import load_config
+
+        if not load_config(repo.root).record_coverage:
+            return
+    # pytest-cov's --cov starts its own measurement after this one, which would stop ours.
+    clash = "pytest-cov measures this run (--cov)" if getattr(known, "cov_source", None) else None
+    recorder = CoverageRecorder(repo.root.resolve(), clash=clash)
+    config.pluginmanager.register(recorder, "lanewarden-coverage")
+
+
+class CoverageRecorder:
+    """Measures the session, one coverage context per test."""
+
+    def __init__(self, root: Path, *, clash: str | None = None) -> None:
+        import coverage
+
+        self.root = root
+        self.importers: set[str] = set()
+        self.current = ""  # the test running, "" between tests
+        self.paused = False
+        self.folders: dict[str, str] = {}  # folder -> relative to the top ("" outside it)
+        self.keys: dict[str, str] = {}  # node id -> the map's key for it
+        self.collected: set[str] = set()
+        self.unsure: set[str] = set()  # tests that failed, skipped or xfailed
+        self.parts: list[dict[str, Any]] = []  # what xdist workers sent
+        self.tree: str | None = None
+        self.coverage: Any = None
+        self.problem: str | None = None
+        if clash is not None or coverage.Coverage.current() is not None:
+            self.problem = clash or "another coverage measurement is running (coverage run?)"
+            return
+        self.coverage = coverage.Coverage(
+            data_file=None, config_file=False, branch=False, source=[str(root)]
+        )
+        # coverage's own warnings (a worker that measured nothing) are no failure of the run,
+        # even where the project turns warnings into errors.
+        self.coverage.set_option("run:disable_warnings", _QUIET_WARNINGS)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.coverage.start()
+            self.coverage.switch_context("")
+
+    def key(self, item: pytest.Item) -> str | None:
+        """``path::name`` from the repository top; None for a test outside it."""
+        folder = str(item.path.parent)
+        relative = self.folders.get(folder)
+        if relative is None:
+            try:
+                relative = item.path.parent.resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                relative = ""
+            self.folders[folder] = relative
+        if not relative:
+            return None
+        path = item.path.name if relative == "." else f"{relative}/{item.path.name}"
+        _, sep, name = item.nodeid.partition("::")
+        return path + sep + name
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, None, None]:
+        """One context per test; note when the test imported a module first."""
+        key = self.key(item) if self.coverage is not None else None
+        if key is None:
+            yield
+            return
+        modules = len(sys.modules)
+        self.keys[item.nodeid] = key
+        self.current = key
+        self._pause()  # collection is over: from now on, only the tests' phases are traced
+        self._switch(key)
+        try:
+            yield
+        finally:
+            # No switch back to "": nothing is traced between tests (see _pause).
+            self.current = ""
+            if len(sys.modules) > modules:
+                self.importers.add(key)
+
+    def _switch(self, context: str) -> None:
+        """Switch coverage's context, first dropping the files nothing ran since the last one.
+
+        coverage keeps an entry for every file it ever measured and copies
+        each one at every switch: thousands of test files made that the
+        main cost of recording. Removing the empty ones (only while nothing
+        is traced) keeps a switch as cheap as the test's own files.
+        """
+        collector = getattr(self.coverage, "_collector", None)
+        data = getattr(collector, "data", None)
+        if self.paused and isinstance(data, dict):
+            for name in [name for name, lines in data.items() if not lines]:
+                del data[name]
+        self.coverage.switch_context(context)
+
+    def _pause(self) -> None:
+        """Stop tracing between tests: pytest's reporting is not the project's code.
+
+        A trace function slows every Python line down (on 3.11 the whole
+        interpreter leaves its fast path), so the tracer runs only during
+        collection and each test's setup, call and teardown. coverage has no
+        public pause; without its collector's ``pause``, tracing just goes on.
+        """
+        collector = getattr(self.coverage, "_collector", None)
+        if collector is not None and hasattr(collector, "pause") and not self.paused:
+            collector.pause()
+            self.paused = True
+
+    def _resume(self) -> None:
+        collector = getattr(self.coverage, "_collector", None)
+        if collector is not None and self.paused:
+            collector.resume()
+            self.paused = False
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_setup(self) -> Generator[None, None, None]:
+        """Trace the test's setup (its fixtures)."""
+        yield from self._traced()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self) -> Generator[None, None, None]:
+        """Trace the test itself."""
+        yield from self._traced()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_teardown(self) -> Generator[None, None, None]:
+        """Trace the test's teardown."""
+        yield from self._traced()
+
+    def _traced(self) -> Generator[None, None, None]:
+        if self.coverage is None:
+            yield
+            return
+        self._resume()
+        try:
+            yield
+        finally:
+            self._pause()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(self, fixturedef: Any) -> Generator[None, None, None]:
+        """A fixture shared beyond one test runs outside every test.
+
+        Its value serves every later test that asks for it, though only the
+        first one ran its code: counted outside, a change to what it ran
+        keeps every test that reaches the module (like code run at import).
+        """
+        shared = getattr(fixturedef, "scope", "function") != "function"
+        if not shared or self.coverage is None or not self.current:
+            yield
+            return
+        self._switch("")
+        try:
+            yield
+        finally:
+            self._switch(self.current)
+
+    def stop(self) -> dict[str, Any]:
+        """Stop measuring; what was measured, by file relative to the repository top."""
+        if self.coverage is None:
+            return {"tests": {}, "outside": {}, "importers": [], "collected": [], "unsure": []}
+        from lanewarden.domain.coverage_map import ranges
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self._resume()  # coverage's stop expects a running collector
+            self.coverage.stop()
+            data = self.coverage.get_data()
+        tests: dict[str, dict[str, str]] = {}
+        outside: dict[str, str] = {}
+        for measured in data.measured_files():
+            try:
+                relative = Path(measured).resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                continue
+            by_context: dict[str, set[int]] = {}
+            for line, contexts in (data.contexts_by_lineno(measured) or {}).items():
+                for context in contexts:
+                    by_context.setdefault(context, set()).add(line)
+            for context, lines in by_context.items():
+                if context:
+                    tests.setdefault(context, {})[relative] = ranges(lines)
+                else:
+                    outside[relative] = ranges(lines)
+        self.coverage.erase()
+        self.coverage = None
+        return {
+            "tests": tests,
+            "outside": outside,
+            "importers": sorted(self.importers),
+            "collected": sorted(self.collected),
+            "unsure": sorted(self.unsure),
+        }
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """The tests this process may run: a file is complete in the map when all of them are."""
+        for item in session.items:
+            key = self.key(item)
+            if key is not None:
+                self.collected.add(key)
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        """Deselected tests were collected too: their files are not complete in the map."""
+        for item in items:
+            key = self.key(item)
+            if key is not None:
+                self.collected.add(key)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """A test that did not pass may not have reached the code it is meant to run."""
+        if report.outcome != "passed" or hasattr(report, "wasxfail"):
+            key = self.keys.get(report.nodeid)
+            self.unsure.add(key if key is not None else report.nodeid)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """An xdist controller runs no test: it need not be traced at all (its workers are)."""
+        if self.coverage is not None and session.config.pluginmanager.has_plugin("dsession"):
+            self._pause()
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object | None) -> None:
+        """On the xdist controller: keep what each worker measured."""
+        output = getattr(node, "workeroutput", {}).get(COVERAGE_KEY)
+        if output is not None:
+            self.parts.append(json.loads(output))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """A worker sends its part; the controller (or a lone process) writes the map."""
+        config = session.config
+        measured = self.stop()
+        if hasattr(config, "workerinput"):
+            config.workeroutput[COVERAGE_KEY] = json.dumps(measured)  # type: ignore[attr-defined]
+            return
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if self.problem is not None:
+            if reporter is not None:
+                reporter.write_line(f"lanewarden: no coverage map recorded: {self.problem}")
+            return
+        from lanewarden.adapters.changes import listed_files
+        from lanewarden.adapters.coverage_store import write_map
+        from lanewarden.adapters.git import Repo
+        from lanewarden.domain.coverage_map import CoverageMap
+
+        repo = Repo.discover(self.root)
+        listed = set(listed_files(repo))
+        tests: dict[str, dict[str, str]] = {}
+        outside: dict[str, set[int]] = {}
+        importers: set[str] = set()
+        collected: set[str] = set()
+        unsure: set[str] = set()
+        from lanewarden.domain.coverage_map import parse_ranges, ranges
+
+        for part in [measured, *self.parts]:
+            for test, per_file in part["tests"].items():
+                tests[test] = {p: r for p, r in per_file.items() if p in listed}
+            for path, text in part["outside"].items():
+                if path in listed:
+                    outside.setdefault(path, set()).update(parse_ranges(text))
+            importers.update(part["importers"])
+            collected.update(part["collected"])
+            unsure.update(part["unsure"])
+        for test in unsure:
+            tests.pop(test, None)  # not covered by the map: such a test always stays
+        files = {key.partition("::")[0] for key in collected}
+        missing = {key.partition("::")[0] for key in collected if key not in tests}
+        assert self.tree is not None
+        coverage = CoverageMap(
+            self.tree,
+            tests,
+            {p: ranges(lines) for p, lines in outside.items()},
+            frozenset(importers),
+            complete=frozenset(files - missing),
+        )
+        path = write_map(repo, coverage)
+        if reporter is not None:
+            reporter.write_line(
+                f"lanewarden: coverage map recorded for tree {self.tree[:12]}:"
+                f" {len(tests):,} tests ({path})"
+            )
+            head = repo.git("rev-parse", "--verify", "--quiet", "HEAD^{tree}", ok_codes=(0, 1))
+            if head.decode().strip() != self.tree:
+                reporter.write_line(
+                    "lanewarden: the work tree has uncommitted changes: selections look for"
+                    " a map by commit, so this one serves once they are committed as tested"
+                )

@@ -1,0 +1,530 @@
+"""The coverage map end to end: real pytest sessions record it, real git carries it,
+and a later selection keeps exactly the tests that can see the change."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import coverage  # imported here once: in-process runs would re-import its C tracer
+import pytest
+
+from conftest import git
+from lanewarden.adapters.git import Repo
+from lanewarden.domain.coverage_map import CoverageMap
+from scenario import QUIET, lanewarden
+from scenario import PytestRepo as Project
+
+MOD = """\
+LIMIT = 10
+
+
+def f(x):
+    return x + 1
+
+
+def g(x):
+    if x > 100:
+        return 0
+    return x * 2
+"""
+
+PROJECT = {
+    "pyproject.toml": "[tool.pytest.ini_options]\npythonpath = ['.']\n",
+    "pkg/__init__.py": "",
+    "pkg/mod.py": MOD,
+    "pkg/other.py": "def h():\n    return 3\n",
+    "tests/test_f.py": "from pkg.mod import f\n\n\ndef test_f():\n    assert f(1) == 2\n",
+    "tests/test_g.py": (
+        "from pkg.mod import g\n\n\ndef test_g():\n    assert g(2) == 4\n\n\n"
+        "def test_g_again():\n    assert g(3) == 6\n"
+    ),
+    "tests/test_other.py": (
+        "from pkg import other\n\n\ndef test_h():\n    assert other.h() == 3\n"
+    ),
+    "tests/test_limit.py": (
+        "from pkg import mod\n\n\ndef test_limit():\n    assert mod.LIMIT == 10\n"
+    ),
+}
+
+
+assert coverage.Coverage  # (the import above is needed, not unused)
+
+
+def ran(result: pytest.RunResult) -> set[str]:
+    """Names of the tests that ran (passed or failed), from ``-v`` output."""
+    return {
+        line.split("::")[-1].split()[0]
+        for line in result.outlines
+        if "::" in line and (" PASSED" in line or " FAILED" in line)
+    }
+
+
+def stored_maps(root: Path) -> list[CoverageMap]:
+    folder = Repo.discover(root).state_dir / "coverage"
+    return [CoverageMap.decode(p.read_bytes()) for p in sorted(folder.glob("*.lwcov"))]
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> Project:
+    project = Project(pytester)
+    project.write(PROJECT)
+    project.commit("the project")
+    return project
+
+
+@pytest.fixture
+def recorded(project: Project) -> Project:
+    """The project with a map recorded by a full run on its committed tree."""
+    result = project.run("--lw-record-coverage")
+    result.assert_outcomes(passed=5)
+    result.stdout.fnmatch_lines(["lanewarden: coverage map recorded for tree *: 5 tests (*)"])
+    return project
+
+
+def edit(project: Project, path: str, old: str, new: str) -> None:
+    target = project.root / path
+    text = target.read_text()
+    assert old in text
+    target.write_text(text.replace(old, new))
+
+
+def test_the_map_holds_each_tests_lines_for_the_committed_tree(recorded: Project) -> None:
+    (coverage,) = stored_maps(recorded.root)
+    assert coverage.tree == git(recorded.root, "rev-parse", "HEAD^{tree}").strip()
+    assert coverage.lines("tests/test_g.py::test_g", "pkg/mod.py") == {9, 11}
+    assert coverage.lines("tests/test_f.py::test_f", "pkg/mod.py") == {5}
+    assert "pkg/mod.py" not in coverage.tests["tests/test_other.py::test_h"]
+    # Imports during collection ran the module-level lines, outside every test.
+    assert {1, 4, 8} <= coverage.lines_outside("pkg/mod.py")
+
+
+def test_a_function_body_change_keeps_only_the_tests_that_ran_it(recorded: Project) -> None:
+    edit(recorded, "pkg/mod.py", "return x * 2", "return x + x")
+    static = recorded.run("--lw-changed", "--lw-no-coverage-map", "-v")
+    assert ran(static) == {"test_f", "test_g", "test_g_again", "test_limit"}
+    result = recorded.run("--lw-changed", "-v")
+    assert result.ret == 0
+    assert ran(result) == {"test_g", "test_g_again"}
+    result.stdout.fnmatch_lines(
+        [
+            "lanewarden: coverage map of tree * (current) deselected 2 tests (read from its file)",
+            "lanewarden: 2 tests selected, * for 1 changed file; the coverage map of tree *"
+            " (current) left out 2; `--lw-explain` for why",
+        ]
+    )
+
+
+def test_explain_says_which_changed_code_each_kept_test_ran(recorded: Project) -> None:
+    edit(recorded, "pkg/mod.py", "return x * 2", "return x + x")
+    result = recorded.run("--lw-changed", "--lw-explain", "-q")
+    result.stdout.fnmatch_lines(
+        [
+            "lanewarden: coverage map of tree * (current) deselected 2 tests (read from its file)",
+            "lanewarden:   coverage map kept tests/test_g.py::test_g: it ran changed code of"
+            " pkg/mod.py",
+        ]
+    )
+
+
+def test_a_changed_line_the_test_did_not_run_still_keeps_the_callers(recorded: Project) -> None:
+    # The branch no test takes changes: whoever calls g may take it now.
+    edit(recorded, "pkg/mod.py", "return 0", "return -1")
+    assert ran(recorded.run("--lw-changed", "-v")) == {"test_g", "test_g_again"}
+
+
+def test_a_module_level_change_keeps_every_test_that_imports_it(recorded: Project) -> None:
+    edit(recorded, "pkg/mod.py", "LIMIT = 10", "LIMIT = 11")
+    result = recorded.run("--lw-changed", "-v")
+    assert ran(result) == {"test_f", "test_g", "test_g_again", "test_limit"}
+    result.stdout.fnmatch_lines(["*coverage map: pkg/mod.py: module-level code changed*"])
+
+
+def test_a_new_function_counts_as_module_level(recorded: Project) -> None:
+    edit(recorded, "pkg/mod.py", "def g(x):", "def k():\n    return 1\n\n\ndef g(x):")
+    result = recorded.run("--lw-changed", "-v")
+    assert ran(result) == {"test_f", "test_g", "test_g_again", "test_limit"}
+
+
+def test_a_map_of_uncommitted_changes_serves_once_they_are_committed(project: Project) -> None:
+    edit(project, "pkg/mod.py", "return x + 1", "return (x + 1)")
+    recorded = project.run("--lw-record-coverage")
+    recorded.stdout.fnmatch_lines(["lanewarden: the work tree has uncommitted changes: *"])
+    project.commit("as tested")
+    edit(project, "pkg/mod.py", "return x * 2", "return x + x")
+    assert ran(project.run("--lw-changed", "-v")) == {"test_g", "test_g_again"}
+
+
+def failed(result: pytest.RunResult) -> set[str]:
+    return {line.split("::")[-1].split()[0] for line in result.outlines if " FAILED" in line}
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new"),
+    [
+        ("pkg/mod.py", "return x + 1", "return x + 2"),
+        ("pkg/mod.py", "return x * 2", "return x * 3"),
+        ("pkg/mod.py", "if x > 100:", "if x > 1:"),
+        ("pkg/mod.py", "LIMIT = 10", "LIMIT = 9"),
+        ("pkg/other.py", "return 3", "return 4"),
+        ("pkg/mod.py", "return x * 2", "return x * 2 if x < 3 else 0"),
+    ],
+)
+def test_every_failure_the_full_suite_finds_the_refined_run_finds(
+    recorded: Project, path: str, old: str, new: str
+) -> None:
+    edit(recorded, path, old, new)
+    full = failed(recorded.run("-v"))
+    assert full  # each mutation is caught by some test
+    assert full <= failed(recorded.run("--lw-changed", "-v"))
+
+
+def test_a_named_package_runs_whole_beside_a_change(recorded: Project) -> None:
+    edit(recorded, "pkg/mod.py", "return x * 2", "return x + x")
+    result = recorded.run("--lw-changed", "--lw-package", "pkg", "-v")
+    assert ran(result) == {"test_f", "test_g", "test_g_again", "test_limit", "test_h"}
+
+
+def test_a_new_test_file_is_selected(recorded: Project) -> None:
+    edit(recorded, "pkg/mod.py", "return x * 2", "return x + x")
+    recorded.write(
+        {"tests/test_new.py": "from pkg.mod import f\n\n\ndef test_new():\n    assert f(0)\n"}
+    )
+    result = recorded.run("--lw-changed", "-v")
+    assert ran(result) == {"test_g", "test_g_again", "test_new"}
+
+
+def test_a_changed_test_file_keeps_its_tests(recorded: Project) -> None:
+    edit(recorded, "pkg/mod.py", "return x * 2", "return x + x")
+    edit(recorded, "tests/test_f.py", "f(1) == 2", "f(2) == 3")
+    assert ran(recorded.run("--lw-changed", "-v")) == {"test_f", "test_g", "test_g_again"}
+
+
+def test_a_stale_map_counts_everything_changed_since_its_tree(recorded: Project) -> None:
+    # After the map, h starts calling g: the map never saw test_h run g.
+    recorded.write({"pkg/other.py": "from pkg.mod import g\n\n\ndef h():\n    return g(0) + 3\n"})
+    recorded.commit("h uses g")
+    edit(recorded, "pkg/mod.py", "return x * 2", "return x + x")
+    result = recorded.run("--lw-changed", "-v")
+    assert ran(result) == {"test_g", "test_g_again", "test_h"}
+    result.stdout.fnmatch_lines(["lanewarden: coverage map of tree * (stale: the base moved*"])
+
+
+def test_no_coverage_map_selects_statically(recorded: Project) -> None:
+    edit(recorded, "pkg/mod.py", "return x * 2", "return x + x")
+    result = recorded.run("--lw-changed", "--lw-no-coverage-map", "-v")
+    assert ran(result) == {"test_f", "test_g", "test_g_again", "test_limit"}
+    assert "coverage map" not in result.stdout.str()
+
+
+def test_a_corrupt_map_falls_back_with_a_warning(recorded: Project) -> None:
+    (path,) = (Repo.discover(recorded.root).state_dir / "coverage").glob("*.lwcov")
+    path.write_bytes(b"not a map")
+    edit(recorded, "pkg/mod.py", "return x * 2", "return x + x")
+    result = recorded.run("--lw-changed", "-q")
+    assert result.ret == 0
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(
+        ["lanewarden: coverage map of tree * not used (not a coverage map*"]
+    )
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_map_of_another_version_falls_back(recorded: Project) -> None:
+    import json
+    import zlib
+
+    (path,) = (Repo.discover(recorded.root).state_dir / "coverage").glob("*.lwcov")
+    body = json.loads(zlib.decompress(path.read_bytes()))
+    body["version"] = 99
+    path.write_bytes(zlib.compress(json.dumps(body).encode()))
+    edit(recorded, "pkg/mod.py", "return x * 2", "return x + x")
+    result = recorded.run("--lw-changed", "-v")
+    assert ran(result) == {"test_f", "test_g", "test_g_again", "test_limit"}
+    result.stdout.fnmatch_lines(["*not used (coverage map version 99; this lanewarden reads 1)*"])
+
+
+def test_a_renamed_module_falls_back_to_the_static_rule(recorded: Project) -> None:
+    git(recorded.root, "mv", "pkg/other.py", "pkg/renamed.py")
+    edit(recorded, "tests/test_other.py", "import other", "import renamed as other")
+    git(recorded.root, "add", "-A")
+    static = recorded.run("--lw-changed", "--lw-no-coverage-map", "-v")
+    result = recorded.run("--lw-changed", "-v")
+    assert ran(result) == ran(static) >= {"test_h"}
+    result.stdout.fnmatch_lines(["*coverage map: pkg/renamed.py: new since the map's tree*"])
+
+
+def test_a_change_no_test_runs_falls_back_to_the_static_rule(recorded: Project) -> None:
+    edit(recorded, "pkg/other.py", "return 3", "return 3\n\n\ndef unused():\n    return 4")
+    recorded.commit("an unused function")
+    recorded.run("--lw-record-coverage").assert_outcomes(passed=5)
+    edit(recorded, "pkg/other.py", "return 4", "return 5")
+    result = recorded.run("--lw-changed", "-v")
+    assert ran(result) == {"test_h"}
+    result.stdout.fnmatch_lines(["*pkg/other.py: no test in the coverage map runs the changed*"])
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        "def k(x=helper()):\n    return x\n",  # a default value, evaluated at import
+        "class K:\n    x = helper()\n\n\ndef k():\n    return K.x\n",  # a class attribute
+    ],
+)
+def test_code_run_at_import_time_keeps_the_tests_using_its_result(
+    project: Project, use: str
+) -> None:
+    project.write(
+        {
+            "pkg/helpers.py": "def helper():\n    return 1\n",
+            "pkg/uses.py": f"from pkg.helpers import helper\n\n\n{use}",
+            "tests/test_uses.py": (
+                "from pkg.uses import k\n\n\ndef test_k():\n    assert k() == 1\n"
+            ),
+            "tests/test_helper.py": (
+                "from pkg.helpers import helper\n\n\ndef test_helper():\n    assert helper()\n"
+            ),
+        }
+    )
+    project.commit("import-time use")
+    project.run("--lw-record-coverage").assert_outcomes(passed=7)
+    edit(project, "pkg/helpers.py", "return 1", "return 2")
+    result = project.run("--lw-changed", "-v")
+    assert result.ret == 1  # test_k sees the change, and fails
+    assert ran(result) == {"test_k", "test_helper"}
+
+
+def test_a_module_first_imported_inside_a_test_counts_as_import_time(project: Project) -> None:
+    project.write(
+        {
+            "pkg/helpers.py": "def helper():\n    return 1\n",
+            "pkg/late.py": "from pkg.helpers import helper\n\nVALUE = helper()\n",
+            "tests/test_late.py": (
+                "def test_first():\n    import pkg.late\n    assert pkg.late.VALUE == 1\n\n\n"
+                "def test_second():\n    import pkg.late\n    assert pkg.late.VALUE + 1 == 2\n"
+            ),
+        }
+    )
+    project.commit("a lazy import")
+    project.run("--lw-record-coverage").assert_outcomes(passed=7)
+    edit(project, "pkg/helpers.py", "return 1", "return 2")
+    assert ran(project.run("--lw-changed", "-v")) == {"test_first", "test_second"}
+
+
+def test_a_shared_fixture_keeps_every_test_using_its_value(project: Project) -> None:
+    project.write(
+        {
+            "pkg/helpers.py": "def helper():\n    return 1\n",
+            "tests/conftest.py": (
+                "import pytest\n\nfrom pkg.helpers import helper\n\n\n"
+                "@pytest.fixture(scope='session')\ndef value():\n    return helper()\n"
+            ),
+            "tests/test_value.py": (
+                "def test_first(value):\n    assert value == 1\n\n\n"
+                "def test_second(value):\n    assert value + 1 == 2\n"
+            ),
+            "tests/test_helper.py": (
+                "from pkg.helpers import helper\n\n\ndef test_helper():\n    assert helper()\n"
+            ),
+        }
+    )
+    project.commit("a session fixture")
+    project.run("--lw-record-coverage").assert_outcomes(passed=8)
+    edit(project, "pkg/helpers.py", "return 1", "return 2")
+    result = project.run("--lw-changed", "-v")
+    # test_first ran the fixture's code; test_second only used its value. Both see the change.
+    assert {"test_first", "test_second", "test_helper"} <= ran(result)
+    result.assert_outcomes(failed=2, passed=len(ran(result)) - 2)
+
+
+def test_a_partial_map_never_leaves_out_a_test_it_lacks(project: Project) -> None:
+    project.run("--lw-record-coverage", "-k", "not test_g_again").assert_outcomes(
+        passed=4, deselected=1
+    )
+    edit(project, "pkg/mod.py", "return x + 1", "return 1 + x")
+    # test_g is known and never ran f; test_g_again, beside it, is unknown to the map.
+    assert ran(project.run("--lw-changed", "-v")) == {"test_f", "test_g_again"}
+
+
+def test_a_test_that_did_not_pass_when_recorded_is_not_covered_by_the_map(
+    project: Project,
+) -> None:
+    project.write(
+        {
+            "tests/test_fails.py": (
+                "from pkg.mod import f, g\n\n\n"
+                "def test_fails_first():\n    assert f(0) == 99\n    assert g(1) == 2\n"
+            )
+        }
+    )
+    project.commit("a failing test")
+    project.run("--lw-record-coverage").assert_outcomes(passed=5, failed=1)
+    edit(project, "pkg/mod.py", "return x * 2", "return x + x")
+    result = project.run("--lw-changed", "-v")
+    assert ran(result) == {"test_g", "test_g_again", "test_fails_first"}
+
+
+def test_xdist_workers_record_the_same_map(project: Project) -> None:
+    pytest.importorskip("xdist")
+    project.run("--lw-record-coverage").assert_outcomes(passed=5)
+    (alone,) = stored_maps(project.root)
+    folder = Repo.discover(project.root).state_dir / "coverage"
+    for path in folder.glob("*.lwcov"):
+        path.unlink()
+    git(project.root, "update-ref", "-d", "refs/notes/lanewarden-coverage")
+    result = project.run("--lw-record-coverage", "-n", "2")
+    result.assert_outcomes(passed=5)
+    (parallel,) = stored_maps(project.root)
+    assert parallel.tree == alone.tree
+    assert {t: dict(f) for t, f in parallel.tests.items()} == {
+        t: dict(f) for t, f in alone.tests.items()
+    }
+    edit(project, "pkg/mod.py", "return x * 2", "return x + x")
+    selected = project.run("--lw-changed", "-n", "2", "-q")
+    selected.assert_outcomes(passed=2)
+
+
+def test_a_gate_run_records_that_the_map_narrowed_it(recorded: Project) -> None:
+    edit(recorded, "pkg/mod.py", "return x * 2", "return x + x")
+    recorded.run("--lw-changed", "--lw-gate", "2").assert_outcomes(passed=2)
+    (record,) = recorded.evidence()
+    selection = record["selection"]
+    assert isinstance(selection, dict)
+    assert selection["coverage_map"]["deselected"] == 2
+    assert selection["coverage_map"]["stale"] is False
+    assert "coverage map" in selection["rule_refinement"]
+
+
+def test_select_json_says_which_map_was_used(recorded: Project) -> None:
+    edit(recorded, "pkg/mod.py", "return x * 2", "return x + x")
+    done = lanewarden(recorded.root, "select", "--explain", "--json")
+    assert done.returncode == 0, done.stderr
+    import json
+
+    data = json.loads(done.stdout)["coverage_map"]
+    assert data["tree"] == git(recorded.root, "rev-parse", "HEAD^{tree}").strip()
+    assert sorted(data["dropped"]) == ["tests/test_f.py::test_f", "tests/test_limit.py::test_limit"]
+    assert data["kept"] == {
+        "tests/test_g.py::test_g": "pkg/mod.py",
+        "tests/test_g.py::test_g_again": "pkg/mod.py",
+    }
+    static = lanewarden(recorded.root, "select", "--json", "--no-coverage-map")
+    assert json.loads(static.stdout)["coverage_map"] is None
+    text = lanewarden(recorded.root, "select")
+    assert "coverage map of tree" in text.stdout
+    assert "deselected 2 tests" in text.stdout
+    assert "tests/test_g.py" in text.stdout.split()
+    assert "tests/test_f.py" not in text.stdout.split()
+
+
+def run_pytest(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *QUIET, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_a_map_travels_through_a_bare_remote_to_another_clone(
+    recorded: Project, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    place = tmp_path_factory.mktemp("remote")
+    remote = place / "origin.git"
+    git(place, "init", "-q", "--bare", str(remote))
+    git(recorded.root, "remote", "add", "origin", str(remote))
+    git(recorded.root, "push", "-q", "origin", "main")
+    pushed = lanewarden(recorded.root, "evidence", "push", "origin", "--json")
+    assert pushed.returncode == 0, pushed.stderr
+    assert "refs/notes/lanewarden-coverage" in pushed.stdout
+    clone = place / "clone"
+    git(place, "clone", "-q", str(remote), str(clone))
+    fetched = lanewarden(clone, "evidence", "fetch", "origin")
+    assert fetched.returncode == 0, fetched.stderr
+    assert "merged refs/notes/lanewarden-coverage" in fetched.stdout
+    edit_path = clone / "pkg" / "mod.py"
+    edit_path.write_text(edit_path.read_text().replace("return x * 2", "return x + x"))
+    result = run_pytest(clone, "--lw-changed", "-v")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "read from its note" in result.stdout
+    assert "test_g_again PASSED" in result.stdout
+    assert "test_f PASSED" not in result.stdout
+
+
+def test_a_configured_gate_3_run_records_the_map(project: Project) -> None:
+    project.write(
+        {
+            "pyproject.toml": "[tool.pytest.ini_options]\npythonpath = ['.']\n\n"
+            "[tool.lanewarden]\nrecord_coverage = true\n"
+        }
+    )
+    project.commit("record coverage on gate runs")
+    result = project.run("--lw-gate", "3")
+    result.assert_outcomes(passed=5)
+    result.stdout.fnmatch_lines(["lanewarden: coverage map recorded for tree *: 5 tests (*)"])
+    (coverage,) = stored_maps(project.root)
+    assert coverage.tree == git(project.root, "rev-parse", "HEAD^{tree}").strip()
+    edit(project, "pkg/mod.py", "return x * 2", "return x + x")
+    # A selecting run does not record, configured or not.
+    assert "recorded" not in project.run("--lw-changed", "--lw-gate", "2").stdout.str()
+
+
+def test_recording_outside_a_git_repository_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_a="def test_a():\n    pass\n")
+    result = pytester.runpytest(*QUIET, "--lw-record-coverage")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*lanewarden: *not a git repository*"])
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+def test_no_coverage_map_needs_a_selection(project: Project) -> None:
+    result = project.run("--lw-no-coverage-map")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--lw-no-coverage-map needs --lw-changed*"])
+
+
+def test_recording_beside_pytest_cov_is_declined_not_broken(project: Project) -> None:
+    # A stand-in for pytest-cov's option: its --cov starts a measurement of its own.
+    project.write(
+        {
+            "fakecov.py": (
+                "def pytest_addoption(parser):\n    parser.addoption('--cov', dest='cov_source')\n"
+            )
+        }
+    )
+    project.pytester.syspathinsert()
+    result = project.run("-p", "fakecov", "--cov", "pkg", "--lw-record-coverage")
+    result.assert_outcomes(passed=5)
+    result.stdout.fnmatch_lines(["lanewarden: no coverage map recorded: pytest-cov measures*"])
+    assert stored_maps(project.root) == []
+
+
+def test_recording_under_coverage_run_is_declined(project: Project) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "coverage", "run", "-m", "pytest", *QUIET, "--lw-record-coverage"],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no coverage map recorded: another coverage measurement is running" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_recording_is_off_and_coverage_not_imported_without_the_option(project: Project) -> None:
+    edit(project, "pkg/mod.py", "return x * 2", "return x + x")
+    check = (
+        "import sys, pytest\n"
+        "code = pytest.main(['-q', '-p', 'no:cacheprovider', '--lw-changed'])\n"
+        "print('COVERAGE' if 'coverage' in sys.modules else 'NO-COVERAGE')\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check], cwd=project.root, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip().endswith("NO-COVERAGE")
+    assert not (Repo.discover(project.root).state_dir / "coverage").exists()

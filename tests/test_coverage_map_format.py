@@ -1,0 +1,139 @@
+"""The coverage map's format and the reading of a change: pure functions, no git."""
+
+from __future__ import annotations
+
+import zlib
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lanewarden.domain.coverage_map import CoverageMap, CoverageMapError, parse_ranges, ranges
+from lanewarden.domain.coverage_refine import analyse_change, parse_hunks
+
+TREE = "a" * 40
+
+
+@given(st.sets(st.integers(min_value=1, max_value=5000)))
+def test_ranges_round_trip(lines: set[int]) -> None:
+    assert parse_ranges(ranges(lines)) == lines
+
+
+def test_a_map_round_trips_and_is_small() -> None:
+    tests = {
+        f"tests/test_{i}.py::test_{j}": {"pkg/core.py": "1-40,45,50-60", "pkg/util.py": "3"}
+        for i in range(100)
+        for j in range(10)
+    }
+    coverage = CoverageMap(TREE, tests, {"pkg/core.py": "1-3"}, frozenset({"tests/test_1.py::t"}))
+    data = coverage.encode()
+    assert CoverageMap.decode(data) == coverage
+    assert len(data) < 20_000  # 1,000 tests: the file names are written once, then compressed
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"garbage", "not a coverage map"),
+        (zlib.compress(b"[1, 2]"), "no format marker"),
+        (zlib.compress(b'{"format": "lanewarden-coverage-map", "version": 2}'), "version 2"),
+        (
+            zlib.compress(b'{"format": "lanewarden-coverage-map", "version": 1, "tree": "x"}'),
+            "malformed",
+        ),
+        (
+            zlib.compress(
+                b'{"format": "lanewarden-coverage-map", "version": 1, "tree": "x", "files": [],'
+                b' "tests": {"t": {"5": "1"}}, "outside": {}, "importers": []}'
+            ),
+            "malformed",
+        ),
+    ],
+)
+def test_an_unreadable_map_is_a_map_error(data: bytes, message: str) -> None:
+    with pytest.raises(CoverageMapError, match=message):
+        CoverageMap.decode(data)
+
+
+def test_hunks_are_read_from_a_zero_context_diff() -> None:
+    diff = (
+        b"diff --git a/x b/x\n@@ -3 +3 @@\n-a\n+b\n@@ -10,0 +11,2 @@\n+c\n+d\n@@ -20,2 +22,0 @@\n"
+    )
+    assert parse_hunks(diff) == [(3, 1, 3, 1), (10, 0, 11, 2), (20, 2, 22, 0)]
+
+
+OLD = b"""\
+import os
+
+
+@decorate
+def f(x, y=1):
+    return x + y
+
+
+class C:
+    size = 3
+
+    def method(self):
+        def inner():
+            return 1
+        return inner()
+
+
+def one(x=2): return x
+"""
+
+
+def change(old: bytes, new: bytes) -> tuple[bool, frozenset[int], str | None]:
+    import difflib
+
+    hunks = []
+    matcher = difflib.SequenceMatcher(a=old.splitlines(), b=new.splitlines())
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            hunks.append((i1 + 1, i2 - i1, j1 + 1, j2 - j1))
+    result = analyse_change("m.py", old, new, hunks)
+    return result.module_level, result.regions, result.fallback
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b"return x + y", b"return x - y"),  # f's body
+        (b"return 1", b"return 2"),  # inner's body, in method's
+    ],
+)
+def test_a_body_change_names_the_whole_function(old: bytes, new: bytes) -> None:
+    module_level, regions, fallback = change(OLD, OLD.replace(old, new))
+    assert not module_level
+    assert fallback is None
+    first = OLD[: OLD.index(old)].count(b"\n") + 1
+    assert first in regions
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b"y=1", b"y=2"),  # a default value: evaluated when the module runs
+        (b"@decorate", b"@other"),
+        (b"size = 3", b"size = 4"),  # a class body
+        (b"import os", b"import sys"),
+        (b"def one(x=2): return x", b"def one(x=3): return x"),  # body on the def's line
+        (b"def method(self):", b"def method(self, extra=None):"),
+    ],
+)
+def test_code_that_runs_at_import_is_module_level(old: bytes, new: bytes) -> None:
+    module_level, _, _ = change(OLD, OLD.replace(old, new))
+    assert module_level
+
+
+def test_an_inner_def_line_belongs_to_the_function_that_runs_it() -> None:
+    module_level, regions, _ = change(OLD, OLD.replace(b"def inner():", b"def inner(a=5):"))
+    assert not module_level
+    assert OLD.splitlines().index(b"        return inner()") + 1 in regions
+
+
+def test_a_file_that_no_longer_parses_falls_back() -> None:
+    _, _, fallback = change(OLD, OLD.replace(b"return x + y", b"return x +"))
+    assert fallback is not None
+    assert "not parseable" in fallback

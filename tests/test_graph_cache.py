@@ -91,7 +91,11 @@ def test_stamps_too_recent_to_trust_keep_the_graph_unwritten(
     assert not (tmp_path / "cache" / "graph.bin").exists()
 
 
-def test_xdist_workers_never_build_the_graph(pytester: pytest.Pytester) -> None:
+def test_xdist_workers_never_build_the_graph(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # This suite may itself run under xdist: the inner controller must not inherit the name.
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     project = Project(pytester)
     project.write(SRC_LAYOUT)
     # Records which process builds the graph (a worker has PYTEST_XDIST_WORKER set).

@@ -372,3 +372,19 @@ def test_a_git_ignored_test_module_records_no_pass(failing: PytestRepo) -> None:
     record = latest(failing)
     assert record["status"] == "narrowed"
     assert reasons(record) == "tests/test_local.py is ignored by git, so not part of the tree"
+
+
+@pytest.mark.parametrize(
+    ("mode", "lane"), [("worktrees", "L-7"), ("single-branch", None)], ids=["worktrees", "single"]
+)
+def test_the_record_names_the_lane_its_branch_implies(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, mode: str, lane: str | None
+) -> None:
+    """A worker in its worktree sets no variable: the branch ``lane/<id>`` names its lane."""
+    monkeypatch.delenv("LANEWARDEN_LANE", raising=False)
+    project = PytestRepo(pytester)
+    project.write({**FAILING_SUITE, "lanewarden.toml": f'mode = "{mode}"\n'})
+    project.commit()
+    git(project.root, "switch", "-q", "-c", "lane/L-7")
+    project.run("--lw-gate", "3")
+    assert latest(project)["lane"] == lane

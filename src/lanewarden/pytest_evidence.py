@@ -276,6 +276,7 @@ class RunState:
     repo: Repo
     tree: str
     head: str | None
+    lane: str | None
     start_time: str
     started: float  # time.monotonic() at the start
     counts: dict[str, int]  # the plugin's own count, when no terminal reporter counts
@@ -323,7 +324,7 @@ def record_run(
         tree=state.tree,
         time=state.start_time,
         head=state.head,
-        lane=os.environ.get("LANEWARDEN_LANE", "").strip() or None,
+        lane=state.lane,
         worktree=str(state.repo.root),
         touched_files=selection.touched_files,
         packages=tuple(packages),

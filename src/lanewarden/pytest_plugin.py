@@ -180,6 +180,7 @@ class LanewardenPlugin:
         self.repo: Repo | None = None
         self.tree: str | None = None
         self.head: str | None = None
+        self.lane: str | None = None
         self.start_time = ""
         shared = getattr(config, "workerinput", {}).get(WORKER_KEY)
         if shared is not None:
@@ -227,10 +228,15 @@ class LanewardenPlugin:
             )
         from lanewarden.adapters import changes
         from lanewarden.domain.evidence import evidence_time
+        from lanewarden.domain.identity import resolve_lane
 
         self.start_time = evidence_time()
         self.tree = changes.work_tree_id(self.repo)
         self.head = changes.head_commit(self.repo)
+        # The lane the evidence is of: as every lanewarden command resolves it.
+        self.lane, _ = resolve_lane(
+            os.environ, branch=self.repo.current_branch(), mode=computed.mode
+        )
 
     # -- hooks ---------------------------------------------------------------
 
@@ -454,6 +460,7 @@ class LanewardenPlugin:
             repo=self.repo,
             tree=self.tree,
             head=self.head,
+            lane=self.lane,
             start_time=self.start_time,
             started=self.started,
             counts={**self.counts, "deselected": self.counts.get("deselected", 0)},

@@ -172,6 +172,7 @@ class Computed:
     selector: Selector
     repo: Repo
     gate_names: tuple[str, ...]
+    mode: str  # the configured mode: single-branch or worktrees
 
 
 def compute_selector(
@@ -282,7 +283,7 @@ def compute_selector(
             test_files=test_files,
         )
         selector.refinement, selector.coverage_note = outcome.refinement, outcome.note
-    return Computed(selector, repo, gate_names(settings.gates))
+    return Computed(selector, repo, gate_names(settings.gates), settings.mode)
 
 
 def _configured_scope(

@@ -18,7 +18,7 @@ from typing import Literal, NamedTuple
 
 from lanewarden.errors import InputError
 
-__all__ = ["ROLES", "Identity", "resolve_identity"]
+__all__ = ["ROLES", "Identity", "resolve_identity", "resolve_lane"]
 
 Role = Literal["worker", "integrator", "orchestrator", "maintainer"]
 ROLES: tuple[Role, ...] = ("worker", "integrator", "orchestrator", "maintainer")
@@ -47,11 +47,19 @@ def resolve_identity(env: Mapping[str, str], *, branch: str | None, mode: str) -
             f"LANEWARDEN_ROLE={raw_role!r} is not a role",
             hint=f"set LANEWARDEN_ROLE to one of: {', '.join(ROLES)}",
         )
+    lane, source = resolve_lane(env, branch=branch, mode=mode)
+    return Identity(lane=lane, lane_source=source, role=role)
+
+
+def resolve_lane(
+    env: Mapping[str, str], *, branch: str | None, mode: str
+) -> tuple[str | None, str | None]:
+    """The caller's lane and where it came from, by the order of precedence above."""
     lane = env.get("LANEWARDEN_LANE", "").strip()
     if lane:
-        return Identity(lane=lane, lane_source="LANEWARDEN_LANE", role=role)
+        return lane, "LANEWARDEN_LANE"
     if mode == "worktrees" and branch and branch.startswith(LANE_BRANCH_PREFIX):
         name = branch[len(LANE_BRANCH_PREFIX) :]
         if name:
-            return Identity(lane=name, lane_source=f"branch {branch}", role=role)
-    return Identity(lane=None, lane_source=None, role=role)
+            return name, f"branch {branch}"
+    return None, None

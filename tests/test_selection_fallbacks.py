@@ -197,14 +197,14 @@ def test_a_registry_dispatching_by_name_depends_on_what_registers_into_it(
         "src/pkg/plugins/__init__.py": "",
         "src/pkg/plugins/fast.py": "from pkg.registry import register\n\n\n"
         "@register('fast')\ndef fast():\n    return 1\n",
-        "tests/test_registry.py": "from pkg.registry import run\n\n\n"
+        "tests/test_dispatch.py": "from pkg.registry import run\n\n\n"
         "def test_run():\n    assert run('fast') == 1\n",
     }
     change = {"src/pkg/plugins/fast.py": files["src/pkg/plugins/fast.py"] + "# faster\n"}
     got = selected_for(project, files, change)
     assert got.ran == {"test_run"}
-    assert got.chains["tests/test_registry.py"] == (
-        "tests/test_registry.py (from pkg.registry import run) → pkg.registry"
+    assert got.chains["tests/test_dispatch.py"] == (
+        "tests/test_dispatch.py (from pkg.registry import run) → pkg.registry"
         " (pkg.plugins.fast registers into it (@register('fast')):"
         " run-time dispatch cannot be followed) → src/pkg/plugins/fast.py"
     )

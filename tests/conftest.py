@@ -19,7 +19,14 @@ def _isolated_git(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every test sees git as on a fresh machine, and no caller identity."""
-    home = tmp_path_factory.mktemp("home")
+    isolated_git(tmp_path_factory.mktemp("home"), monkeypatch)
+
+
+def isolated_git(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """git as on a fresh machine with ``home`` as its HOME, and no caller identity.
+
+    Module-scoped fixtures call it themselves: the per-test fixture has not run for them.
+    """
     (home / ".gitconfig").write_text(
         "[user]\n\tname = Test\n\temail = test@example.com\n"
         "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"

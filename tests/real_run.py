@@ -24,8 +24,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from conftest import git, write
 from scenario import ORCHESTRATOR, QUIET, configure, lane_gate_2, lanewarden, start_lane
 
@@ -63,26 +61,6 @@ LINES = {"L-001": 4, "L-002": 2, "L-003": 3, "L-004": 2, "L-005": 2, "L-006": 5,
 REWRITTEN = {"L-001": 3}  # L-006 changed two of L-001's four lines and deleted one
 
 ALPHA = 'NAME = "alpha"\nLIMIT = 1\n'
-
-
-def isolated_git(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """git as on a fresh machine, as the suite's per-test fixture sets it (for a module fixture)."""
-    (home / ".gitconfig").write_text(
-        "[user]\n\tname = Test\n\temail = test@example.com\n"
-        "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"
-        "[advice]\n\tdetachedHead = false\n"
-    )
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in (
-        "LANEWARDEN_LANE",
-        "LANEWARDEN_ROLE",
-        "GIT_DIR",
-        "GIT_INDEX_FILE",
-        "GIT_WORK_TREE",
-    ):
-        monkeypatch.delenv(name, raising=False)
 
 
 def _ok(done: subprocess.CompletedProcess[str]) -> Any:

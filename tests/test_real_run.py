@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from conftest import git
+from conftest import git, isolated_git
 from lanewarden.domain.times import parse_time
-from real_run import LINES, REOPENED, REWRITTEN, SCOPES, WAVES, build_real_run, isolated_git
+from real_run import LINES, REOPENED, REWRITTEN, SCOPES, WAVES, build_real_run
 from scenario import lanewarden
 from test_report import _chromium, console_messages, needs_browser, read_page
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import sys
@@ -170,6 +171,31 @@ def test_testmon_mode_builds_its_database_on_the_parent_then_selects_per_functio
     table = capsys.readouterr().out
     assert "pytest-testmon: tests, time, speedup" in table
     assert "pytest-testmon caught" in table
+
+
+def test_coverage_map_mode_records_on_the_parent_and_reports_both_selections(
+    evaluation: ModuleType, pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    probe = argparse.Namespace(python=sys.executable, testmon=False, coverage_map=True)
+    if evaluation.missing_tools(probe):
+        pytest.skip("the installed lanewarden does not record coverage maps yet")
+    root = shop_history(pytester)
+    document = evaluate(
+        evaluation, root, "--max-commits", "1", "--max-mutations", "3", "--coverage-map"
+    )
+    [commit] = document["commits"]
+    # The map was recorded by a full run on the parent, before the change.
+    assert commit["prepared"]["map"]["ran"] == sum(TESTS.values())
+    # Static only (the map switched off): both tests of the file that reaches prices.py.
+    assert commit["runs"]["static"]["ran"] == TESTS["tests/test_prices.py"]
+    # With the map: only the test that executed the changed lines of `discount`.
+    assert commit["runs"]["map"]["ran"] == 1
+    for mutation in document["mutations"]:
+        assert set(mutation["runs"]) == {"static", "map"}
+        if mutation["full"]["code"] == 1:
+            assert mutation["runs"]["map"]["code"] == 1, mutation
+    table = capsys.readouterr().out
+    assert "| static: tests, time, speedup | with the coverage map: tests, time, speedup |" in table
 
 
 def test_modes_whose_tool_is_missing_are_refused_before_any_run(

@@ -17,6 +17,21 @@ Given a git repository (a real project fetched as source), in a scratch clone:
    run fails. Every mutation the full suite catches and the scoped run misses
    is listed with its file and line.
 
+Two more selectors can be measured beside the static one, on the same commits
+and mutations, each in its own column:
+
+- ``--testmon``: pytest-testmon (installed for ``--python``). It needs its own
+  full run to build its database: on each commit's parent (from scratch),
+  and once on the newest commit for the mutations (its database is restored
+  after that run before each mutation). Its runs keep pytest's cache plugin,
+  which testmon reads.
+- ``--coverage-map``: ``pytest --lw-changed`` refined by lanewarden's coverage
+  map, recorded by a full run with ``--lw-record-coverage`` on the same clean
+  trees; the static column then runs with ``--lw-no-coverage-map``.
+
+The time of those full runs is reported apart: it is paid once per base, not
+per change.
+
 The project's tests run with ``--python`` (an interpreter with pytest,
 lanewarden and the project's test dependencies), the project importable
 through ``--pythonpath`` (for a ``src/`` layout: ``src``). Every run is under
@@ -29,7 +44,7 @@ Usage::
 
     python benchmarks/selection_eval.py REPO --work DIR --python VENV/bin/python \\
         --pythonpath src --source src --max-commits 5 --max-mutations 10 \\
-        [--config lanewarden.toml] [--seed 1] [--json out.json]
+        [--config lanewarden.toml] [--seed 1] [--json out.json] [--testmon] [--coverage-map]
 
 The clone lives in ``DIR/clone``; the project's code is never copied elsewhere.
 """

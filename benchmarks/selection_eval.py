@@ -498,11 +498,14 @@ def report(commits: list[CommitResult], baseline: Run | None, mutations: list[Mu
         single = [c for c in commits if c.source_files == 1]
         for n in names:
             none_ran = sum(1 for c in commits if not c.runs[n].ran)
+            shares = [c.runs[n].ran / max(c.full.ran, 1) for c in single]
+            share = f"{statistics.median(shares):.0%}" if shares else "n/a"
             out.append(
                 f"- {TITLES[n]}: median speedup {_median([c.speedup_of(n) for c in commits])} "
                 f"over {len(commits)} commits, "
                 f"{_median([c.speedup_of(n) for c in single])} over the {len(single)} "
-                f"single-module ones; {none_ran} ran 0 tests."
+                f"single-module ones (median share of the suite run on those: {share}); "
+                f"{none_ran} ran 0 tests."
             )
         for n in names:
             own = [c.prepared[n].seconds for c in commits if n in c.prepared]
@@ -548,6 +551,28 @@ def report(commits: list[CommitResult], baseline: Run | None, mutations: list[Mu
     return "\n".join(out)
 
 
+def load(paths: list[Path]) -> tuple[list[CommitResult], Run | None, list[Mutation]]:
+    """The measurements written by earlier runs' ``--json``, put together in order."""
+    commits: list[CommitResult] = []
+    baseline: Run | None = None
+    mutations: list[Mutation] = []
+    for path in paths:
+        document = json.loads(path.read_text())
+        for c in document["commits"]:
+            c.pop("speedup", None)
+            c["full"] = Run(**c["full"])
+            c["runs"] = {name: Run(**run) for name, run in c["runs"].items()}
+            c["prepared"] = {name: Run(**run) for name, run in c["prepared"].items()}
+            commits.append(CommitResult(**c))
+        if document["baseline"] is not None:
+            baseline = Run(**document["baseline"])
+        for m in document["mutations"]:
+            m["full"] = Run(**m["full"])
+            m["runs"] = {name: Run(**run) for name, run in m["runs"].items()}
+            mutations.append(Mutation(**m))
+    return commits, baseline, mutations
+
+
 def missing_tools(args: argparse.Namespace) -> str:
     """What the asked-for modes need and ``--python`` lacks ('' when nothing)."""
     if args.testmon:
@@ -565,8 +590,10 @@ def missing_tools(args: argparse.Namespace) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Parse the options, run both parts, print the tables (and write JSON if asked)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("repo", type=Path, help="the project's git repository (bare or not)")
-    parser.add_argument("--work", type=Path, required=True, help="scratch folder for the clone")
+    parser.add_argument(
+        "repo", type=Path, nargs="?", help="the project's git repository (bare or not)"
+    )
+    parser.add_argument("--work", type=Path, help="scratch folder for the clone (required)")
     parser.add_argument("--python", default=sys.executable, help="interpreter running pytest")
     parser.add_argument("--pythonpath", action="append", default=[], help="e.g. src (repeatable)")
     parser.add_argument("--config", help="a lanewarden.toml to place in the clone")
@@ -589,7 +616,20 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also measure --lw-changed with a coverage map recorded by a full run first",
     )
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        action="append",
+        default=[],
+        help="print the tables of earlier runs' --json files (commits and mutations may come "
+        "from separate runs), running nothing",
+    )
     args = parser.parse_args(argv)
+    if args.from_json:
+        print(report(*load(args.from_json)))
+        return 0
+    if args.repo is None or args.work is None:
+        parser.error("REPO and --work are required (or --from-json)")
     if shutil.which("nice") is None:
         parser.error("needs `nice`")
     SOURCE_FOLDERS.extend(args.source)

@@ -146,6 +146,9 @@ def test_a_replayed_commit_and_mutations_are_measured_with_the_static_selection(
     table = capsys.readouterr().out
     assert "| static: tests, time, speedup |" in table
     assert "pytest-testmon" not in table
+    # The JSON gives the same tables back, running nothing.
+    assert evaluation.main(["--from-json", str(root.parent / "evaluation.json")]) == 0
+    assert capsys.readouterr().out == table
 
 
 def test_testmon_mode_builds_its_database_on_the_parent_then_selects_per_function(

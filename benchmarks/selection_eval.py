@@ -62,6 +62,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -279,8 +280,16 @@ def pytest_run(
 
 
 def source_commits(clone: Path, limit: int, scan: int) -> list[tuple[str, str, list[str]]]:
-    """Recent non-merge commits (newest first) that change at least one source file."""
-    log = git(clone, "log", "--no-merges", f"-n{scan}", "--format=%x00%H %s", "--name-only")
+    """Recent commits with one parent (newest first) that change at least one source file."""
+    log = git(
+        clone,
+        "log",
+        "--min-parents=1",
+        "--max-parents=1",
+        f"-n{scan}",
+        "--format=%x00%H %s",
+        "--name-only",
+    )
     found = []
     for block in log.split("\x00")[1:]:
         head, _, names = block.partition("\n")
@@ -293,15 +302,20 @@ def source_commits(clone: Path, limit: int, scan: int) -> list[tuple[str, str, l
     return found
 
 
-def replay(clone: Path, args: argparse.Namespace) -> list[CommitResult]:
+def replay(
+    clone: Path,
+    args: argparse.Namespace,
+    results: list[CommitResult],
+    save: Callable[[Run | None], None],
+) -> None:
     """Each selected commit as an unstaged change on its parent: full run, then each selector.
 
     A selector that needs its own full run (testmon's database, the coverage
     map) gets it on the parent, before the change is applied, from scratch.
     """
-    results = []
     chosen = selectors(args)
-    for commit, subject, files in source_commits(clone, args.max_commits, args.scan):
+    found = source_commits(clone, args.skip_commits + args.max_commits, args.scan)
+    for commit, subject, files in found[args.skip_commits :]:
         reset(clone, f"{commit}^")
         drop_testmon_data(clone)
         prepared = {
@@ -321,6 +335,7 @@ def replay(clone: Path, args: argparse.Namespace) -> list[CommitResult]:
             commit[:10], subject[:60], files, sum(map(is_source, files)), full, runs, prepared
         )
         results.append(result)
+        save(None)
         print(
             f"commit {result.commit} {len(files)} files: full {full.ran} tests "
             f"{full.seconds:.1f}s; "
@@ -330,7 +345,6 @@ def replay(clone: Path, args: argparse.Namespace) -> list[CommitResult]:
             ),
             file=sys.stderr,
         )
-    return results
 
 
 def mutation_sites(clone: Path, path: str) -> list[Mutation]:
@@ -408,7 +422,9 @@ def apply_mutation(clone: Path, mutation: Mutation) -> bool:
     return True
 
 
-def mutate(clone: Path, args: argparse.Namespace) -> tuple[Run, list[Mutation]]:
+def mutate(
+    clone: Path, args: argparse.Namespace, done: list[Mutation], save: Callable[[Run | None], None]
+) -> Run:
     """Seeded mutations at the newest commit, each run by the full suite and every selector.
 
     The selectors' own full runs happen once, on the clean newest commit (with
@@ -434,7 +450,6 @@ def mutate(clone: Path, args: argparse.Namespace) -> tuple[Run, list[Mutation]]:
     sites = [site for path in files for site in mutation_sites(clone, path)]
     rng = random.Random(args.seed)
     rng.shuffle(sites)
-    done: list[Mutation] = []
     for site in sites:
         if len(done) == args.max_mutations:
             break
@@ -449,6 +464,7 @@ def mutate(clone: Path, args: argparse.Namespace) -> tuple[Run, list[Mutation]]:
             extra = ["-x", *selector.select, *deselect]
             site.runs[selector.name] = pytest_run(clone, args, extra, cache=selector.cache)
         done.append(site)
+        save(baseline)
         print(
             f"mutation {site.path}:{site.line} {site.kind}: full "
             f"{'caught' if site.full.caught else 'missed'}; "
@@ -460,7 +476,7 @@ def mutate(clone: Path, args: argparse.Namespace) -> tuple[Run, list[Mutation]]:
         )
     reset(clone, "origin/HEAD")
     drop_testmon_data(clone)
-    return baseline, done
+    return baseline
 
 
 def _cell(run: Run) -> str:
@@ -599,6 +615,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", help="a lanewarden.toml to place in the clone")
     parser.add_argument("--source", action="append", default=[], help="library folder, e.g. src")
     parser.add_argument("--max-commits", type=int, default=5)
+    parser.add_argument("--skip-commits", type=int, default=0, help="newest ones not replayed")
     parser.add_argument("--scan", type=int, default=300, help="commits of history to look through")
     parser.add_argument("--max-mutations", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
@@ -637,18 +654,30 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         parser.error(missing)
     clone = prepare_clone(args.repo.resolve(), args.work.resolve(), args.config)
-    commits = replay(clone, args) if args.max_commits else []
-    baseline, mutations = mutate(clone, args) if args.max_mutations else (None, [])
+    commits: list[CommitResult] = []
+    mutations: list[Mutation] = []
+    baseline: Run | None = None
+
+    def save(measured_baseline: Run | None) -> None:
+        """Write the JSON after every measurement: an interrupted run keeps what it measured."""
+        nonlocal baseline
+        baseline = measured_baseline or baseline
+        if args.json:
+            document = {
+                "commits": [
+                    {**asdict(c), "speedup": {n: c.speedup_of(n) for n in c.runs}} for c in commits
+                ],
+                "baseline": asdict(baseline) if baseline else None,
+                "mutations": [asdict(m) for m in mutations],
+            }
+            args.json.write_text(json.dumps(document, indent=1))
+
+    if args.max_commits:
+        replay(clone, args, commits, save)
+    if args.max_mutations:
+        mutate(clone, args, mutations, save)
+    save(None)
     print(report(commits, baseline, mutations))
-    if args.json:
-        document = {
-            "commits": [
-                {**asdict(c), "speedup": {n: c.speedup_of(n) for n in c.runs}} for c in commits
-            ],
-            "baseline": asdict(baseline) if baseline else None,
-            "mutations": [asdict(m) for m in mutations],
-        }
-        args.json.write_text(json.dumps(document, indent=1))
     return 0
 
 

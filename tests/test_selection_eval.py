@@ -151,6 +151,18 @@ def test_a_replayed_commit_and_mutations_are_measured_with_the_static_selection(
     assert capsys.readouterr().out == table
 
 
+def test_skipped_commits_are_not_replayed_nor_is_a_root_commit(
+    evaluation: ModuleType, pytester: pytest.Pytester
+) -> None:
+    root = shop_history(pytester)
+    document = evaluate(
+        evaluation, root, "--skip-commits", "1", "--max-commits", "1", "--max-mutations", "0"
+    )
+    # The newest commit is skipped; the one before is the root: it has no parent to replay on.
+    assert document["commits"] == []
+    assert document["mutations"] == []
+
+
 def test_testmon_mode_builds_its_database_on_the_parent_then_selects_per_function(
     evaluation: ModuleType, pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -96,8 +96,12 @@ class Run:
 
     @property
     def caught(self) -> bool:
-        """Whether the run failed (a test failed or errored, or collection broke)."""
-        return self.timed_out or self.code in (1, 2, 3)
+        """Whether the run failed: a test failed or errored, collection broke, or it was killed.
+
+        A negative code is a signal: a mutant that loops while allocating gets the
+        process killed (SIGKILL from the kernel when memory runs out).
+        """
+        return self.timed_out or self.code in (1, 2, 3) or self.code < 0
 
 
 @dataclass

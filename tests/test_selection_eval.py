@@ -227,3 +227,14 @@ def test_modes_whose_tool_is_missing_are_refused_before_any_run(
         assert refused.value.code == 2
         assert mode in capsys.readouterr().err
     assert not (tmp_path / "w").exists()
+
+
+def test_a_run_killed_by_a_signal_or_the_timeout_caught_the_mutation(
+    evaluation: ModuleType,
+) -> None:
+    run = evaluation.Run
+    assert run(-9, 1.0, 0, 0, 0).caught  # killed: out of memory
+    assert run(-1, 1.0, 0, 0, 0, timed_out=True).caught
+    assert run(1, 1.0, 3, 1, 0).caught
+    assert not run(0, 1.0, 3, 0, 0).caught
+    assert not run(5, 1.0, 0, 0, 0).caught  # no tests ran: nothing caught

@@ -17,6 +17,21 @@ Given a git repository (a real project fetched as source), in a scratch clone:
    run fails. Every mutation the full suite catches and the scoped run misses
    is listed with its file and line.
 
+Two more selectors can be measured beside the static one, on the same commits
+and mutations, each in its own column:
+
+- ``--testmon``: pytest-testmon (installed for ``--python``). It needs its own
+  full run to build its database: on each commit's parent (from scratch),
+  and once on the newest commit for the mutations (its database is restored
+  after that run before each mutation). Its runs keep pytest's cache plugin,
+  which testmon reads.
+- ``--coverage-map``: ``pytest --lw-changed`` refined by lanewarden's coverage
+  map, recorded by a full run with ``--lw-record-coverage`` on the same clean
+  trees; the static column then runs with ``--lw-no-coverage-map``.
+
+The time of those full runs is reported apart: it is paid once per base, not
+per change.
+
 The project's tests run with ``--python`` (an interpreter with pytest,
 lanewarden and the project's test dependencies), the project importable
 through ``--pythonpath`` (for a ``src/`` layout: ``src``). Every run is under
@@ -29,7 +44,7 @@ Usage::
 
     python benchmarks/selection_eval.py REPO --work DIR --python VENV/bin/python \\
         --pythonpath src --source src --max-commits 5 --max-mutations 10 \\
-        [--config lanewarden.toml] [--seed 1] [--json out.json]
+        [--config lanewarden.toml] [--seed 1] [--json out.json] [--testmon] [--coverage-map]
 
 The clone lives in ``DIR/clone``; the project's code is never copied elsewhere.
 """
@@ -47,6 +62,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -80,25 +96,39 @@ class Run:
 
     @property
     def caught(self) -> bool:
-        """Whether the run failed (a test failed or errored, or collection broke)."""
-        return self.timed_out or self.code in (1, 2, 3)
+        """Whether the run failed: a test failed or errored, collection broke, or it was killed.
+
+        A negative code is a signal: a mutant that loops while allocating gets the
+        process killed (SIGKILL from the kernel when memory runs out).
+        """
+        return self.timed_out or self.code in (1, 2, 3) or self.code < 0
 
 
 @dataclass
 class CommitResult:
-    """One replayed commit."""
+    """One replayed commit: the full suite, and each selector's run (by selector name)."""
 
     commit: str
     subject: str
     files: list[str]
     source_files: int
     full: Run
-    scoped: Run
+    runs: dict[str, Run]
+    prepared: dict[str, Run] = field(default_factory=dict)  # a selector's full run on the parent
+
+    @property
+    def scoped(self) -> Run:
+        """The static selection's run (``pytest --lw-changed``)."""
+        return self.runs[STATIC]
 
     @property
     def speedup(self) -> float:
         """Full suite time over scoped time."""
-        return self.full.seconds / max(self.scoped.seconds, 1e-9)
+        return self.speedup_of(STATIC)
+
+    def speedup_of(self, name: str) -> float:
+        """Full suite time over the time of one selector's run."""
+        return self.full.seconds / max(self.runs[name].seconds, 1e-9)
 
 
 @dataclass
@@ -113,7 +143,12 @@ class Mutation:
     before: str
     after: str
     full: Run | None = None
-    scoped: Run | None = None
+    runs: dict[str, Run] = field(default_factory=dict)
+
+    @property
+    def scoped(self) -> Run | None:
+        """The static selection's run."""
+        return self.runs.get(STATIC)
 
 
 def git(clone: Path, *args: str, stdin: bytes | None = None) -> str:
@@ -122,6 +157,42 @@ def git(clone: Path, *args: str, stdin: bytes | None = None) -> str:
         ["git", "-C", str(clone), *args], input=stdin, capture_output=True, check=True
     )
     return done.stdout.decode("utf-8", "replace")
+
+
+STATIC, MAPPED, TESTMON = "static", "map", "testmon"
+TESTMON_DATA = ".testmondata"
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A way to run a subset of the suite: its own full run first (if any), then the subset."""
+
+    name: str
+    prepare: tuple[str, ...] | None  # pytest arguments of the full run it needs on the clean tree
+    select: tuple[str, ...]  # pytest arguments of the selected run
+    cache: bool = False  # pytest's cache plugin left on (pytest-testmon reads its options)
+
+
+def selectors(args: argparse.Namespace) -> list[Selector]:
+    """The selectors measured: the static graph always; the coverage map and testmon if asked.
+
+    With ``--coverage-map`` the static run is told to ignore the map
+    (``--lw-no-coverage-map``) and the map's run uses the map recorded on the
+    clean tree by a full run with ``--lw-record-coverage``.
+    """
+    static = ("--lw-changed", "--lw-no-coverage-map") if args.coverage_map else ("--lw-changed",)
+    chosen = [Selector(STATIC, None, static)]
+    if args.coverage_map:
+        chosen.append(Selector(MAPPED, ("--lw-record-coverage",), ("--lw-changed",)))
+    if args.testmon:
+        chosen.append(Selector(TESTMON, ("--testmon",), ("--testmon",), cache=True))
+    return chosen
+
+
+def drop_testmon_data(clone: Path) -> None:
+    """Remove pytest-testmon's database (and SQLite's side files) from the clone."""
+    for file in clone.glob(TESTMON_DATA + "*"):
+        file.unlink()
 
 
 SOURCE_FOLDERS: list[str] = []  # --source: only these folders hold the library's code
@@ -154,7 +225,8 @@ def prepare_clone(repo: Path, work: Path, config: str | None) -> Path:
     exclude = clone / ".git" / "info" / "exclude"
     exclude.parent.mkdir(exist_ok=True)
     lines = exclude.read_text().splitlines() if exclude.exists() else []
-    for pattern in ("lanewarden.toml", ".hypothesis/", "__pycache__/", "*.pyc"):
+    ignored = ("lanewarden.toml", ".hypothesis/", "__pycache__/", "*.pyc", ".pytest_cache/")
+    for pattern in (*ignored, TESTMON_DATA + "*"):
         if pattern not in lines:
             lines.append(pattern)
     exclude.write_text("\n".join(lines) + "\n")
@@ -172,14 +244,21 @@ def reset(clone: Path, commit: str) -> None:
     git(clone, "clean", "-fdq", "-e", "lanewarden.toml")
 
 
-def pytest_run(clone: Path, args: argparse.Namespace, extra: list[str]) -> Run:
-    """One pytest process in the clone, under nice and a timeout."""
+def pytest_run(
+    clone: Path, args: argparse.Namespace, extra: list[str], *, cache: bool = False
+) -> Run:
+    """One pytest process in the clone, under nice and a timeout.
+
+    pytest's cache is off (``-p no:cacheprovider``) unless ``cache``: so no run
+    reorders or reruns tests by what an earlier run saw.
+    """
     env = dict(os.environ)
     if args.pythonpath:
         env["PYTHONPATH"] = os.pathsep.join(str(clone / p) for p in args.pythonpath)
     env.pop("PYTEST_ADDOPTS", None)
     command = ["nice", "-n", "10", args.python, "-m", "pytest", "-q", "-rfE"]
-    command += ["-p", "no:cacheprovider", *args.pytest_arg, *extra]
+    command += [] if cache else ["-p", "no:cacheprovider"]
+    command += [*args.pytest_arg, *extra]
     start = time.perf_counter()
     try:
         done = subprocess.run(
@@ -205,8 +284,16 @@ def pytest_run(clone: Path, args: argparse.Namespace, extra: list[str]) -> Run:
 
 
 def source_commits(clone: Path, limit: int, scan: int) -> list[tuple[str, str, list[str]]]:
-    """Recent non-merge commits (newest first) that change at least one source file."""
-    log = git(clone, "log", "--no-merges", f"-n{scan}", "--format=%x00%H %s", "--name-only")
+    """Recent commits with one parent (newest first) that change at least one source file."""
+    log = git(
+        clone,
+        "log",
+        "--min-parents=1",
+        "--max-parents=1",
+        f"-n{scan}",
+        "--format=%x00%H %s",
+        "--name-only",
+    )
     found = []
     for block in log.split("\x00")[1:]:
         head, _, names = block.partition("\n")
@@ -219,11 +306,27 @@ def source_commits(clone: Path, limit: int, scan: int) -> list[tuple[str, str, l
     return found
 
 
-def replay(clone: Path, args: argparse.Namespace) -> list[CommitResult]:
-    """Each selected commit as an unstaged change on its parent: full run, then scoped run."""
-    results = []
-    for commit, subject, files in source_commits(clone, args.max_commits, args.scan):
+def replay(
+    clone: Path,
+    args: argparse.Namespace,
+    results: list[CommitResult],
+    save: Callable[[Run | None], None],
+) -> None:
+    """Each selected commit as an unstaged change on its parent: full run, then each selector.
+
+    A selector that needs its own full run (testmon's database, the coverage
+    map) gets it on the parent, before the change is applied, from scratch.
+    """
+    chosen = selectors(args)
+    found = source_commits(clone, args.skip_commits + args.max_commits, args.scan)
+    for commit, subject, files in found[args.skip_commits :]:
         reset(clone, f"{commit}^")
+        drop_testmon_data(clone)
+        prepared = {
+            s.name: pytest_run(clone, args, list(s.prepare), cache=s.cache)
+            for s in chosen
+            if s.prepare is not None
+        }
         diff = subprocess.run(
             ["git", "-C", str(clone), "diff", "--binary", f"{commit}^", commit],
             capture_output=True,
@@ -231,18 +334,21 @@ def replay(clone: Path, args: argparse.Namespace) -> list[CommitResult]:
         ).stdout
         git(clone, "apply", "--whitespace=nowarn", "-", stdin=diff)
         full = pytest_run(clone, args, [])
-        scoped = pytest_run(clone, args, ["--lw-changed"])
+        runs = {s.name: pytest_run(clone, args, list(s.select), cache=s.cache) for s in chosen}
         result = CommitResult(
-            commit[:10], subject[:60], files, sum(map(is_source, files)), full, scoped
+            commit[:10], subject[:60], files, sum(map(is_source, files)), full, runs, prepared
         )
         results.append(result)
+        save(None)
         print(
             f"commit {result.commit} {len(files)} files: full {full.ran} tests "
-            f"{full.seconds:.1f}s, scoped {scoped.ran} tests {scoped.seconds:.1f}s "
-            f"({result.speedup:.1f}x)",
+            f"{full.seconds:.1f}s; "
+            + ", ".join(
+                f"{name} {run.ran} tests {run.seconds:.1f}s ({result.speedup_of(name):.1f}x)"
+                for name, run in runs.items()
+            ),
             file=sys.stderr,
         )
-    return results
 
 
 def mutation_sites(clone: Path, path: str) -> list[Mutation]:
@@ -320,21 +426,34 @@ def apply_mutation(clone: Path, mutation: Mutation) -> bool:
     return True
 
 
-def mutate(clone: Path, args: argparse.Namespace) -> tuple[Run, list[Mutation]]:
-    """Seeded mutations at the newest commit, each run by the full suite and the scoped run."""
+def mutate(
+    clone: Path, args: argparse.Namespace, done: list[Mutation], save: Callable[[Run | None], None]
+) -> Run:
+    """Seeded mutations at the newest commit, each run by the full suite and every selector.
+
+    The selectors' own full runs happen once, on the clean newest commit (with
+    the tests that fail there deselected); pytest-testmon's database is put
+    back as it was after that run before each mutation, so one mutation's
+    failures never make testmon rerun tests for the next.
+    """
     reset(clone, "origin/HEAD")
+    drop_testmon_data(clone)
     baseline = pytest_run(clone, args, [])
     print(
         f"baseline: {baseline.ran} tests, {baseline.failed} failing, {baseline.seconds:.1f}s",
         file=sys.stderr,
     )
     deselect = [f"--deselect={nodeid}" for nodeid in baseline.failures]
+    chosen = selectors(args)
+    for selector in chosen:
+        if selector.prepare is not None:
+            pytest_run(clone, args, [*selector.prepare, *deselect], cache=selector.cache)
+    saved = {f.name: f.read_bytes() for f in clone.glob(TESTMON_DATA + "*")}
     files = sorted(p for p in git(clone, "ls-files", "-z").split("\0") if p and is_source(p))
     files = [p for p in files if not any(p.startswith(x + "/") for x in args.skip)]
     sites = [site for path in files for site in mutation_sites(clone, path)]
     rng = random.Random(args.seed)
     rng.shuffle(sites)
-    done: list[Mutation] = []
     for site in sites:
         if len(done) == args.max_mutations:
             break
@@ -342,16 +461,26 @@ def mutate(clone: Path, args: argparse.Namespace) -> tuple[Run, list[Mutation]]:
         if not apply_mutation(clone, site):
             continue
         site.full = pytest_run(clone, args, ["-x", *deselect])
-        site.scoped = pytest_run(clone, args, ["-x", "--lw-changed", *deselect])
+        for selector in chosen:
+            drop_testmon_data(clone)
+            for name, data in saved.items():
+                (clone / name).write_bytes(data)
+            extra = ["-x", *selector.select, *deselect]
+            site.runs[selector.name] = pytest_run(clone, args, extra, cache=selector.cache)
         done.append(site)
+        save(baseline)
         print(
             f"mutation {site.path}:{site.line} {site.kind}: full "
-            f"{'caught' if site.full.caught else 'missed'}, scoped "
-            f"{'caught' if site.scoped.caught else 'missed'} ({site.scoped.ran} tests ran)",
+            f"{'caught' if site.full.caught else 'missed'}; "
+            + ", ".join(
+                f"{name} {'caught' if run.caught else 'missed'} ({run.ran} tests ran)"
+                for name, run in site.runs.items()
+            ),
             file=sys.stderr,
         )
     reset(clone, "origin/HEAD")
-    return baseline, done
+    drop_testmon_data(clone)
+    return baseline
 
 
 def _cell(run: Run) -> str:
@@ -361,74 +490,136 @@ def _cell(run: Run) -> str:
     return f"{run.ran}{failed}, {run.seconds:.1f} s"
 
 
+TITLES = {STATIC: "static", MAPPED: "with the coverage map", TESTMON: "pytest-testmon"}
+
+
+def _median(values: list[float]) -> str:
+    return f"{statistics.median(values):.1f}x" if values else "n/a"
+
+
 def report(commits: list[CommitResult], baseline: Run | None, mutations: list[Mutation]) -> str:
-    """The Markdown tables."""
+    """The Markdown tables: one column per selector, then a summary line per selector."""
     out = []
+    names = list(commits[0].runs) if commits else list(mutations[0].runs) if mutations else []
     if commits:
         out += [
-            "| commit | files (source) | full: tests, time | scoped: tests, time | speedup |",
-            "|---|---|---|---|---|",
+            "| commit | files (source) | full: tests, time | "
+            + " | ".join(f"{TITLES[n]}: tests, time, speedup" for n in names)
+            + " |",
+            "|---|---|---|" + "---|" * len(names),
         ]
         for c in commits:
-            speedup = f"{c.speedup:.1f}x" if c.scoped.ran else "none ran"
+            cells = [f"{_cell(c.runs[n])}, {c.speedup_of(n):.1f}x" for n in names]
             out.append(
                 f"| `{c.commit}` {c.subject} | {len(c.files)} ({c.source_files}) | "
-                f"{_cell(c.full)} | {_cell(c.scoped)} | {speedup} |"
+                f"{_cell(c.full)} | " + " | ".join(cells) + " |"
             )
-        ran = [c for c in commits if c.scoped.ran]
-        single = [c.speedup for c in ran if c.source_files == 1]
         out.append("")
-        out.append(
-            f"{len(commits) - len(ran)} of {len(commits)} scoped runs ran 0 tests."
-            + (
-                f" Median speedup where tests ran: "
-                f"{statistics.median(c.speedup for c in ran):.1f}x over {len(ran)} commits"
-                if ran
-                else ""
+        single = [c for c in commits if c.source_files == 1]
+        for n in names:
+            none_ran = sum(1 for c in commits if not c.runs[n].ran)
+            shares = [c.runs[n].ran / max(c.full.ran, 1) for c in single]
+            share = f"{statistics.median(shares):.0%}" if shares else "n/a"
+            out.append(
+                f"- {TITLES[n]}: median speedup {_median([c.speedup_of(n) for c in commits])} "
+                f"over {len(commits)} commits, "
+                f"{_median([c.speedup_of(n) for c in single])} over the {len(single)} "
+                f"single-module ones (median share of the suite run on those: {share}); "
+                f"{none_ran} ran 0 tests."
             )
-            + (
-                f" ({statistics.median(single):.1f}x over the {len(single)} single-module ones)."
-                if single
-                else "."
-            )
-        )
+        for n in names:
+            own = [c.prepared[n].seconds for c in commits if n in c.prepared]
+            if own:
+                out.append(
+                    f"- {TITLES[n]} needs its own full run on the parent first: median "
+                    f"{statistics.median(own):.1f} s (the full suite: "
+                    f"{statistics.median(c.full.seconds for c in commits):.1f} s)."
+                )
     if baseline is not None:
         caught = [m for m in mutations if m.full and m.full.caught]
-        both = [m for m in caught if m.scoped and m.scoped.caught]
         out += [
             "",
             f"Mutations: {len(mutations)} applied; the full suite ({baseline.ran} tests, "
             f"{baseline.failed} failing before any mutation, deselected) caught {len(caught)}; "
-            f"the scoped run caught {len(both)} of those.",
+            + "; ".join(
+                f"{TITLES[n]} caught {sum(1 for m in caught if m.runs[n].caught)} of those"
+                for n in names
+            )
+            + ".",
             "",
-            "| mutation | full suite | scoped run (tests run until the first failure) |",
-            "|---|---|---|",
+            "| mutation | full suite | "
+            + " | ".join(f"{TITLES[n]} (tests run until the first failure)" for n in names)
+            + " |",
+            "|---|---|" + "---|" * len(names),
         ]
         for m in mutations:
             assert m.full is not None
-            assert m.scoped is not None
+            cells = [
+                f"{'caught' if m.runs[n].caught else 'missed'} ({m.runs[n].ran})" for n in names
+            ]
             out.append(
                 f"| `{m.path}:{m.line}` {m.kind}: `{m.before}` → `{m.after}` | "
-                f"{'caught' if m.full.caught else 'missed'} | "
-                f"{'caught' if m.scoped.caught else 'missed'} ({m.scoped.ran}) |"
+                f"{'caught' if m.full.caught else 'missed'} | " + " | ".join(cells) + " |"
             )
-        misses = [m for m in caught if m not in both]
-        if misses:
-            out += ["", "Missed by the scoped run, caught by the full suite:"]
-            out += [f"- `{m.path}:{m.line}` {m.kind} (`{m.before}` → `{m.after}`)" for m in misses]
+        for n in names:
+            misses = [m for m in caught if not m.runs[n].caught]
+            if misses:
+                out += ["", f"Missed by {TITLES[n]}, caught by the full suite:"]
+                out += [
+                    f"- `{m.path}:{m.line}` {m.kind} (`{m.before}` → `{m.after}`)" for m in misses
+                ]
     return "\n".join(out)
+
+
+def load(paths: list[Path]) -> tuple[list[CommitResult], Run | None, list[Mutation]]:
+    """The measurements written by earlier runs' ``--json``, put together in order."""
+    commits: list[CommitResult] = []
+    baseline: Run | None = None
+    mutations: list[Mutation] = []
+    for path in paths:
+        document = json.loads(path.read_text())
+        for c in document["commits"]:
+            c.pop("speedup", None)
+            c["full"] = Run(**c["full"])
+            c["runs"] = {name: Run(**run) for name, run in c["runs"].items()}
+            c["prepared"] = {name: Run(**run) for name, run in c["prepared"].items()}
+            commits.append(CommitResult(**c))
+        if document["baseline"] is not None:
+            baseline = Run(**document["baseline"])
+        for m in document["mutations"]:
+            m["full"] = Run(**m["full"])
+            m["runs"] = {name: Run(**run) for name, run in m["runs"].items()}
+            mutations.append(Mutation(**m))
+    return commits, baseline, mutations
+
+
+def missing_tools(args: argparse.Namespace) -> str:
+    """What the asked-for modes need and ``--python`` lacks ('' when nothing)."""
+    if args.testmon:
+        probe = [args.python, "-c", "import testmon"]
+        if subprocess.run(probe, capture_output=True, check=False).returncode:
+            return f"--testmon needs pytest-testmon installed for {args.python}"
+    if args.coverage_map:
+        probe = [args.python, "-m", "pytest", "--help", "-p", "no:cacheprovider"]
+        done = subprocess.run(probe, capture_output=True, text=True, check=False)
+        if "--lw-record-coverage" not in done.stdout:
+            return f"--coverage-map needs a lanewarden with --lw-record-coverage for {args.python}"
+    return ""
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the options, run both parts, print the tables (and write JSON if asked)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("repo", type=Path, help="the project's git repository (bare or not)")
-    parser.add_argument("--work", type=Path, required=True, help="scratch folder for the clone")
+    parser.add_argument(
+        "repo", type=Path, nargs="?", help="the project's git repository (bare or not)"
+    )
+    parser.add_argument("--work", type=Path, help="scratch folder for the clone (required)")
     parser.add_argument("--python", default=sys.executable, help="interpreter running pytest")
     parser.add_argument("--pythonpath", action="append", default=[], help="e.g. src (repeatable)")
     parser.add_argument("--config", help="a lanewarden.toml to place in the clone")
     parser.add_argument("--source", action="append", default=[], help="library folder, e.g. src")
     parser.add_argument("--max-commits", type=int, default=5)
+    parser.add_argument("--skip-commits", type=int, default=0, help="newest ones not replayed")
     parser.add_argument("--scan", type=int, default=300, help="commits of history to look through")
     parser.add_argument("--max-mutations", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
@@ -436,21 +627,61 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip", action="append", default=[], help="folder not to mutate")
     parser.add_argument("--pytest-arg", action="append", default=[], help="passed to every run")
     parser.add_argument("--json", type=Path, help="write every measurement here")
+    parser.add_argument(
+        "--testmon",
+        action="store_true",
+        help="also measure pytest-testmon (installed with --python): its own full run first",
+    )
+    parser.add_argument(
+        "--coverage-map",
+        action="store_true",
+        help="also measure --lw-changed with a coverage map recorded by a full run first",
+    )
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        action="append",
+        default=[],
+        help="print the tables of earlier runs' --json files (commits and mutations may come "
+        "from separate runs), running nothing",
+    )
     args = parser.parse_args(argv)
+    if args.from_json:
+        print(report(*load(args.from_json)))
+        return 0
+    if args.repo is None or args.work is None:
+        parser.error("REPO and --work are required (or --from-json)")
     if shutil.which("nice") is None:
         parser.error("needs `nice`")
     SOURCE_FOLDERS.extend(args.source)
+    missing = missing_tools(args)
+    if missing:
+        parser.error(missing)
     clone = prepare_clone(args.repo.resolve(), args.work.resolve(), args.config)
-    commits = replay(clone, args) if args.max_commits else []
-    baseline, mutations = mutate(clone, args) if args.max_mutations else (None, [])
+    commits: list[CommitResult] = []
+    mutations: list[Mutation] = []
+    baseline: Run | None = None
+
+    def save(measured_baseline: Run | None) -> None:
+        """Write the JSON after every measurement: an interrupted run keeps what it measured."""
+        nonlocal baseline
+        baseline = measured_baseline or baseline
+        if args.json:
+            document = {
+                "commits": [
+                    {**asdict(c), "speedup": {n: c.speedup_of(n) for n in c.runs}} for c in commits
+                ],
+                "baseline": asdict(baseline) if baseline else None,
+                "mutations": [asdict(m) for m in mutations],
+            }
+            args.json.write_text(json.dumps(document, indent=1))
+
+    if args.max_commits:
+        replay(clone, args, commits, save)
+    if args.max_mutations:
+        mutate(clone, args, mutations, save)
+    save(None)
     print(report(commits, baseline, mutations))
-    if args.json:
-        document = {
-            "commits": [{**asdict(c), "speedup": c.speedup} for c in commits],
-            "baseline": asdict(baseline) if baseline else None,
-            "mutations": [asdict(m) for m in mutations],
-        }
-        args.json.write_text(json.dumps(document, indent=1))
     return 0
 
 

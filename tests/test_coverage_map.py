@@ -312,6 +312,25 @@ def test_a_module_first_imported_inside_a_test_counts_as_import_time(project: Pr
     assert ran(project.run("--lw-changed", "-v")) == {"test_first", "test_second"}
 
 
+def test_a_test_first_importing_only_the_standard_library_is_no_import_time_user(
+    project: Project,
+) -> None:
+    """Only the repository's modules run its code at their import: colorsys cannot call g."""
+    project.write(
+        {
+            "tests/test_lazy.py": (
+                "from pkg.mod import g\n\n\n"
+                "def test_lazy():\n    import colorsys\n\n"
+                "    assert colorsys.rgb_to_hsv(0, 0, 0)[2] == 0\n    assert g(1) == 2\n"
+            ),
+        }
+    )
+    project.commit("a test importing the standard library late")
+    project.run("--lw-record-coverage").assert_outcomes(passed=6)
+    edit(project, "pkg/mod.py", "return x * 2", "return x * 2 + 0")
+    assert ran(project.run("--lw-changed", "-v")) == {"test_g", "test_g_again", "test_lazy"}
+
+
 def test_a_shared_fixture_keeps_every_test_using_its_value(project: Project) -> None:
     project.write(
         {

@@ -109,7 +109,7 @@ class CoverageRecorder:
         if key is None:
             yield
             return
-        modules = len(sys.modules)
+        modules = dict(sys.modules)
         self.keys[item.nodeid] = key
         self.current = key
         self._pause()  # collection is over: from now on, only the tests' phases are traced
@@ -119,8 +119,30 @@ class CoverageRecorder:
         finally:
             # No switch back to "": nothing is traced between tests (see _pause).
             self.current = ""
-            if len(sys.modules) > modules:
+            if len(sys.modules) > len(modules) and self._imported_own_module(modules):
                 self.importers.add(key)
+
+    def _imported_own_module(self, before: dict[str, Any]) -> bool:
+        """Whether the test imported one of the repository's modules first.
+
+        Only then can code of the map's files have run at an import inside the
+        test (the importing module's top level calling it): importing only the
+        standard library or installed packages runs none of it.
+        """
+        for name, module in list(sys.modules.items()):
+            if name in before:
+                continue
+            file = getattr(module, "__file__", None)
+            if isinstance(file, str) and self._inside(file):
+                return True
+        return False
+
+    def _inside(self, file: str) -> bool:
+        try:
+            Path(file).resolve().relative_to(self.root)
+        except (OSError, ValueError):
+            return False
+        return True
 
     def _switch(self, context: str) -> None:
         """Switch coverage's context, first dropping the files nothing ran since the last one.

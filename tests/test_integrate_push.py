@@ -59,7 +59,10 @@ def test_a_diverged_remote_is_never_overwritten(repo: Path) -> None:
     body = json.loads(done.stdout)
     assert body["pushed"] is False
     assert [v["rule"] for v in body["violations"]] == ["integrate-push-refused"]
-    assert "git push origin main" in body["violations"][0]["fix"]
+    (refused,) = body["violations"]
+    assert "[rejected]" in refused["message"]  # what git said, not only "failed to push"
+    assert "git pull --no-rebase origin main" in refused["fix"]
+    assert "git push origin main" in refused["fix"]
     assert git(remote, "rev-parse", "main").strip() == theirs  # not forced over
 
 
@@ -86,3 +89,16 @@ def test_a_refusing_pre_push_hook_leaves_the_remote_as_it_was(repo: Path) -> Non
     assert "forced update" not in done.stderr
     # The run is over (nothing to continue); pushing again after the fix is plain git.
     assert not (repo / ".git" / "lanewarden" / "integrate-state.json").exists()
+
+
+def test_an_unreachable_remote_is_an_error_not_a_refusal(repo: Path) -> None:
+    hooked_remote(repo)
+    git(repo, "remote", "set-url", "origin", str(repo.parent / "nowhere.git"))
+    done = lanewarden(repo, "integrate", "--push", "--json", env=INTEGRATOR)
+    assert done.returncode == 2, done.stdout + done.stderr  # not 1: nothing refused it
+    body = json.loads(done.stdout)
+    assert body["pushed"] is False
+    assert body["violations"] == []
+    assert "nowhere.git" in body["push_error"]
+    assert body["integrated"] == ["L-1", "L-5"]  # the wave is done and recorded here
+    assert "check `git remote -v`" in done.stderr

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from typing import Any
 
 from lanewarden.adapters.integration_git import (
@@ -284,10 +285,11 @@ def _finish(
     path = store.write_record(record)
     pushed: bool | None = None
     refusals: list[Violation] = []
+    push_error: str | None = None
     if state["push"]:
         from lanewarden.cli.integrate_push import push_target
 
-        pushed, refusals, _ = push_target(ctx, state)
+        pushed, refusals, _, push_error = push_target(ctx, state)
     store.clear_state()
     summary = {
         INTEGRATED: integrated,
@@ -308,6 +310,7 @@ def _finish(
                 "isolation": state.get("isolation"),
                 "completed": completed,
                 "pushed": pushed,
+                "push_error": push_error,
             }
         )
     else:
@@ -318,6 +321,17 @@ def _finish(
         print(f"  record: {path}")
         for violation in refusals:
             print(f"  {violation.rule}: {violation.message}\n    fix: {violation.fix}")
+    if push_error is not None:
+        # Not a refusal: git could not push (the remote unreachable, say). Exit 2, as for
+        # every failure of the remote; the wave itself is integrated and recorded.
+        target = state["target"]
+        print(
+            f"lanewarden: the push of {target} to origin failed (the wave is integrated "
+            f"locally): {push_error}\n  fix: check `git remote -v` and the network, then "
+            f"`git push origin {target}`",
+            file=sys.stderr,
+        )
+        return 2
     return 0 if pushed is not False else 1
 
 

@@ -326,3 +326,21 @@ def test_an_unknown_registry_mode_is_bad_input(repo: Path):
     assert done.returncode == 2
     assert "registry" in done.stderr
     assert "local, remote" in done.stderr
+
+
+def test_a_remote_ledger_that_is_not_utf8_is_bad_input_and_never_rewritten(
+    server: Path, tmp_path: Path
+):
+    """A replaced byte would be pushed back: a user's text lost on the remote."""
+    [one, other] = machines(server, tmp_path, 2)
+    ledger = other / "PLAN.md"
+    ledger.write_bytes(ledger.read_bytes() + b"\nNotes by Jos\xe9.\n")
+    git(other, "commit", "-qam", "a Latin-1 note", "--no-verify")
+    git(other, "push", "-q", "--no-verify", "origin", "main")
+    before = git(server, "rev-parse", "main")
+    done = lanewarden(one, *acquire_args("L-001", "a", "src/app/"), env=ORCHESTRATOR)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "not UTF-8" in done.stderr
+    assert "PLAN.md" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert git(server, "rev-parse", "main") == before  # nothing pushed over it

@@ -203,7 +203,18 @@ class RemoteRegistry:
                 hint="run `lanewarden init`, commit the ledger and push the target branch",
             )
         data = self.repo.git("cat-file", "blob", f"{commit}:{name}")
-        return data.decode("utf-8", errors="replace")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            # Never decode lossily: the text is written back and pushed, and a replaced
+            # byte would be a user's text lost on the remote.
+            raise InputError(
+                f"the remote registry's {name} is not UTF-8 text ({error.reason} at byte "
+                f"{error.start})",
+                path=name,
+                line=data[: error.start].count(b"\n") + 1,
+                hint=f"re-save {name} as UTF-8 on the target branch and push it",
+            ) from None
 
     def _cache(self, text: str) -> None:
         """Keep ``text`` as the hooks' copy, recorded as lanewarden's own (the remote's truth)."""

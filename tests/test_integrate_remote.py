@@ -48,3 +48,26 @@ def test_integration_entries_and_releases_land_on_the_remote_registry(repo: Path
     assert lanewarden(other, "sync", env=INTEGRATOR).returncode == 0
     theirs = other / ".git" / "lanewarden" / "registry" / "PLAN.md"
     assert "### L-5 integrated" in theirs.read_text(encoding="utf-8")
+
+
+def test_push_is_refused_up_front_while_the_registry_is_the_target_branch(repo: Path) -> None:
+    """Each lock change is a commit on the remote's main: the push could never fast-forward."""
+    project(repo)
+    config = repo / "lanewarden.toml"
+    remote = 'registry = "remote"\n\n[gates]'
+    main_commit(repo, {"lanewarden.toml": config.read_text().replace("[gates]", remote)}, "remote")
+    server = add_bare_remote(repo)
+    start_lane(repo, "L-1", "src/alpha/")
+    lane_commit(repo, "L-1", {"src/alpha/core.py": 'NAME = "alpha"\nLIMIT = 3\n'})
+    before = git(repo, "rev-parse", "HEAD").strip()
+    on_server = git(server, "rev-parse", "main").strip()
+
+    done = lanewarden(repo, "integrate", "--push", "--json", env=INTEGRATOR)
+    assert done.returncode == 2, done.stdout + done.stderr
+    error = json.loads(done.stdout)["error"]
+    assert "--push cannot work" in error["message"]
+    assert 'registry_ref = "refs/lanewarden/registry"' in error["fix"]
+    assert git(repo, "rev-parse", "HEAD").strip() == before  # nothing was applied
+    assert git(server, "rev-parse", "main").strip() == on_server
+    # Without --push the wave integrates; the push is then the integrator's, after a pull.
+    assert integrate(repo)["integrated"] == ["L-1"]

@@ -13,7 +13,8 @@ whose tree holds the lane's files as they are in ``<git common dir>/lanewarden/`
 
 A push first takes the remote's records into this clone, then starts from
 the remote's tree, so records pushed from another clone of the same lane are
-kept, and moves the ref with ``--force-with-lease``.
+kept (except one of the same name, which this clone's replaces: a lane has one
+worker), and moves the ref with ``--force-with-lease``.
 Fetching copies the records into the local state folder: a record is never
 rewritten (one already here stays), a heartbeat is taken when it is newer.
 """

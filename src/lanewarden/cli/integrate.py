@@ -106,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
             "`lanewarden integrate --abort`",
         )
         return report([violation], as_json=as_json, ok_text="")
+    if args.push:
+        _check_pushable(ctx)
     git = IntegrationGit(ctx.repo)
     violations = preflight(ctx, git)
     lanes, refused = queue(ctx, [lane_id_argument(i) for i in args.lane_ids])
@@ -333,6 +335,32 @@ def _finish(
         )
         return 2
     return 0 if pushed is not False else 1
+
+
+def _check_pushable(ctx: Context) -> None:
+    """``--push`` cannot work when the remote registry lives on the target branch itself.
+
+    Every registry change (and this run's own lock releases and ledger entries)
+    is then a commit on the remote's target branch that the integrated branch
+    lacks, so the push could only be refused as a non-fast-forward; found out
+    before anything changes, not after the wave.
+    """
+    if ctx.config.registry != "remote":
+        return
+    from lanewarden.adapters.remote_registry import remote_spec
+
+    spec = remote_spec(ctx.config)
+    if spec.dedicated:
+        return
+    target = ctx.config.target_branch
+    raise InputError(
+        f"--push cannot work while the remote registry is the target branch {target} itself "
+        "(every lock change is a commit there that the integrated branch lacks)",
+        path=ctx.config.source_name,
+        hint='keep the registry on a ref of its own: `registry_ref = "refs/lanewarden/registry"`; '
+        f"or integrate without --push, then `git pull --no-rebase origin {target}`, "
+        f"run gate 3 and `git push origin {target}`",
+    )
 
 
 def _complete(ctx: Context, record: dict[str, Any], *, keep: bool) -> dict[str, list[str]]:

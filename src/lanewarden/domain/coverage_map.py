@@ -7,8 +7,9 @@ per file index the executed lines as ranges (``"3-7,12"``). Lines run
 outside every test (imports during collection) are kept apart, and so are
 the tests during which a module was imported for the first time: code they
 ran may have run at import time, on behalf of every later test. The test
-files every collected test of which is in the map are listed: only those
-may be left uncollected (a file run in part may hold tests the map lacks).
+files every collected test of which is in the map are listed (a file run
+in part holds tests the map lacks); selection never skips collecting a file
+on the map's word, since a file may define tests only on other machines.
 """
 
 from __future__ import annotations

@@ -167,7 +167,6 @@ class Refinement:
     dropped: frozenset[str] = frozenset()  # tests (``path::name``) the map deselects
     notes: tuple[str, ...] = ()  # the files the static rule decided for, and why
     module_level: tuple[str, ...] = ()  # changed files whose module-level code changed
-    dropped_files: frozenset[str] = frozenset()  # unchanged test files every test of which went
     source: str = "file"  # where the map was read: a file of the git dir, or a git note
     kept: Mapping[str, str] = field(default_factory=dict)  # kept test -> why (a changed file)
 
@@ -211,7 +210,6 @@ class Refinement:
             "dropped": sorted(self.dropped),
             "notes": list(self.notes),
             "module_level": list(self.module_level),
-            "dropped_files": sorted(self.dropped_files),
             "source": self.source,
             "kept": dict(self.kept),
         }
@@ -225,7 +223,6 @@ class Refinement:
             dropped=frozenset(data["dropped"]),
             notes=tuple(data["notes"]),
             module_level=tuple(data["module_level"]),
-            dropped_files=frozenset(data["dropped_files"]),
             source=data.get("source", "file"),
             kept=dict(data.get("kept", {})),
         )
@@ -293,18 +290,12 @@ def refine(
                 dropped.add(test)
             else:
                 kept[test] = why
-    gone = frozenset(
-        p
-        for p, tests in by_file.items()
-        if p in coverage.complete and all(t in dropped for t in tests)
-    )
     return Refinement(
         coverage.tree,
         stale,
         dropped=frozenset(dropped),
         notes=tuple(notes),
         module_level=tuple(module_level),
-        dropped_files=gone,
         kept=kept,
     )
 

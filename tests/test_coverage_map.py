@@ -572,3 +572,25 @@ def test_a_file_whose_known_tests_all_go_is_still_collected(
     result = project.run("--lw-changed", "-v")
     assert ran(result) == {"test_g", "test_g_again", "test_cond_g"}
     result.stdout.fnmatch_lines(["lanewarden: not collected: tests/test_other.py"])  # static
+
+
+def test_a_module_level_change_keeps_the_doctests_of_a_whole_package(project: Project) -> None:
+    """Source modules are selected for their doctests: the static fallback keeps them too."""
+    project.write(
+        {
+            "pkg/b.py": (
+                'def h():\n    """\n    >>> from pkg.mod import LIMIT, g\n    >>> g(LIMIT)\n'
+                "    20\n"
+                '    """\n'
+            ),
+        }
+    )
+    project.commit("a doctest")
+    args = ("--doctest-modules", "--lw-no-dependents")
+    project.run("--lw-record-coverage", "--doctest-modules").assert_outcomes(passed=6)
+    edit(project, "pkg/mod.py", "LIMIT = 10", "LIMIT = 11")
+    static = project.run("--lw-changed", "--lw-no-coverage-map", "-v", *args)
+    assert "pkg.b.h" in ran(static)
+    result = project.run("--lw-changed", "-v", *args)
+    assert ran(result) == ran(static)
+    assert result.ret == 1  # the doctest sees the change

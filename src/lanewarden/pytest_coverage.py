@@ -327,7 +327,14 @@ class CoverageRecorder:
             collected.update(part["collected"])
             unsure.update(part["unsure"])
         for test in unsure:
-            tests.pop(test, None)  # not covered by the map: such a test always stays
+            ran = tests.pop(test, None)  # not covered by the map: such a test always stays
+            # But what it ran at a first import served every later test that uses the
+            # module: those lines count as run outside every test. Only an importer's lines
+            # can have served others this way (shared fixtures already count outside), so a
+            # test that imported nothing first adds nothing, and keeps the map as narrow.
+            if ran and test in importers:
+                for path, text in ran.items():
+                    outside.setdefault(path, set()).update(parse_ranges(text))
         files = {key.partition("::")[0] for key in collected}
         missing = {key.partition("::")[0] for key in collected if key not in tests}
         assert self.tree is not None

@@ -618,3 +618,29 @@ def test_code_a_skipped_test_ran_at_a_first_import_keeps_the_later_users(
     result = project.run("--lw-changed", "-v")
     assert "test_second" in ran(result)
     assert result.ret == 1  # test_second sees the change, and fails
+
+
+def test_a_shared_fixture_asking_for_another_stays_outside_every_test(project: Project) -> None:
+    """After ``request.getfixturevalue`` of another shared fixture, the rest still runs outside."""
+    project.write(
+        {
+            "pkg/helpers.py": "def helper():\n    return 1\n",
+            "tests/conftest.py": (
+                "import pytest\n\nfrom pkg.helpers import helper\n\n\n"
+                "@pytest.fixture(scope='session')\ndef base():\n    return 0\n\n\n"
+                "@pytest.fixture(scope='session')\ndef value(request):\n"
+                "    request.getfixturevalue('base')\n    return helper()\n"
+            ),
+            "tests/test_value.py": (
+                "def test_first(value):\n    assert value == 1\n\n\n"
+                "def test_second(value):\n    assert value + 1 == 2\n"
+            ),
+        }
+    )
+    project.commit("a session fixture using another")
+    project.run("--lw-record-coverage").assert_outcomes(passed=7)
+    (recorded,) = stored_maps(project.root)
+    assert "pkg/helpers.py" not in recorded.tests["tests/test_value.py::test_first"]
+    edit(project, "pkg/helpers.py", "return 1", "return 2")
+    result = project.run("--lw-changed", "-v")
+    assert {"test_first", "test_second"} <= ran(result)

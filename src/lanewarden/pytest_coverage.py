@@ -5,7 +5,9 @@ is imported (``--lw-record-coverage``, or ``record_coverage = true`` on a
 gate run of the whole suite), so imports during collection are seen, as
 lines run outside every test. coverage.py measures; the context switches to
 the test's id around each test's whole protocol (setup, call, teardown), so
-fixture code counts for the test that asked for it. Under xdist each worker
+a function-scoped fixture's code counts for the test that asked for it; the
+setup of a fixture shared beyond one test (class, module, session scope)
+counts outside every test, as its value serves later tests too. Under xdist each worker
 records its own tests and sends them to the controller, which writes one
 map for the tree tested. coverage is imported only here, only when asked.
 """
@@ -62,7 +64,7 @@ class CoverageRecorder:
 
         self.root = root
         self.importers: set[str] = set()
-        self.current = ""  # the test running, "" between tests
+        self.context = ""  # the running test's context; "" between tests, in shared fixtures
         self.paused = False
         self.folders: dict[str, str] = {}  # folder -> relative to the top ("" outside it)
         self.keys: dict[str, str] = {}  # node id -> the map's key for it
@@ -111,14 +113,14 @@ class CoverageRecorder:
             return
         modules = dict(sys.modules)
         self.keys[item.nodeid] = key
-        self.current = key
+        self.context = key
         self._pause()  # collection is over: from now on, only the tests' phases are traced
         self._switch(key)
         try:
             yield
         finally:
             # No switch back to "": nothing is traced between tests (see _pause).
-            self.current = ""
+            self.context = ""
             if len(sys.modules) > len(modules) and self._imported_own_module(modules):
                 self.importers.add(key)
 
@@ -212,14 +214,18 @@ class CoverageRecorder:
         keeps every test that reaches the module (like code run at import).
         """
         shared = getattr(fixturedef, "scope", "function") != "function"
-        if not shared or self.coverage is None or not self.current:
-            yield
+        if not shared or self.coverage is None or not self.context:
+            yield  # (inside a shared fixture's setup, one it asks for stays outside too)
             return
+        previous, self.context = self.context, ""
         self._switch("")
         try:
             yield
         finally:
-            self._switch(self.current)
+            # Back to the context the setup was asked from; nested setups restore theirs
+            # (a shared fixture asking for another with request.getfixturevalue).
+            self.context = previous
+            self._switch(previous)
 
     def stop(self) -> dict[str, Any]:
         """Stop measuring; what was measured, by file relative to the repository top."""

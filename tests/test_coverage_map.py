@@ -644,3 +644,37 @@ def test_a_shared_fixture_asking_for_another_stays_outside_every_test(project: P
     edit(project, "pkg/helpers.py", "return 1", "return 2")
     result = project.run("--lw-changed", "-v")
     assert {"test_first", "test_second"} <= ran(result)
+
+
+def test_recording_asks_for_a_core_that_keeps_per_test_lines(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under sys.monitoring's core (Python 3.14's default) per-test lines went missing.
+
+    On Python before 3.12 coverage has no such core and falls back to its C tracer
+    anyway: here this shows the recording asks for it and the map is still right.
+    """
+    monkeypatch.setenv("COVERAGE_CORE", "sysmon")
+    project.run("--lw-record-coverage").assert_outcomes(passed=5)
+    (recorded,) = stored_maps(project.root)
+    assert recorded.lines("tests/test_g.py::test_g", "pkg/mod.py") == {9, 11}
+
+
+def test_a_core_without_per_test_contexts_is_declined_not_recorded(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coverage import core
+
+    init = core.Core.__init__
+
+    def without_contexts(self: core.Core, *args: object, **kwargs: object) -> None:
+        init(self, *args, **kwargs)  # type: ignore[arg-type]
+        self.supports_dynamic_contexts = False
+
+    monkeypatch.setattr(core.Core, "__init__", without_contexts)
+    result = project.run("--lw-record-coverage")
+    result.assert_outcomes(passed=5)
+    result.stdout.fnmatch_lines(
+        ["lanewarden: no coverage map recorded: coverage's * core keeps no per-test contexts*"]
+    )
+    assert stored_maps(project.root) == []

@@ -14,6 +14,7 @@ map for the tree tested. coverage is imported only here, only when asked.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import warnings
@@ -83,10 +84,29 @@ class CoverageRecorder:
         # coverage's own warnings (a worker that measured nothing) are no failure of the run,
         # even where the project turns warnings into errors.
         self.coverage.set_option("run:disable_warnings", _QUIET_WARNINGS)
+        # Per-test lines need a core that keeps dynamic contexts: sys.monitoring's (the
+        # default on Python 3.14, or COVERAGE_CORE=sysmon) loses them. Older coverage
+        # versions have no such option, and no sysmon core either.
+        with contextlib.suppress(Exception):
+            self.coverage.set_option("run:core", "ctrace")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.coverage.start()
             self.coverage.switch_context("")
+        core = getattr(getattr(self.coverage, "_collector", None), "core", None)
+        tracer = getattr(getattr(core, "tracer_class", None), "__name__", "")
+        if core is not None and (
+            not getattr(core, "supports_dynamic_contexts", True) or tracer == "SysMonitor"
+        ):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.coverage.stop()
+                self.coverage.erase()
+            self.coverage = None
+            self.problem = (
+                f"coverage's {tracer or 'chosen'} core keeps no per-test contexts"
+                " (COVERAGE_CORE=sysmon?); set COVERAGE_CORE=ctrace to record"
+            )
 
     def key(self, item: pytest.Item) -> str | None:
         """``path::name`` from the repository top; None for a test outside it."""

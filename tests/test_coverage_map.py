@@ -678,3 +678,31 @@ def test_a_core_without_per_test_contexts_is_declined_not_recorded(
         ["lanewarden: no coverage map recorded: coverage's * core keeps no per-test contexts*"]
     )
     assert stored_maps(project.root) == []
+
+
+@pytest.mark.parametrize("bad", ["2-x", "1-99999999999", "-1"])
+def test_a_map_with_bad_lines_falls_back_and_is_replaced_by_recording(
+    recorded: Project, bad: str
+) -> None:
+    import json
+    import zlib
+
+    (path,) = (Repo.discover(recorded.root).state_dir / "coverage").glob("*.lwcov")
+    body = json.loads(zlib.decompress(path.read_bytes()))
+    per_file = body["tests"]["tests/test_g.py::test_g"]
+    if bad == "-1":
+        per_file["-1"] = per_file.pop(next(iter(per_file)))
+    else:
+        per_file[next(iter(per_file))] = bad
+    path.write_bytes(zlib.compress(json.dumps(body).encode()))
+    edit(recorded, "pkg/mod.py", "return x * 2", "return x + x")
+    result = recorded.run("--lw-changed", "-v")
+    assert result.ret == 0
+    assert ran(result) == {"test_f", "test_g", "test_g_again", "test_limit"}
+    result.stdout.fnmatch_lines(["lanewarden: coverage map of tree * not used (*bad*"])
+    edit(recorded, "pkg/mod.py", "return x + x", "return x * 2")
+    again = recorded.run("--lw-record-coverage")
+    again.assert_outcomes(passed=5)
+    assert "Traceback" not in again.stdout.str() + again.stderr.str()
+    (replaced,) = stored_maps(recorded.root)
+    assert replaced.lines("tests/test_g.py::test_g", "pkg/mod.py") == {9, 11}

@@ -15,6 +15,7 @@ on the map's word, since a file may define tests only on other machines.
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,10 @@ __all__ = [
 
 FORMAT = "lanewarden-coverage-map"
 VERSION = 1
+# Line ranges as written: "3-7,12". Line numbers have at most 7 digits (under 10,000,000
+# lines), so a corrupt map cannot ask for a range too large to hold in memory.
+_RANGES = re.compile(r"(?:[0-9]{1,7}(?:-[0-9]{1,7})?)(?:,[0-9]{1,7}(?:-[0-9]{1,7})?)*")
+_INDEX = re.compile(r"0|[1-9][0-9]*")
 
 
 class CoverageMapError(ValueError):
@@ -58,13 +63,18 @@ def parse_ranges(text: str) -> set[int]:
     lines: set[int] = set()
     if not text:
         return lines
-    try:
-        for part in text.split(","):
-            first, _, last = part.partition("-")
-            lines.update(range(int(first), int(last or first) + 1))
-    except ValueError:
-        raise CoverageMapError(f"bad line ranges {text[:40]!r}") from None
+    _check_ranges(text)
+    for part in text.split(","):
+        first, _, last = part.partition("-")
+        lines.update(range(int(first), int(last or first) + 1))
     return lines
+
+
+def _check_ranges(text: object) -> str:
+    """``text`` when it is line ranges as :func:`ranges` writes them, else a CoverageMapError."""
+    if not isinstance(text, str) or (text and _RANGES.fullmatch(text) is None):
+        raise CoverageMapError(f"bad line ranges {str(text)[:40]!r}")
+    return text
 
 
 @dataclass(frozen=True)
@@ -142,7 +152,7 @@ class CoverageMap:
             files = [str(path) for path in body["files"]]
 
             def named(per_file: Mapping[str, Any]) -> dict[str, str]:
-                return {files[int(i)]: str(text) for i, text in per_file.items()}
+                return {_file(files, i): _check_ranges(text) for i, text in per_file.items()}
 
             return cls(
                 tree=str(body["tree"]),
@@ -153,3 +163,10 @@ class CoverageMap:
             )
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
             raise CoverageMapError(f"malformed coverage map ({error!r})") from None
+
+
+def _file(files: list[str], index: object) -> str:
+    """The file a map's index names; an index out of the list is a CoverageMapError."""
+    if not isinstance(index, str) or _INDEX.fullmatch(index) is None or int(index) >= len(files):
+        raise CoverageMapError(f"bad file index {str(index)[:20]!r} (of {len(files)} files)")
+    return files[int(index)]

@@ -177,3 +177,10 @@ def test_a_good_body_decodes() -> None:
     coverage = CoverageMap.decode(body({"t": {"1": "1-3,9"}}, {"0": ""}))
     assert coverage.lines("t", "pkg/b.py") == {1, 2, 3, 9}
     assert coverage.lines_outside("pkg/a.py") == set()
+
+
+def test_a_file_name_that_is_not_utf8_round_trips() -> None:
+    """git may list a name that is not UTF-8: Python holds it with surrogate escapes."""
+    name = b"pkg/caf\xe9.py".decode("utf-8", "surrogateescape")
+    coverage = CoverageMap(TREE, {"tests/test_x.py::t": {name: "1-2"}}, {name: "1"})
+    assert CoverageMap.decode(coverage.encode()) == coverage

@@ -132,7 +132,8 @@ class CoverageMap:
             "importers": sorted(self.importers),
             "complete": sorted(self.complete),
         }
-        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+        # ASCII: a file name that is not UTF-8 (surrogate escapes) is written as \u escapes.
+        text = json.dumps(body, separators=(",", ":"), ensure_ascii=True)
         return zlib.compress(text.encode("utf-8"), 9)
 
     @classmethod

@@ -706,3 +706,13 @@ def test_a_map_with_bad_lines_falls_back_and_is_replaced_by_recording(
     assert "Traceback" not in again.stdout.str() + again.stderr.str()
     (replaced,) = stored_maps(recorded.root)
     assert replaced.lines("tests/test_g.py::test_g", "pkg/mod.py") == {9, 11}
+
+
+def test_select_names_the_module_level_changes_as_the_run_does(recorded: Project) -> None:
+    edit(recorded, "pkg/mod.py", "LIMIT = 10", "LIMIT = 11")
+    text = lanewarden(recorded.root, "select")
+    assert text.returncode == 0, text.stderr
+    assert (
+        "lanewarden:   coverage map: pkg/mod.py: module-level code changed;"
+        " every test reaching it runs"
+    ) in text.stdout.splitlines()

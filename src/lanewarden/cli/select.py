@@ -61,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
     refinement = computed.selector.refinement
     if refinement is not None:
         print(f"lanewarden: {refinement.describe()}")
-        for note in refinement.notes:
-            print(f"lanewarden:   coverage map: {note}")
+        for line in refinement.header()[1:]:  # its notes and module-level changes
+            print(f"lanewarden: {line}")
     elif computed.selector.coverage_note:
         print(f"lanewarden: {computed.selector.coverage_note}")
     if selection.full_suite:

@@ -242,9 +242,10 @@ def refine(
     ``reach(paths)`` is the static rule for those changed files: the test
     files it selects, or None for every test. It is asked once, for the
     files the map leaves to it. ``changed_since_map`` holds every file that
-    differs from the map's tree (a test file there keeps its tests). A test
-    that executed a changed function stays whatever the static rule says of
-    it: code it ran is code it depends on.
+    differs from the map's tree (a test file there keeps its tests). Only
+    statically selected tests are candidates: among them, a test that
+    executed a changed function stays (code it ran is code it depends on);
+    the map never adds a test the static rule did not select.
     """
     judged: list[FileChange] = []
     notes: list[str] = []

@@ -137,3 +137,50 @@ def test_a_file_that_no_longer_parses_falls_back() -> None:
     _, _, fallback = change(OLD, OLD.replace(b"return x + y", b"return x +"))
     assert fallback is not None
     assert "not parseable" in fallback
+
+
+def body(tests: object, outside: object = None) -> bytes:
+    import json
+
+    data = {
+        "format": "lanewarden-coverage-map",
+        "version": 1,
+        "tree": TREE,
+        "files": ["pkg/a.py", "pkg/b.py"],
+        "tests": tests,
+        "outside": outside or {},
+        "importers": [],
+        "complete": [],
+    }
+    return zlib.compress(json.dumps(data).encode())
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (body({"t": {"0": "2-x"}}), "bad line ranges '2-x'"),
+        (body({"t": {"0": "1-99999999999"}}), "bad line ranges"),  # would fill the memory
+        (body({"t": {"0": "1,,2"}}), "bad line ranges"),
+        (body({"t": {"0": 5}}), "bad line ranges"),
+        (body({}, {"1": " 3"}), "bad line ranges"),
+        (body({"t": {"-1": "1"}}), "bad file index '-1'"),
+        (body({"t": {"2": "1"}}), "bad file index '2'"),
+        (body({"t": {"01": "1"}}), "bad file index"),
+    ],
+)
+def test_a_map_with_bad_ranges_or_indexes_is_a_map_error(data: bytes, message: str) -> None:
+    with pytest.raises(CoverageMapError, match=message):
+        CoverageMap.decode(data)
+
+
+def test_a_good_body_decodes() -> None:
+    coverage = CoverageMap.decode(body({"t": {"1": "1-3,9"}}, {"0": ""}))
+    assert coverage.lines("t", "pkg/b.py") == {1, 2, 3, 9}
+    assert coverage.lines_outside("pkg/a.py") == set()
+
+
+def test_a_file_name_that_is_not_utf8_round_trips() -> None:
+    """git may list a name that is not UTF-8: Python holds it with surrogate escapes."""
+    name = b"pkg/caf\xe9.py".decode("utf-8", "surrogateescape")
+    coverage = CoverageMap(TREE, {"tests/test_x.py::t": {name: "1-2"}}, {name: "1"})
+    assert CoverageMap.decode(coverage.encode()) == coverage

@@ -5,13 +5,16 @@ is imported (``--lw-record-coverage``, or ``record_coverage = true`` on a
 gate run of the whole suite), so imports during collection are seen, as
 lines run outside every test. coverage.py measures; the context switches to
 the test's id around each test's whole protocol (setup, call, teardown), so
-fixture code counts for the test that asked for it. Under xdist each worker
+a function-scoped fixture's code counts for the test that asked for it; the
+setup of a fixture shared beyond one test (class, module, session scope)
+counts outside every test, as its value serves later tests too. Under xdist each worker
 records its own tests and sends them to the controller, which writes one
 map for the tree tested. coverage is imported only here, only when asked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import warnings
@@ -62,7 +65,7 @@ class CoverageRecorder:
 
         self.root = root
         self.importers: set[str] = set()
-        self.current = ""  # the test running, "" between tests
+        self.context = ""  # the running test's context; "" between tests, in shared fixtures
         self.paused = False
         self.folders: dict[str, str] = {}  # folder -> relative to the top ("" outside it)
         self.keys: dict[str, str] = {}  # node id -> the map's key for it
@@ -81,10 +84,29 @@ class CoverageRecorder:
         # coverage's own warnings (a worker that measured nothing) are no failure of the run,
         # even where the project turns warnings into errors.
         self.coverage.set_option("run:disable_warnings", _QUIET_WARNINGS)
+        # Per-test lines need a core that keeps dynamic contexts: sys.monitoring's (the
+        # default on Python 3.14, or COVERAGE_CORE=sysmon) loses them. Older coverage
+        # versions have no such option, and no sysmon core either.
+        with contextlib.suppress(Exception):
+            self.coverage.set_option("run:core", "ctrace")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.coverage.start()
             self.coverage.switch_context("")
+        core = getattr(getattr(self.coverage, "_collector", None), "core", None)
+        tracer = getattr(getattr(core, "tracer_class", None), "__name__", "")
+        if core is not None and (
+            not getattr(core, "supports_dynamic_contexts", True) or tracer == "SysMonitor"
+        ):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.coverage.stop()
+                self.coverage.erase()
+            self.coverage = None
+            self.problem = (
+                f"coverage's {tracer or 'chosen'} core keeps no per-test contexts"
+                " (COVERAGE_CORE=sysmon?); set COVERAGE_CORE=ctrace to record"
+            )
 
     def key(self, item: pytest.Item) -> str | None:
         """``path::name`` from the repository top; None for a test outside it."""
@@ -111,14 +133,14 @@ class CoverageRecorder:
             return
         modules = dict(sys.modules)
         self.keys[item.nodeid] = key
-        self.current = key
+        self.context = key
         self._pause()  # collection is over: from now on, only the tests' phases are traced
         self._switch(key)
         try:
             yield
         finally:
             # No switch back to "": nothing is traced between tests (see _pause).
-            self.current = ""
+            self.context = ""
             if len(sys.modules) > len(modules) and self._imported_own_module(modules):
                 self.importers.add(key)
 
@@ -212,14 +234,18 @@ class CoverageRecorder:
         keeps every test that reaches the module (like code run at import).
         """
         shared = getattr(fixturedef, "scope", "function") != "function"
-        if not shared or self.coverage is None or not self.current:
-            yield
+        if not shared or self.coverage is None or not self.context:
+            yield  # (inside a shared fixture's setup, one it asks for stays outside too)
             return
+        previous, self.context = self.context, ""
         self._switch("")
         try:
             yield
         finally:
-            self._switch(self.current)
+            # Back to the context the setup was asked from; nested setups restore theirs
+            # (a shared fixture asking for another with request.getfixturevalue).
+            self.context = previous
+            self._switch(previous)
 
     def stop(self) -> dict[str, Any]:
         """Stop measuring; what was measured, by file relative to the repository top."""
@@ -327,7 +353,14 @@ class CoverageRecorder:
             collected.update(part["collected"])
             unsure.update(part["unsure"])
         for test in unsure:
-            tests.pop(test, None)  # not covered by the map: such a test always stays
+            ran = tests.pop(test, None)  # not covered by the map: such a test always stays
+            # But what it ran at a first import served every later test that uses the
+            # module: those lines count as run outside every test. Only an importer's lines
+            # can have served others this way (shared fixtures already count outside), so a
+            # test that imported nothing first adds nothing, and keeps the map as narrow.
+            if ran and test in importers:
+                for path, text in ran.items():
+                    outside.setdefault(path, set()).update(parse_ranges(text))
         files = {key.partition("::")[0] for key in collected}
         missing = {key.partition("::")[0] for key in collected if key not in tests}
         assert self.tree is not None

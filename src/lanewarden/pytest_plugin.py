@@ -269,10 +269,9 @@ class LanewardenPlugin:
         relative = selector.relative(collection_path)
         if relative is None:
             return None
-        refinement = selector.refinement
-        if refinement is not None and relative in refinement.dropped_files:
-            self.uncollected.append(relative)  # unchanged, and the map drops each of its tests
-            return True
+        # The coverage map never keeps a file from being collected: a file may define tests
+        # the map never saw (under a Python version, platform or environment condition of
+        # another machine). It only deselects the tests it knows, one by one.
         if collection_path.is_dir():
             # package_tests globs may reach into any folder: then prune files only.
             if not selector.packages.package_tests and selector.folder_is_unselected(relative):

@@ -259,8 +259,6 @@ def compute_selector(
     if modes and changed and refinable:
         from lanewarden.coverage_selection import refine_with_map
 
-        test_paths = [p for p in packages.all_files if packages.is_test_path(p)]
-
         def reach(paths: list[str]) -> Selection:
             return select(
                 packages,
@@ -272,7 +270,9 @@ def compute_selector(
             )
 
         def test_files(alone: Selection) -> set[str]:
-            return Selector(repo.root, packages, alone).selected_among(test_paths)
+            # Every file, not only test paths: a whole package's source modules are
+            # selected for their doctests, and the static rule keeps those too.
+            return Selector(repo.root, packages, alone).selected_among(packages.all_files)
 
         outcome = refine_with_map(
             repo,

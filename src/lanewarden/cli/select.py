@@ -61,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
     refinement = computed.selector.refinement
     if refinement is not None:
         print(f"lanewarden: {refinement.describe()}")
-        for note in refinement.notes:
-            print(f"lanewarden:   coverage map: {note}")
+        for line in refinement.header()[1:]:  # its notes and module-level changes
+            print(f"lanewarden: {line}")
     elif computed.selector.coverage_note:
         print(f"lanewarden: {computed.selector.coverage_note}")
     if selection.full_suite:
@@ -70,10 +70,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for name in selection.whole:
         print(f"lanewarden: every test of package {name}: {selection.selected[name]}")
-    gone = refinement.dropped_files if refinement is not None else frozenset()
     for path, why in sorted(selection.tests.items()):
-        if path not in gone:  # every test of it left out by the coverage map
-            print(why if args.explain else path)
+        # Listed even when the map drops every test of it it knows: the file may define
+        # tests the map never saw; its known tests are the map's `dropped` (--json).
+        print(why if args.explain else path)
     if selection.empty:
         print("lanewarden: no test selected: the change maps to no tests")
     return 0
@@ -86,7 +86,7 @@ def _coverage_map(computed: Computed, *, explain: bool) -> dict[str, object]:
         return {"coverage_map": None, "coverage_map_note": computed.selector.coverage_note}
     data = refinement.to_json()
     if not explain:
-        keys = ("tree", "stale", "source", "notes", "module_level", "dropped_files")
+        keys = ("tree", "stale", "source", "notes", "module_level")
         data = {key: data[key] for key in keys}
         data["deselected"] = len(refinement.dropped)
     return {"coverage_map": data}

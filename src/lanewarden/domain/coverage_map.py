@@ -7,13 +7,15 @@ per file index the executed lines as ranges (``"3-7,12"``). Lines run
 outside every test (imports during collection) are kept apart, and so are
 the tests during which a module was imported for the first time: code they
 ran may have run at import time, on behalf of every later test. The test
-files every collected test of which is in the map are listed: only those
-may be left uncollected (a file run in part may hold tests the map lacks).
+files every collected test of which is in the map are listed (a file run
+in part holds tests the map lacks); selection never skips collecting a file
+on the map's word, since a file may define tests only on other machines.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +32,10 @@ __all__ = [
 
 FORMAT = "lanewarden-coverage-map"
 VERSION = 1
+# Line ranges as written: "3-7,12". Line numbers have at most 7 digits (under 10,000,000
+# lines), so a corrupt map cannot ask for a range too large to hold in memory.
+_RANGES = re.compile(r"(?:[0-9]{1,7}(?:-[0-9]{1,7})?)(?:,[0-9]{1,7}(?:-[0-9]{1,7})?)*")
+_INDEX = re.compile(r"0|[1-9][0-9]*")
 
 
 class CoverageMapError(ValueError):
@@ -57,13 +63,18 @@ def parse_ranges(text: str) -> set[int]:
     lines: set[int] = set()
     if not text:
         return lines
-    try:
-        for part in text.split(","):
-            first, _, last = part.partition("-")
-            lines.update(range(int(first), int(last or first) + 1))
-    except ValueError:
-        raise CoverageMapError(f"bad line ranges {text[:40]!r}") from None
+    _check_ranges(text)
+    for part in text.split(","):
+        first, _, last = part.partition("-")
+        lines.update(range(int(first), int(last or first) + 1))
     return lines
+
+
+def _check_ranges(text: object) -> str:
+    """``text`` when it is line ranges as :func:`ranges` writes them, else a CoverageMapError."""
+    if not isinstance(text, str) or (text and _RANGES.fullmatch(text) is None):
+        raise CoverageMapError(f"bad line ranges {str(text)[:40]!r}")
+    return text
 
 
 @dataclass(frozen=True)
@@ -121,7 +132,8 @@ class CoverageMap:
             "importers": sorted(self.importers),
             "complete": sorted(self.complete),
         }
-        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+        # ASCII: a file name that is not UTF-8 (surrogate escapes) is written as \u escapes.
+        text = json.dumps(body, separators=(",", ":"), ensure_ascii=True)
         return zlib.compress(text.encode("utf-8"), 9)
 
     @classmethod
@@ -141,7 +153,7 @@ class CoverageMap:
             files = [str(path) for path in body["files"]]
 
             def named(per_file: Mapping[str, Any]) -> dict[str, str]:
-                return {files[int(i)]: str(text) for i, text in per_file.items()}
+                return {_file(files, i): _check_ranges(text) for i, text in per_file.items()}
 
             return cls(
                 tree=str(body["tree"]),
@@ -152,3 +164,10 @@ class CoverageMap:
             )
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
             raise CoverageMapError(f"malformed coverage map ({error!r})") from None
+
+
+def _file(files: list[str], index: object) -> str:
+    """The file a map's index names; an index out of the list is a CoverageMapError."""
+    if not isinstance(index, str) or _INDEX.fullmatch(index) is None or int(index) >= len(files):
+        raise CoverageMapError(f"bad file index {str(index)[:20]!r} (of {len(files)} files)")
+    return files[int(index)]

@@ -167,7 +167,6 @@ class Refinement:
     dropped: frozenset[str] = frozenset()  # tests (``path::name``) the map deselects
     notes: tuple[str, ...] = ()  # the files the static rule decided for, and why
     module_level: tuple[str, ...] = ()  # changed files whose module-level code changed
-    dropped_files: frozenset[str] = frozenset()  # unchanged test files every test of which went
     source: str = "file"  # where the map was read: a file of the git dir, or a git note
     kept: Mapping[str, str] = field(default_factory=dict)  # kept test -> why (a changed file)
 
@@ -211,7 +210,6 @@ class Refinement:
             "dropped": sorted(self.dropped),
             "notes": list(self.notes),
             "module_level": list(self.module_level),
-            "dropped_files": sorted(self.dropped_files),
             "source": self.source,
             "kept": dict(self.kept),
         }
@@ -225,7 +223,6 @@ class Refinement:
             dropped=frozenset(data["dropped"]),
             notes=tuple(data["notes"]),
             module_level=tuple(data["module_level"]),
-            dropped_files=frozenset(data["dropped_files"]),
             source=data.get("source", "file"),
             kept=dict(data.get("kept", {})),
         )
@@ -245,9 +242,10 @@ def refine(
     ``reach(paths)`` is the static rule for those changed files: the test
     files it selects, or None for every test. It is asked once, for the
     files the map leaves to it. ``changed_since_map`` holds every file that
-    differs from the map's tree (a test file there keeps its tests). A test
-    that executed a changed function stays whatever the static rule says of
-    it: code it ran is code it depends on.
+    differs from the map's tree (a test file there keeps its tests). Only
+    statically selected tests are candidates: among them, a test that
+    executed a changed function stays (code it ran is code it depends on);
+    the map never adds a test the static rule did not select.
     """
     judged: list[FileChange] = []
     notes: list[str] = []
@@ -293,18 +291,12 @@ def refine(
                 dropped.add(test)
             else:
                 kept[test] = why
-    gone = frozenset(
-        p
-        for p, tests in by_file.items()
-        if p in coverage.complete and all(t in dropped for t in tests)
-    )
     return Refinement(
         coverage.tree,
         stale,
         dropped=frozenset(dropped),
         notes=tuple(notes),
         module_level=tuple(module_level),
-        dropped_files=gone,
         kept=kept,
     )
 

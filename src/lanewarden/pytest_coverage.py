@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import warnings
 from collections.abc import Generator
@@ -86,13 +87,25 @@ class CoverageRecorder:
         self.coverage.set_option("run:disable_warnings", _QUIET_WARNINGS)
         # Per-test lines need a core that keeps dynamic contexts: sys.monitoring's (the
         # default on Python 3.14, or COVERAGE_CORE=sysmon) loses them. Older coverage
-        # versions have no such option, and no sysmon core either.
+        # versions have no such option, and read the COVERAGE_CORE variable only, at start.
         with contextlib.suppress(Exception):
             self.coverage.set_option("run:core", "ctrace")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self.coverage.start()
-            self.coverage.switch_context("")
+        asked = os.environ.get("COVERAGE_CORE")
+        os.environ["COVERAGE_CORE"] = "ctrace"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.coverage.start()
+                self.coverage.switch_context("")
+        except Exception as error:  # coverage could not measure here: no map, and say why
+            self.coverage = None
+            self.problem = f"coverage could not start measuring ({type(error).__name__}: {error})"
+            return
+        finally:
+            if asked is None:
+                del os.environ["COVERAGE_CORE"]
+            else:
+                os.environ["COVERAGE_CORE"] = asked
         core = getattr(getattr(self.coverage, "_collector", None), "core", None)
         tracer = getattr(getattr(core, "tracer_class", None), "__name__", "")
         if core is not None and (

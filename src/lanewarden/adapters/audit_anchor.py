@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-from lanewarden.adapters.git import Repo, run_git
+from lanewarden.adapters.git import LANEWARDEN_IDENTITY, Repo, run_git
 from lanewarden.domain.audit import AuditEntry, parse_log
 from lanewarden.domain.audit_trail import (
     Anchor,
@@ -37,12 +37,6 @@ __all__ = [
 
 ANCHOR_REF = "refs/lanewarden/audit"
 LOG_NAME = "audit.log"
-_IDENTITY = {
-    "GIT_AUTHOR_NAME": "lanewarden",
-    "GIT_AUTHOR_EMAIL": "lanewarden@localhost",
-    "GIT_COMMITTER_NAME": "lanewarden",
-    "GIT_COMMITTER_EMAIL": "lanewarden@localhost",
-}
 
 
 def anchor_commit(repo: Repo, ref: str = ANCHOR_REF) -> str | None:
@@ -103,7 +97,7 @@ def move_anchor(repo: Repo, log: bytes, entries: list[AuditEntry], old: str | No
     out = run_git(
         ["commit-tree", tree, *parent, "-m", anchor_message(entries)],
         cwd=repo.root,
-        env={**os.environ, **_IDENTITY},
+        env={**os.environ, **LANEWARDEN_IDENTITY},
     )
     commit = os.fsdecode(out).strip()
     set_anchor(repo, commit, old, why=f"lanewarden audit: {entries_text(len(entries))}")

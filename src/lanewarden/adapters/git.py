@@ -20,15 +20,39 @@ from lanewarden.adapters.git_commands import DISCOVER_ARGS, STAGED_DIFF_ARGS
 from lanewarden.errors import InputError
 
 __all__ = [
+    "LANEWARDEN_IDENTITY",
     "Change",
     "Repo",
     "run_git",
+    "scratch_index_env",
     "split_z",
 ]
 
 # Variables git sets for a hook that would point another repository's git at
 # ours; GIT_INDEX_FILE is kept for the hook's own repository (commit -a).
 _REPO_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_PREFIX")
+
+
+# Who lanewarden's own commits (registry, notes, lane refs, audit anchor) are by: never the
+# user's identity, which may be unset on a fresh machine.
+LANEWARDEN_IDENTITY = {
+    "GIT_AUTHOR_NAME": "lanewarden",
+    "GIT_AUTHOR_EMAIL": "lanewarden@localhost",
+    "GIT_COMMITTER_NAME": "lanewarden",
+    "GIT_COMMITTER_EMAIL": "lanewarden@localhost",
+}
+
+
+def scratch_index_env(scratch: str) -> dict[str, str]:
+    """The environment of a lanewarden commit built in an index of its own under ``scratch``.
+
+    The user's index (and whatever they staged) is never touched.
+    """
+    return {
+        **os.environ,
+        **LANEWARDEN_IDENTITY,
+        "GIT_INDEX_FILE": os.path.join(scratch, "index"),
+    }
 
 
 def run_git(

@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 from lanewarden.adapters.files import atomic_write
-from lanewarden.adapters.git import Repo, run_git, split_z
+from lanewarden.adapters.git import Repo, run_git, scratch_index_env, split_z
 from lanewarden.adapters.remote_ref import fetch_ref
 from lanewarden.errors import InputError
 
@@ -44,12 +44,6 @@ __all__ = [
 
 LANES_REF = "refs/lanewarden/lanes/"
 _FETCHED = "refs/lanewarden/lanes-fetched/"
-_IDENTITY = {
-    "GIT_AUTHOR_NAME": "lanewarden",
-    "GIT_AUTHOR_EMAIL": "lanewarden@localhost",
-    "GIT_COMMITTER_NAME": "lanewarden",
-    "GIT_COMMITTER_EMAIL": "lanewarden@localhost",
-}
 _ATTEMPTS = 10
 # The lane record in a lane ref's tree: written once, by ``lane start``.
 RECORD = "lane/lane.json"
@@ -135,7 +129,7 @@ def push_lane(repo: Repo, remote: str, lane_id: str, *, record_only: bool = Fals
 def _commit(repo: Repo, parent: str | None, files: dict[str, Path], lane_id: str) -> str | None:
     """A commit of ``parent``'s tree with ``files`` written over it; None if nothing changes."""
     with tempfile.TemporaryDirectory(prefix="lanewarden-lane-") as scratch:
-        env = {**os.environ, **_IDENTITY, "GIT_INDEX_FILE": os.path.join(scratch, "index")}
+        env = scratch_index_env(scratch)
         root = repo.root
         if parent is not None:
             run_git(["read-tree", parent], cwd=root, env=env)

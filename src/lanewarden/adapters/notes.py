@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from lanewarden.adapters.evidence_store import evidence_dir, read_evidence
-from lanewarden.adapters.git import Repo
+from lanewarden.adapters.git import LANEWARDEN_IDENTITY, Repo
 from lanewarden.domain.evidence import Evidence
 from lanewarden.domain.json_input import load_json
 from lanewarden.errors import InputError
@@ -44,18 +44,12 @@ _FETCHED = {NOTES_REF: "refs/lanewarden/notes-fetched"}
 COVERAGE_NOTES_REF = "refs/notes/lanewarden-coverage"
 _STRATEGY = {NOTES_REF: "cat_sort_uniq", HANDOFF_NOTES_REF: "union", COVERAGE_NOTES_REF: "ours"}
 # Committing a notes merge needs an identity; CI machines often have none.
-_IDENTITY = {
-    "GIT_AUTHOR_NAME": "lanewarden",
-    "GIT_AUTHOR_EMAIL": "lanewarden@localhost",
-    "GIT_COMMITTER_NAME": "lanewarden",
-    "GIT_COMMITTER_EMAIL": "lanewarden@localhost",
-}
 
 
 def _git(repo: Repo, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     env = dict(os.environ)
     if args[0] == "notes" and _no_identity(repo):
-        env.update(_IDENTITY)
+        env.update(LANEWARDEN_IDENTITY)
     return subprocess.run(
         ["git", *args], cwd=repo.root, input=stdin, capture_output=True, env=env, check=False
     )

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from lanewarden.adapters.config import Config
 from lanewarden.adapters.files import atomic_write, exclusive_lock
-from lanewarden.adapters.git import Repo, run_git
+from lanewarden.adapters.git import Repo, run_git, scratch_index_env
 from lanewarden.adapters.registry_edit import NO_TABLE, Transaction, rendered
 from lanewarden.adapters.remote_ref import fetch_ref
 from lanewarden.domain.registry import Hotspots, LockRegistry
@@ -55,12 +55,6 @@ DEDICATED_REF = "refs/lanewarden/registry"
 # Scratch ref: the registry commit as last fetched (or pushed) by this clone.
 FETCHED_REF = "refs/lanewarden/registry-fetched"
 MAX_ATTEMPTS = 40
-_IDENTITY = {
-    "GIT_AUTHOR_NAME": "lanewarden",
-    "GIT_AUTHOR_EMAIL": "lanewarden@localhost",
-    "GIT_COMMITTER_NAME": "lanewarden",
-    "GIT_COMMITTER_EMAIL": "lanewarden@localhost",
-}
 # What git says when the remote moved between our fetch and our push.
 _MOVED = ("[rejected]", "stale info", "fetch first", "non-fast-forward", "cannot lock ref")
 
@@ -321,7 +315,7 @@ class RemoteRegistry:
             self.repo.git("hash-object", "-w", "--stdin", stdin=text.encode("utf-8"))
         ).strip()
         with tempfile.TemporaryDirectory(prefix="lanewarden-registry-") as scratch:
-            env = {**os.environ, **_IDENTITY, "GIT_INDEX_FILE": os.path.join(scratch, "index")}
+            env = scratch_index_env(scratch)
             root = self.repo.root
             if parent is not None:
                 run_git(["read-tree", parent], cwd=root, env=env)

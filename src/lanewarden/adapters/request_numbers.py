@@ -17,19 +17,13 @@ import os
 import subprocess
 import tempfile
 
-from lanewarden.adapters.git import Repo, run_git
+from lanewarden.adapters.git import Repo, run_git, scratch_index_env
 from lanewarden.errors import InputError
 
 __all__ = ["REQUESTS_REF", "RequestClaims"]
 
 REQUESTS_REF = "refs/lanewarden/requests/"
 _ATTEMPTS = 64
-_IDENTITY = {
-    "GIT_AUTHOR_NAME": "lanewarden",
-    "GIT_AUTHOR_EMAIL": "lanewarden@localhost",
-    "GIT_COMMITTER_NAME": "lanewarden",
-    "GIT_COMMITTER_EMAIL": "lanewarden@localhost",
-}
 # What git says when the claimed ref exists already: another machine took the number.
 _TAKEN = ("stale info", "[rejected]", "already exists", "cannot lock ref", "failed to update ref")
 
@@ -104,7 +98,7 @@ class RequestClaims:
         """A commit of the empty tree: the claim holds nothing but its name and message."""
         root = self.repo.root
         with tempfile.TemporaryDirectory(prefix="lanewarden-request-") as scratch:
-            env = {**os.environ, **_IDENTITY, "GIT_INDEX_FILE": os.path.join(scratch, "index")}
+            env = scratch_index_env(scratch)
             tree = os.fsdecode(run_git(["write-tree"], cwd=root, env=env)).strip()
             out = run_git(["commit-tree", tree, "-m", message], cwd=root, env=env)
         return os.fsdecode(out).strip()

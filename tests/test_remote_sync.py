@@ -238,6 +238,18 @@ def test_a_heartbeat_that_cannot_be_shared_is_exit_2(repo: Path, tmp_path: Path)
     assert "`lanewarden sync`" in beat.stderr
 
 
+def push_lane_branch(worker: Path) -> subprocess.CompletedProcess[str]:
+    """L-001's worker pushes ``lane/L-001`` through the installed pre-push hook."""
+    return subprocess.run(
+        ["git", "push", "-q", "origin", "lane/L-001"],
+        cwd=worker,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **as_worker("L-001")},
+        check=False,
+    )
+
+
 def test_a_worker_push_is_judged_by_the_registry_the_remote_has(repo: Path, tmp_path: Path):
     server = remote_registry_server(repo)
     orchestrator = clone_machine(server, tmp_path / "orch")
@@ -252,14 +264,7 @@ def test_a_worker_push_is_judged_by_the_registry_the_remote_has(repo: Path, tmp_
     git(worker, "add", "src/app/models.py")
     git(worker, "commit", "-qm", "work\n\nLane: L-001", env=as_worker("L-001"))
     record_evidence(worker, "HEAD", "2")
-    pushed = subprocess.run(
-        ["git", "push", "-q", "origin", "lane/L-001"],
-        cwd=worker,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **as_worker("L-001")},
-        check=False,
-    )
+    pushed = push_lane_branch(worker)
     assert pushed.returncode == 0, pushed.stderr
 
 
@@ -275,28 +280,14 @@ def test_with_the_dedicated_ref_a_push_is_judged_by_that_ref(repo: Path, tmp_pat
     git(worker, "add", "src/app/models.py")
     git(worker, "commit", "-qm", "work\n\nLane: L-001", env=as_worker("L-001"))
     record_evidence(worker, "HEAD", "2")
-    pushed = subprocess.run(
-        ["git", "push", "-q", "origin", "lane/L-001"],
-        cwd=worker,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **as_worker("L-001")},
-        check=False,
-    )
+    pushed = push_lane_branch(worker)
     assert pushed.returncode == 0, pushed.stderr
     # Out of the lane's scope (by the dedicated ref's table) is still refused.
     write(worker, "src/lib/core.py", "not mine\n")
     git(worker, "add", "src/lib/core.py")
     git(worker, "-c", "core.hooksPath=/dev/null", "commit", "-qm", "sneak\n\nLane: L-001")
     record_evidence(worker, "HEAD", "2")
-    refused = subprocess.run(
-        ["git", "push", "-q", "origin", "lane/L-001"],
-        cwd=worker,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **as_worker("L-001")},
-        check=False,
-    )
+    refused = push_lane_branch(worker)
     assert refused.returncode != 0
     assert "out-of-scope" in refused.stderr
     verified = lanewarden(worker, "verify", "--range", "origin/main..HEAD")

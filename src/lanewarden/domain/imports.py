@@ -23,7 +23,11 @@ and keeps why (``fallbacks``): a name a module ``__getattr__`` serves, a
 ``__all__`` may bind, and a module registering its functions by name into
 another (``@register("fast")``: the registry dispatches to them at run time).
 Such a file depends on every module under the package concerned (a
-*subtree*, ``pkg.*``; ``*`` for the whole project).
+*subtree*, ``pkg.*``; ``*`` for the whole project). A library file's subtree
+stands for the library's code: a test, a helper among tests or a
+``conftest.py`` is nothing the library loads, so a change to one enters a
+subtree only for the test-side files depending on it (a test importing a
+computed name may load a helper).
 
 Test files are nodes like any other: an absolute import in a test file is
 first looked up in the folder pytest puts on ``sys.path`` for it (its
@@ -40,6 +44,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from lanewarden.domain.file_facts import CACHE_VERSION, Facts, parse_facts
+from lanewarden.domain.packages import is_test_path
 
 __all__ = ["CACHE_VERSION", "Facts", "ImportGraph", "parse_facts"]
 
@@ -144,14 +149,17 @@ class ImportGraph:
         reached: dict[str, Reach] = {}
         strengths: dict[str, int] = {}  # file -> how affected
         seed_files = set(seeds.values())
+        tests_only: set[str] = set()  # subtrees entered only from test-side files
         while queue:
             module = queue.popleft()
             strength = level[module]
             if self._subtrees:
-                self._enter_subtrees(module, level, origin, queue)
+                self._enter_subtrees(module, level, origin, queue, tests_only)
             for path, flags in sorted(self.importers.get(module, {}).items()):
                 if path in seed_files:
                     continue
+                if module in tests_only and not is_test_path(path):
+                    continue  # a library file's fallback stands for library code, not tests
                 if strength == _IMPORT or (flags & AT_IMPORT and strength >= _FULL):
                     new = _IMPORT  # importing the file runs affected code
                 elif flags & WHOLE or (flags & LOCAL and strength >= _FULL):
@@ -192,15 +200,33 @@ class ImportGraph:
         return [name for name in self.modules if name.startswith(prefix)]
 
     def _enter_subtrees(
-        self, module: str, level: dict[str, int], origin: dict[str, str], queue: deque[str]
+        self,
+        module: str,
+        level: dict[str, int],
+        origin: dict[str, str],
+        queue: deque[str],
+        tests_only: set[str],
     ) -> None:
-        """An affected module affects every subtree holding it (``pkg.*``, ``*``)."""
+        """An affected module affects every subtree holding it (``pkg.*``, ``*``).
+
+        A test-side module (its file a test, a helper among tests, a
+        ``conftest.py``) enters a subtree for the test-side files depending on
+        it only (``tests_only``); a library module enters it for every file.
+        """
+        test_side = module in tests_only or is_test_path(origin[module])
         parts = module.split(".")
         for key in ["*", *(".".join(parts[: i + 1]) + ".*" for i in range(len(parts)))]:
-            if key in self._subtrees and key not in level:
-                level[key] = _FULL
-                origin[key] = origin[module]
-                queue.append(key)
+            if key not in self._subtrees:
+                continue
+            if key in level and (test_side or key not in tests_only):
+                continue  # entered already, for as many files
+            if test_side:
+                tests_only.add(key)
+            else:
+                tests_only.discard(key)
+            level[key] = _FULL
+            origin[key] = origin[module]
+            queue.append(key)
 
     def _dependencies(self, path: str, facts: Facts) -> dict[str, int]:
         package = self._package_of(path)

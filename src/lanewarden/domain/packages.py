@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Protocol
 
-__all__ = ["Package", "PackageMap", "detect_packages"]
+__all__ = ["Package", "PackageMap", "detect_packages", "is_test_path"]
 
 TEST_DIRS = frozenset({"tests", "test", "testing"})
 DISTRIBUTION_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
@@ -142,14 +142,7 @@ class PackageMap:
 
     def is_test_path(self, path: str) -> bool:
         """Whether ``path`` looks like a test file or lives among tests."""
-        *folders, name = path.split("/")
-        stem = name.rpartition(".")[0] or name
-        return (
-            stem.startswith("test_")
-            or stem.endswith("_test")
-            or name == "conftest.py"
-            or not TEST_DIRS.isdisjoint(folders)
-        )
+        return is_test_path(path)
 
     def _named_by(self, path: str) -> list[Package]:
         parts = PurePosixPath(path).parts
@@ -174,6 +167,18 @@ class PackageMap:
             if len(alias) > len(best) and (stem == alias or stem.startswith(alias + "_")):
                 best = alias
         return self._by_alias.get(best, []) if best else []
+
+
+def is_test_path(path: str) -> bool:
+    """Whether ``path`` looks like a test file or lives among tests (a helper, a conftest.py)."""
+    *folders, name = path.split("/")
+    stem = name.rpartition(".")[0] or name
+    return (
+        stem.startswith("test_")
+        or stem.endswith("_test")
+        or name == "conftest.py"
+        or not TEST_DIRS.isdisjoint(folders)
+    )
 
 
 def detect_packages(

@@ -207,7 +207,7 @@ def test_quiet_prints_one_summary_line(project: Project) -> None:
     result = project.run("--lw-changed", "-q")
     lines = [line for line in result.outlines if line.startswith("lanewarden:")]
     assert lines == [
-        "lanewarden: 1 tests selected, 0 deselected, 3 test files or folders not collected"
+        "lanewarden: 1 test selected, 0 deselected, 3 test files or folders not collected"
         " for 1 changed file; `--lw-explain` for why"
     ]
 

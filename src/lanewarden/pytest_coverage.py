@@ -14,16 +14,21 @@ map for the tree tested. coverage is imported only here, only when asked.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import functools
 import json
 import os
 import sys
 import warnings
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from lanewarden.domain.collection_inputs import CollectionInputs
+from lanewarden.pytest_collection_watch import CollectionWatch
 
 __all__ = ["COVERAGE_KEY", "CoverageRecorder", "start_recording"]
 
@@ -54,14 +59,45 @@ def start_recording(config: pytest.Config, selecting: tuple[str, ...]) -> None:
             return
     # pytest-cov's --cov starts its own measurement after this one, which would stop ours.
     clash = "pytest-cov measures this run (--cov)" if getattr(known, "cov_source", None) else None
-    recorder = CoverageRecorder(repo.root.resolve(), clash=clash)
+    recorder = CoverageRecorder(
+        repo.root.resolve(),
+        clash=clash,
+        options=config.option,
+        importer=functools.partial(_wrap_conftest_imports, config.pluginmanager),
+    )
+    if recorder.watch is not None:
+        config.getini = recorder.watch.reading_ini(config.getini)  # type: ignore[method-assign,assignment]
     config.pluginmanager.register(recorder, "lanewarden-coverage")
+
+
+def _wrap_conftest_imports(
+    manager: pytest.PytestPluginManager, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]
+) -> bool:
+    """Have each conftest.py import go through ``wrap`` (what it reads is watched).
+
+    pytest imports conftests through one method of its plugin manager. Where a
+    version has none, nothing is wrapped (False): the map then says nothing of
+    what collection read, and every test file is collected.
+    """
+    original = getattr(manager, "_importconftest", None)
+    if not callable(original):
+        return False
+    manager._importconftest = wrap(original)  # type: ignore[method-assign]
+    return True
 
 
 class CoverageRecorder:
     """Measures the session, one coverage context per test."""
 
-    def __init__(self, root: Path, *, clash: str | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        clash: str | None = None,
+        options: argparse.Namespace | None = None,
+        importer: Callable[[Callable[[Callable[..., Any]], Callable[..., Any]]], bool]
+        | None = None,
+    ) -> None:
         import coverage
 
         self.root = root
@@ -76,6 +112,8 @@ class CoverageRecorder:
         self.tree: str | None = None
         self.coverage: Any = None
         self.problem: str | None = None
+        self.watch: CollectionWatch | None = None  # what collection reads, until it ends
+        self.inputs: CollectionInputs | None = None
         if clash is not None or coverage.Coverage.current() is not None:
             self.problem = clash or "another coverage measurement is running (coverage run?)"
             return
@@ -120,6 +158,28 @@ class CoverageRecorder:
                 f"coverage's {tracer or 'chosen'} core keeps no per-test contexts"
                 " (COVERAGE_CORE=sysmon?); set COVERAGE_CORE=ctrace to record"
             )
+            return
+        if options is not None and importer is not None:
+            watch = CollectionWatch(root, options, paused=True)
+            if importer(watch.watching):
+                self.watch = watch
+
+    def _end_watch(self) -> None:
+        """Collection is over: keep what it read."""
+        if self.watch is not None:
+            self.inputs = self.watch.stop()
+            self.watch = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection(self) -> None:
+        """Collection starts: watch what it reads."""
+        if self.watch is not None:
+            self.watch.resume()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self) -> None:
+        """What collection read ends here: deselecting and running read what they like."""
+        self._end_watch()
 
     def key(self, item: pytest.Item) -> str | None:
         """``path::name`` from the repository top; None for a test outside it."""
@@ -262,8 +322,16 @@ class CoverageRecorder:
 
     def stop(self) -> dict[str, Any]:
         """Stop measuring; what was measured, by file relative to the repository top."""
+        self._end_watch()
         if self.coverage is None:
-            return {"tests": {}, "outside": {}, "importers": [], "collected": [], "unsure": []}
+            return {
+                "tests": {},
+                "outside": {},
+                "importers": [],
+                "collected": [],
+                "unsure": [],
+                "collection": None,
+            }
         from lanewarden.domain.coverage_map import ranges
 
         with warnings.catch_warnings():
@@ -295,6 +363,7 @@ class CoverageRecorder:
             "importers": sorted(self.importers),
             "collected": sorted(self.collected),
             "unsure": sorted(self.unsure),
+            "collection": None if self.inputs is None else self.inputs.to_json(),
         }
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -322,6 +391,9 @@ class CoverageRecorder:
         """An xdist controller runs no test: it need not be traced at all (its workers are)."""
         if self.coverage is not None and session.config.pluginmanager.has_plugin("dsession"):
             self._pause()
+            if self.watch is not None:  # nor watched: what its workers' collection read counts
+                self.watch.stop()
+                self.watch = None
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object | None) -> None:
@@ -356,6 +428,7 @@ class CoverageRecorder:
         unsure: set[str] = set()
         from lanewarden.domain.coverage_map import parse_ranges, ranges
 
+        inputs = _inputs([measured, *self.parts] if self.parts else [measured])
         for part in [measured, *self.parts]:
             for test, per_file in part["tests"].items():
                 tests[test] = {p: r for p, r in per_file.items() if p in listed}
@@ -383,6 +456,7 @@ class CoverageRecorder:
             {p: ranges(lines) for p, lines in outside.items()},
             frozenset(importers),
             complete=frozenset(files - missing),
+            collection=inputs,
         )
         path = write_map(repo, coverage)
         if reporter is not None:
@@ -396,3 +470,18 @@ class CoverageRecorder:
                     "lanewarden: the work tree has uncommitted changes: selections look for"
                     " a map by commit, so this one serves once they are committed as tested"
                 )
+
+
+def _inputs(parts: list[dict[str, Any]]) -> CollectionInputs | None:
+    """What the collection of every process that collected read; None if one did not say.
+
+    An xdist controller collects nothing: only its workers' parts count then.
+    """
+    said = [part.get("collection") for part in parts if part.get("collected")]
+    inputs: CollectionInputs | None = None
+    for part in said:
+        if part is None:
+            return None
+        read = CollectionInputs.from_json(part)
+        inputs = read if inputs is None else inputs.merged(read)
+    return inputs

@@ -201,6 +201,16 @@ class LanewardenPlugin:
         """What xdist workers need to deselect exactly like the controller."""
         return json.dumps(self.selector.to_json())
 
+    def _option(self, name: str) -> str:
+        """The ``repr`` of this run's option ``name`` (``ini:<name>``: an ini setting)."""
+        missing = "\0missing"
+        if name.startswith("ini:"):
+            try:
+                return repr(self.config.getini(name[4:]))
+            except ValueError:  # a setting this run does not know
+                return missing
+        return repr(getattr(self.config.option, name, missing))
+
     def _compute(self) -> None:
         from lanewarden.domain.evidence import check_gate_name
         from lanewarden.errors import InputError
@@ -208,7 +218,7 @@ class LanewardenPlugin:
 
         root = self.config.rootpath
         try:
-            computed = compute_selector(root, self.options)
+            computed = compute_selector(root, self.options, option=self._option)
         except InputError as error:
             if "not a git repository" not in error.message:
                 raise
@@ -269,9 +279,12 @@ class LanewardenPlugin:
         relative = selector.relative(collection_path)
         if relative is None:
             return None
-        # The coverage map never keeps a file from being collected: a file may define tests
-        # the map never saw (under a Python version, platform or environment condition of
-        # another machine). It only deselects the tests it knows, one by one.
+        refinement = selector.refinement
+        if refinement is not None and relative in refinement.uncollected:
+            # Every test the map knows of it goes, and it defines no other: nothing its
+            # collection read differs from the recording run's (see coverage_refine).
+            self.uncollected.append(relative)
+            return True
         if collection_path.is_dir():
             # package_tests globs may reach into any folder: then prune files only.
             if not selector.packages.package_tests and selector.folder_is_unselected(relative):
@@ -353,7 +366,10 @@ class LanewardenPlugin:
         if selection.runs_everything:
             lines.append(f"lanewarden: every test runs ({kept:,}): {selection.full_suite}")
             return lines
-        line = f"lanewarden: {kept:,} tests selected, {self.deselected:,} deselected"
+        line = (
+            f"lanewarden: {kept:,} test{'' if kept == 1 else 's'} selected,"
+            f" {self.deselected:,} deselected"
+        )
         if self.uncollected:
             line += f", {len(self.uncollected):,} test files or folders not collected"
         line += f" {for_what}"

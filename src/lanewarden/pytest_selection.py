@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from lanewarden.adapters.git import Repo
     from lanewarden.domain.coverage_refine import Refinement
@@ -176,12 +176,19 @@ class Computed:
 
 
 def compute_selector(
-    start: Path, options: Options, *, changed_files: Sequence[str] | None = None
+    start: Path,
+    options: Options,
+    *,
+    changed_files: Sequence[str] | None = None,
+    option: Callable[[str], str] | None = None,
 ) -> Computed:
     """Read git and the configuration, and select; bad input is an InputError.
 
     ``changed_files`` selects for those files as they are in the work tree (what
     ``integrate --dry-run`` asks for each lane's change), beside any mode.
+    ``option(name)`` is the ``repr`` of the running pytest's option ``name``
+    (None outside pytest), which the coverage map compares with what its
+    recording run's collection read.
     """
     from lanewarden.adapters import changes
     from lanewarden.adapters.config import load_config
@@ -281,6 +288,7 @@ def compute_selector(
             is_test_path=packages.is_test_path,
             reach=reach,
             test_files=test_files,
+            option=option,
         )
         selector.refinement, selector.coverage_note = outcome.refinement, outcome.note
     return Computed(selector, repo, gate_names(settings.gates), settings.mode)

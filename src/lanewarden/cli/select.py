@@ -70,10 +70,12 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for name in selection.whole:
         print(f"lanewarden: every test of package {name}: {selection.selected[name]}")
+    gone = refinement.uncollected if refinement is not None else frozenset()
     for path, why in sorted(selection.tests.items()):
-        # Listed even when the map drops every test of it it knows: the file may define
-        # tests the map never saw; its known tests are the map's `dropped` (--json).
-        print(why if args.explain else path)
+        # A file the map drops every test of is listed still, unless it may be left
+        # uncollected (it defines no test the map lacks): see `uncollected` in --json.
+        if path not in gone:
+            print(why if args.explain else path)
     if selection.empty:
         print("lanewarden: no test selected: the change maps to no tests")
     return 0
@@ -86,7 +88,7 @@ def _coverage_map(computed: Computed, *, explain: bool) -> dict[str, object]:
         return {"coverage_map": None, "coverage_map_note": computed.selector.coverage_note}
     data = refinement.to_json()
     if not explain:
-        keys = ("tree", "stale", "source", "notes", "module_level")
+        keys = ("tree", "stale", "source", "notes", "module_level", "uncollected")
         data = {key: data[key] for key in keys}
         data["deselected"] = len(refinement.dropped)
     return {"coverage_map": data}

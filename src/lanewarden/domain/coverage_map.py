@@ -8,8 +8,9 @@ outside every test (imports during collection) are kept apart, and so are
 the tests during which a module was imported for the first time: code they
 ran may have run at import time, on behalf of every later test. The test
 files every collected test of which is in the map are listed (a file run
-in part holds tests the map lacks); selection never skips collecting a file
-on the map's word, since a file may define tests only on other machines.
+in part holds tests the map lacks), with what collection read
+(:mod:`lanewarden.domain.collection_inputs`): only such a file, where none
+of that differs, may be left uncollected when the map drops all its tests.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from lanewarden.domain.collection_inputs import CollectionInputs
 
 __all__ = [
     "FORMAT",
@@ -86,6 +89,7 @@ class CoverageMap:
     outside: Mapping[str, str] = field(default_factory=dict)  # file -> lines run outside tests
     importers: frozenset[str] = frozenset()  # tests during which a module was first imported
     complete: frozenset[str] = frozenset()  # test files every collected test of which is here
+    collection: CollectionInputs | None = None  # what collection read (None: not known)
 
     def files(self) -> set[str]:
         """Every file some line of which the map saw executed."""
@@ -111,15 +115,23 @@ class CoverageMap:
             outside[path] = ranges(parse_ranges(outside.get(path, "")) | parse_ranges(text))
         importers = (self.importers - set(newer.tests)) | newer.importers
         tests = {**self.tests, **newer.tests}
+        collection = None
+        if self.collection is not None and newer.collection is not None:
+            collection = self.collection.merged(newer.collection)
         return CoverageMap(
-            self.tree, tests, outside, importers, complete=self.complete | newer.complete
+            self.tree,
+            tests,
+            outside,
+            importers,
+            complete=self.complete | newer.complete,
+            collection=collection,
         )
 
     def encode(self) -> bytes:
         """The compressed, versioned form that is stored and shared."""
         files = sorted(self.files())
         index = {path: str(i) for i, path in enumerate(files)}
-        body = {
+        body: dict[str, Any] = {
             "format": FORMAT,
             "version": VERSION,
             "tree": self.tree,
@@ -132,6 +144,8 @@ class CoverageMap:
             "importers": sorted(self.importers),
             "complete": sorted(self.complete),
         }
+        if self.collection is not None:
+            body["collection"] = self.collection.to_json()
         # ASCII: a file name that is not UTF-8 (surrogate escapes) is written as \u escapes.
         text = json.dumps(body, separators=(",", ":"), ensure_ascii=True)
         return zlib.compress(text.encode("utf-8"), 9)
@@ -151,6 +165,7 @@ class CoverageMap:
             )
         try:
             files = [str(path) for path in body["files"]]
+            collection = body.get("collection")  # absent from maps of earlier versions
 
             def named(per_file: Mapping[str, Any]) -> dict[str, str]:
                 return {_file(files, i): _check_ranges(text) for i, text in per_file.items()}
@@ -161,6 +176,7 @@ class CoverageMap:
                 outside=named(body["outside"]),
                 importers=frozenset(str(t) for t in body["importers"]),
                 complete=frozenset(str(p) for p in body["complete"]),
+                collection=None if collection is None else CollectionInputs.from_json(collection),
             )
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
             raise CoverageMapError(f"malformed coverage map ({error!r})") from None

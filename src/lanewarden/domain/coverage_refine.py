@@ -14,6 +14,13 @@ map's tree:
   not only the changed lines: code added at its end runs for every caller);
 - or the map does not know the test.
 
+A test file every test of which the map drops is left uncollected when the
+map knows every test collected from it, nothing collection read differs
+(:mod:`lanewarden.domain.collection_inputs`), and no ``conftest.py`` or
+``__init__.py`` above it changed: it then defines the same tests again, and
+importing it would only cost time. Otherwise it is collected and its tests
+are deselected one by one.
+
 Everything here is pure: git and the files are read by the caller.
 """
 
@@ -169,6 +176,8 @@ class Refinement:
     module_level: tuple[str, ...] = ()  # changed files whose module-level code changed
     source: str = "file"  # where the map was read: a file of the git dir, or a git note
     kept: Mapping[str, str] = field(default_factory=dict)  # kept test -> why (a changed file)
+    uncollected: frozenset[str] = frozenset()  # test files left uncollected on the map's word
+    collected_why: str | None = None  # why files whose tests all went are collected still
 
     def describe(self) -> str:
         """One line: which map, how old, what it did."""
@@ -189,6 +198,15 @@ class Refinement:
             f"  coverage map: {path}: module-level code changed; every test reaching it runs"
             for path in self.module_level
         ]
+        if self.uncollected:
+            count = len(self.uncollected)
+            lines.append(
+                f"  coverage map: {count:,} test file{'' if count == 1 else 's'} left"
+                " uncollected: the map drops all their tests, and nothing collection read"
+                " differs"
+            )
+        elif self.collected_why:
+            lines.append(f"  coverage map: every test file is collected: {self.collected_why}")
         if explain:
             kept = sorted(self.kept.items())
             lines += [
@@ -212,6 +230,8 @@ class Refinement:
             "module_level": list(self.module_level),
             "source": self.source,
             "kept": dict(self.kept),
+            "uncollected": sorted(self.uncollected),
+            "collected_why": self.collected_why,
         }
 
     @classmethod
@@ -225,6 +245,8 @@ class Refinement:
             module_level=tuple(data["module_level"]),
             source=data.get("source", "file"),
             kept=dict(data.get("kept", {})),
+            uncollected=frozenset(data.get("uncollected", ())),
+            collected_why=data.get("collected_why"),
         )
 
 
@@ -236,6 +258,7 @@ def refine(
     reach: Callable[[list[str]], set[str] | None],
     changed_since_map: set[str],
     stale: bool,
+    collection_differs: list[str] | None = None,
 ) -> Refinement:
     """Which of the map's tests the change cannot affect, among those statically selected.
 
@@ -246,6 +269,9 @@ def refine(
     statically selected tests are candidates: among them, a test that
     executed a changed function stays (code it ran is code it depends on);
     the map never adds a test the static rule did not select.
+    ``collection_differs`` says what collection read that differs now (None:
+    the map does not say what it read); only when it is empty are files left
+    uncollected.
     """
     judged: list[FileChange] = []
     notes: list[str] = []
@@ -291,6 +317,19 @@ def refine(
                 dropped.add(test)
             else:
                 kept[test] = why
+    gone = {
+        path
+        for path, tests in by_file.items()
+        if path in coverage.complete and all(test in dropped for test in tests)
+    }
+    collected_why = None
+    if gone and collection_differs is None:
+        collected_why = "the map does not say what collection read"
+    elif gone and collection_differs:
+        collected_why = "; ".join(collection_differs[:3])
+    elif gone:
+        above = _folders_above_changes(changed_since_map)
+        gone = {path for path in gone if not (_folders_of(path) & above)}
     return Refinement(
         coverage.tree,
         stale,
@@ -298,7 +337,24 @@ def refine(
         notes=tuple(notes),
         module_level=tuple(module_level),
         kept=kept,
+        uncollected=frozenset(gone) if collected_why is None else frozenset(),
+        collected_why=collected_why,
     )
+
+
+def _folders_of(path: str) -> set[str]:
+    """The folders holding ``path``, the top ("") included."""
+    parts = path.split("/")[:-1]
+    return {"/".join(parts[:i]) for i in range(len(parts) + 1)}
+
+
+def _folders_above_changes(changed: set[str]) -> set[str]:
+    """The folders a changed ``conftest.py`` or ``__init__.py`` configures for collection."""
+    return {
+        path.rpartition("/")[0]
+        for path in changed
+        if path.rpartition("/")[2] in ("conftest.py", "__init__.py")
+    }
 
 
 def _checked(change: FileChange, coverage: CoverageMap, known: set[str]) -> FileChange:

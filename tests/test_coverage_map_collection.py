@@ -1,0 +1,257 @@
+"""Test files left uncollected on the coverage map's word, and every way that could go wrong.
+
+A file every test of which the map drops is left uncollected only when it
+defines the same tests again: the map knows all of them, and nothing its
+collection read differs (an environment variable, an option, an ini setting,
+a data file, a folder listing, the interpreter, the installed distributions).
+Each test below changes one of those and checks that the test defined only
+under the new condition runs.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+
+import coverage  # imported here once: in-process runs would re-import its C tracer
+import pytest
+
+from lanewarden.adapters.git import Repo
+from lanewarden.domain.collection_inputs import CollectionInputs, Now
+from lanewarden.domain.coverage_map import CoverageMap
+from scenario import PytestRepo as Project
+
+assert coverage.Coverage  # (the import above is needed, not unused)
+
+LIB = "def f(x):\n    return x + 1\n\n\ndef g(x):\n    return x * 2\n"
+
+PROJECT = {
+    "pyproject.toml": "[tool.pytest.ini_options]\npythonpath = ['.']\n",
+    "pkg/__init__.py": "",
+    "pkg/mod.py": LIB,
+    "tests/test_f.py": "from pkg.mod import f\n\n\ndef test_f():\n    assert f(1) == 2\n",
+    "tests/test_g.py": "from pkg.mod import g\n\n\ndef test_g():\n    assert g(2) == 4\n",
+}
+
+
+def ran(result: pytest.RunResult) -> set[str]:
+    """Names of the tests that ran (passed or failed), from ``-v`` output."""
+    return {
+        line.split("::")[-1].split()[0]
+        for line in result.outlines
+        if "::" in line and (" PASSED" in line or " FAILED" in line)
+    }
+
+
+def change_g(project: Project) -> None:
+    """A change to ``g``'s body: only test_g ran it, so test_f's file may go uncollected."""
+    path = project.root / "pkg/mod.py"
+    path.write_text(path.read_text().replace("return x * 2", "return x + x"))
+
+
+def record(project: Project, files: dict[str, str], *args: str) -> None:
+    project.write({**PROJECT, **files})
+    project.commit("the project")
+    result = project.run("--lw-record-coverage", *args)
+    assert result.ret == 0, result.stdout.str()
+
+
+def stored(project: Project) -> CoverageMap:
+    folder = Repo.discover(project.root).state_dir / "coverage"
+    (path,) = folder.glob("*.lwcov")
+    return CoverageMap.decode(path.read_bytes())
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Project:
+    monkeypatch.delenv("LW_EXTRA", raising=False)
+    return Project(pytester)
+
+
+def test_a_file_whose_tests_all_go_is_left_uncollected(project: Project) -> None:
+    record(project, {})
+    change_g(project)
+    result = project.run("--lw-changed", "-v")
+    assert ran(result) == {"test_g"}
+    result.stdout.fnmatch_lines(
+        [
+            "lanewarden:   coverage map: 1 test file left uncollected: the map drops all their"
+            " tests, and nothing collection read differs",
+            "lanewarden: 1 test selected, 0 deselected, 1 test files or folders not collected *",
+        ]
+    )
+    result.stdout.fnmatch_lines(["lanewarden: not collected: tests/test_f.py"])
+    assert "tests/test_f.py::" not in result.stdout.str()
+
+
+def test_a_test_defined_under_an_environment_variable_runs_when_it_is_set(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record(
+        project,
+        {
+            "tests/test_f.py": PROJECT["tests/test_f.py"]
+            + "\n\nimport os\n\nif os.environ.get('LW_EXTRA'):\n\n"
+            "    def test_extra():\n        assert f(2) == 3\n"
+        },
+    )
+    change_g(project)
+    assert ran(project.run("--lw-changed", "-v")) == {"test_g"}  # the same: left uncollected
+    monkeypatch.setenv("LW_EXTRA", "1")
+    result = project.run("--lw-changed", "-v")
+    assert ran(result) == {"test_g", "test_extra"}
+    result.stdout.fnmatch_lines(
+        ["*coverage map: every test file is collected: the environment variable LW_EXTRA differs"]
+    )
+
+
+def test_a_test_defined_under_a_command_line_option_runs_when_it_is_given(
+    project: Project,
+) -> None:
+    conftest = (
+        "def pytest_addoption(parser):\n"
+        "    parser.addoption('--slow', action='store_true')\n\n\n"
+        "def pytest_generate_tests(metafunc):\n"
+        "    if 'size' in metafunc.fixturenames:\n"
+        "        sizes = [1, 1000] if metafunc.config.getoption('slow') else [1]\n"
+        "        metafunc.parametrize('size', sizes)\n"
+    )
+    sized = "from pkg.mod import f\n\n\ndef test_f(size):\n    assert f(size) == size + 1\n"
+    record(project, {"tests/conftest.py": conftest, "tests/test_f.py": sized})
+    change_g(project)
+    assert ran(project.run("--lw-changed", "-v")) == {"test_g"}
+    result = project.run("--lw-changed", "-v", "--slow")
+    assert ran(result) == {"test_g", "test_f[1000]"}
+    result.stdout.fnmatch_lines(["*every test file is collected: the option slow differs"])
+
+
+def test_an_ini_setting_given_on_the_command_line_keeps_files_collected(project: Project) -> None:
+    record(
+        project, {"tests/test_f.py": PROJECT["tests/test_f.py"] + "\n\ndef check_f():\n    pass\n"}
+    )
+    change_g(project)
+    result = project.run("--lw-changed", "-v", "-o", "python_functions=test_* check_*")
+    assert ran(result) == {"test_g", "check_f"}
+    result.stdout.fnmatch_lines(["*every test file is collected: the option ini:python_functions*"])
+
+
+def test_a_data_file_read_at_collection_keeps_its_readers_collected(project: Project) -> None:
+    reader = (
+        "import json\nimport pathlib\n\nimport pytest\n\nfrom pkg.mod import f\n\n"
+        "TOP = pathlib.Path(__file__).parent.parent\n"
+        "CASES = json.loads((TOP / 'data' / 'cases.json').read_text())\n\n\n"
+        "@pytest.mark.parametrize('x', CASES)\n"
+        "def test_f(x):\n    assert f(x) == x + 1\n"
+    )
+    # Outside every package: the static rule selects nothing for a change to it.
+    record(project, {"tests/test_f.py": reader, "data/cases.json": "[1]"})
+    assert "data/cases.json" in stored(project).collection.opened  # type: ignore[union-attr]
+    change_g(project)
+    (project.root / "data/cases.json").write_text("[1, 2]")
+    result = project.run("--lw-changed", "-v")
+    assert {"test_f[2]", "test_g"} <= ran(result)
+    result.stdout.fnmatch_lines(["*data/cases.json, which collection read, changed*"])
+
+
+def test_a_file_added_to_a_folder_collection_listed_keeps_files_collected(
+    project: Project,
+) -> None:
+    lister = (
+        "import os\n\nimport pytest\n\nfrom pkg.mod import f\n\n"
+        "HERE = os.path.join(os.path.dirname(__file__), os.pardir, 'cases')\n\n\n"
+        "@pytest.mark.parametrize('name', sorted(os.listdir(HERE)))\n"
+        "def test_f(name):\n    assert f(len(name)) == len(name) + 1\n"
+    )
+    record(project, {"tests/test_f.py": lister, "cases/one.txt": ""})
+    change_g(project)
+    (project.root / "cases/two.txt").write_text("")
+    result = project.run("--lw-changed", "-v")
+    assert "test_f[two.txt]" in ran(result)
+    result.stdout.fnmatch_lines(["*cases/two.txt was added or removed in a folder*"])
+
+
+def test_collection_that_reads_the_whole_environment_keeps_files_collected(
+    project: Project,
+) -> None:
+    copier = PROJECT["tests/test_f.py"] + "\n\nimport os\n\nSEEN = dict(os.environ)\n"
+    record(project, {"tests/test_f.py": copier})
+    change_g(project)
+    result = project.run("--lw-changed", "-v")
+    assert ran(result) == {"test_g"}  # test_f is deselected, one by one
+    result.stdout.fnmatch_lines(["*collected: collection read the whole environment at once*"])
+    result.stdout.fnmatch_lines(["lanewarden: 1 test selected, 1 deselected *"])
+
+
+def test_a_changed_conftest_above_a_file_keeps_it_collected(project: Project) -> None:
+    record(project, {"tests/conftest.py": "VALUE = 1\n"})
+    change_g(project)
+    (project.root / "tests/conftest.py").write_text(
+        "import pytest\n\n\n@pytest.fixture(autouse=True)\ndef check():\n    yield\n"
+    )
+    result = project.run("--lw-changed", "-v")
+    assert ran(result) == {"test_f", "test_g"}  # the static rule: a conftest selects below it
+
+
+def test_a_map_that_does_not_say_what_collection_read_keeps_files_collected(
+    project: Project,
+) -> None:
+    record(project, {})
+    recorded = stored(project)
+    folder = Repo.discover(project.root).state_dir / "coverage"
+    body = json.loads(zlib.decompress(recorded.encode()))
+    del body["collection"]  # as a map of an earlier lanewarden is
+    (folder / f"{recorded.tree}.lwcov").write_bytes(zlib.compress(json.dumps(body).encode()))
+    assert stored(project).collection is None
+    change_g(project)
+    result = project.run("--lw-changed", "-v")
+    assert ran(result) == {"test_g"}
+    result.stdout.fnmatch_lines(["*collected: the map does not say what collection read*"])
+
+
+def test_a_map_recorded_under_xdist_leaves_files_uncollected_too(project: Project) -> None:
+    pytest.importorskip("xdist")
+    record(project, {}, "-n", "2")
+    inputs = stored(project).collection
+    assert inputs is not None
+    assert not inputs.whole_environment
+    change_g(project)
+    result = project.run("--lw-changed", "-v")
+    assert ran(result) == {"test_g"}
+    result.stdout.fnmatch_lines(["*coverage map: 1 test file left uncollected*"])
+
+
+def test_another_interpreter_or_installed_set_keeps_files_collected() -> None:
+    inputs = CollectionInputs(
+        environment={"interpreter": "cpython 3.11.7", "set of installed distributions": "a"},
+        variables={"HOME": "/root", "GONE": None},
+        options={"verbose": "0", "slow": "False"},
+    )
+
+    def now(**changes: object) -> Now:
+        base: dict[str, object] = {
+            "environment": {"interpreter": "cpython 3.11.7", "set of installed distributions": "a"},
+            "variable": {"HOME": "/root"}.get,
+            "option": {"verbose": "2", "slow": "False"}.get,
+            "changed": (),
+            "added_or_removed": (),
+        }
+        return Now(**{**base, **changes})  # type: ignore[arg-type]
+
+    assert inputs.differences(now()) == []  # verbosity never changes what a file defines
+    other = {"interpreter": "cpython 3.12.1", "set of installed distributions": "a"}
+    assert inputs.differences(now(environment=other)) == [
+        "the interpreter differs from the recording run's"
+    ]
+    more = {"interpreter": "cpython 3.11.7", "set of installed distributions": "b"}
+    assert inputs.differences(now(environment=more)) == [
+        "the set of installed distributions differs from the recording run's"
+    ]
+    assert inputs.differences(now(variable={"HOME": "/root", "GONE": "1"}.get)) == [
+        "the environment variable GONE differs"
+    ]
+    assert inputs.differences(now(option=None)) == [
+        "the options of the pytest run are not known here"
+    ]
+    merged = inputs.merged(CollectionInputs(variables={"HOME": "/home/other"}))
+    assert merged.differences(now()) == ["the environment variable HOME differs"]
+    assert CollectionInputs.from_json(json.loads(json.dumps(inputs.to_json()))) == inputs

@@ -19,6 +19,7 @@ import pytest
 from lanewarden.adapters.git import Repo
 from lanewarden.domain.collection_inputs import CollectionInputs, Now
 from lanewarden.domain.coverage_map import CoverageMap
+from scenario import QUIET
 from scenario import PytestRepo as Project
 
 assert coverage.Coverage  # (the import above is needed, not unused)
@@ -167,7 +168,7 @@ def test_a_file_added_to_a_folder_collection_listed_keeps_files_collected(
     (project.root / "cases/two.txt").write_text("")
     result = project.run("--lw-changed", "-v")
     assert "test_f[two.txt]" in ran(result)
-    result.stdout.fnmatch_lines(["*cases/two.txt was added or removed in a folder*"])
+    result.stdout.fnmatch_lines(["*the folder cases, which collection listed, changed*"])
 
 
 def test_collection_that_reads_the_whole_environment_keeps_files_collected(
@@ -225,6 +226,8 @@ def test_another_interpreter_or_installed_set_keeps_files_collected() -> None:
         environment={"interpreter": "cpython 3.11.7", "set of installed distributions": "a"},
         variables={"HOME": "/root", "GONE": None},
         options={"verbose": "0", "slow": "False"},
+        opened={"data/cases.json": "d1"},
+        listed={"cases": "l1"},
     )
 
     def now(**changes: object) -> Now:
@@ -232,8 +235,8 @@ def test_another_interpreter_or_installed_set_keeps_files_collected() -> None:
             "environment": {"interpreter": "cpython 3.11.7", "set of installed distributions": "a"},
             "variable": {"HOME": "/root"}.get,
             "option": {"verbose": "2", "slow": "False"}.get,
-            "changed": (),
-            "added_or_removed": (),
+            "content": {"data/cases.json": "d1"}.get,
+            "listing": {"cases": "l1"}.get,
         }
         return Now(**{**base, **changes})  # type: ignore[arg-type]
 
@@ -249,9 +252,79 @@ def test_another_interpreter_or_installed_set_keeps_files_collected() -> None:
     assert inputs.differences(now(variable={"HOME": "/root", "GONE": "1"}.get)) == [
         "the environment variable GONE differs"
     ]
-    assert inputs.differences(now(option=None)) == [
-        "the options of the pytest run are not known here"
+    assert inputs.differences(now(content={}.get, listing={"cases": "l2"}.get)) == [
+        "data/cases.json, which collection read, changed",
+        "the folder cases, which collection listed, changed",
     ]
     merged = inputs.merged(CollectionInputs(variables={"HOME": "/home/other"}))
     assert merged.differences(now()) == ["the environment variable HOME differs"]
     assert CollectionInputs.from_json(json.loads(json.dumps(inputs.to_json()))) == inputs
+
+
+def test_reads_through_the_standard_library_are_seen(project: Project) -> None:
+    """``os.walk`` and ``codecs.open`` are frozen modules on 3.11: their callers count."""
+    walker = (
+        "import codecs\nimport os\n\nimport pytest\n\nfrom pkg.mod import f\n\n"
+        "NAMES = sorted(n for _, _, names in os.walk('cases') for n in names)\n"
+        "with codecs.open(os.path.join('words', 'w.txt'), encoding='utf-8') as words:\n"
+        "    WORDS = words.read().split()\n\n\n"
+        "@pytest.mark.parametrize('name', NAMES + WORDS)\n"
+        "def test_f(name):\n    assert f(len(name)) == len(name) + 1\n"
+    )
+    record(project, {"tests/test_f.py": walker, "cases/one.txt": "", "words/w.txt": "a"})
+    change_g(project)
+    assert ran(project.run("--lw-changed", "-v")) == {"test_g"}
+    (project.root / "cases/two.txt").write_text("")
+    (project.root / "words/w.txt").write_text("a b")
+    assert {"test_f[two.txt]", "test_f[b]"} <= ran(project.run("--lw-changed", "-v"))
+
+
+def test_a_git_ignored_data_file_read_at_collection_counts(project: Project) -> None:
+    """Generated or downloaded data git does not track: its content is compared, not git's."""
+    reader = (
+        "import json\n\nimport pytest\n\nfrom pkg.mod import f\n\n"
+        "with open('local/cases.json') as cases:\n    CASES = json.load(cases)\n\n\n"
+        "@pytest.mark.parametrize('x', CASES)\n"
+        "def test_f(x):\n    assert f(x) == x + 1\n"
+    )
+    record(
+        project,
+        {
+            ".gitignore": "__pycache__/\nlocal/\n",
+            "tests/test_f.py": reader,
+            "local/cases.json": "[1]",
+        },
+    )
+    change_g(project)
+    assert ran(project.run("--lw-changed", "-v")) == {"test_g"}
+    (project.root / "local/cases.json").write_text("[1, 2]")
+    assert "test_f[2]" in ran(project.run("--lw-changed", "-v"))
+
+
+def test_marks_and_a_conftest_setting_a_variable_still_leave_files_uncollected(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What pytest's own plugins register, and what the run sets itself, are no difference."""
+    monkeypatch.delenv("LW_SETTINGS", raising=False)
+    marked = (
+        "import pytest\n\nfrom pkg.mod import f\n\n\n"
+        "@pytest.mark.parametrize('x', [1, 2])\n"
+        "def test_f(x):\n    assert f(x) == x + 1\n"
+    )
+    conftest = "import os\n\nos.environ.setdefault('LW_SETTINGS', 'test')\n"
+    record(project, {"tests/test_f.py": marked, "conftest.py": conftest})
+    change_g(project)
+    monkeypatch.delenv("LW_SETTINGS", raising=False)  # in-process runs share the environment
+    result = project.run("--lw-changed", "-v")
+    assert ran(result) == {"test_g"}
+    result.stdout.fnmatch_lines(["*coverage map: 1 test file left uncollected*"])
+
+
+def test_a_plugin_switched_off_keeps_files_collected(project: Project) -> None:
+    pytest.importorskip("xdist")
+    record(project, {})
+    change_g(project)
+    # In a process of its own: plugins loaded already in this one cannot be switched off.
+    result = project.pytester.runpytest_subprocess(*QUIET, "--lw-changed", "-v", "-p", "no:xdist")
+    assert ran(result) == {"test_g"}  # test_f's file is collected, its test deselected
+    result.stdout.fnmatch_lines(["*collected: the set of active pytest plugins differs*"])

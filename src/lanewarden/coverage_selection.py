@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from lanewarden.adapters.git import Repo
+    from lanewarden.domain.collection_inputs import CollectionInputs
     from lanewarden.domain.coverage_refine import Refinement
     from lanewarden.domain.selection import Selection
 
@@ -29,6 +30,7 @@ class MapOutcome:
 
     refinement: Refinement | None = None
     note: str | None = None
+    collection: CollectionInputs | None = None  # what the map's collection read
 
 
 def refine_with_map(
@@ -39,14 +41,11 @@ def refine_with_map(
     is_test_path: Callable[[str], bool],
     reach: Callable[[list[str]], Selection],
     test_files: Callable[[Selection], set[str]],
-    option: Callable[[str], str] | None = None,
 ) -> MapOutcome:
     """Refine ``selection`` with the nearest coverage map, if there is one.
 
     ``reach(paths)`` is the static selection for those changed files alone, and
-    ``test_files`` the test files a selection runs. ``option(name)`` is the
-    ``repr`` of a pytest option's value in this run (None outside pytest: then
-    no file is left uncollected when collection read an option).
+    ``test_files`` the test files a selection runs.
     """
     from dataclasses import replace
 
@@ -86,22 +85,6 @@ def refine_with_map(
         alone = reach(paths)
         return None if alone.runs_everything else test_files(alone)
 
-    differs = None
-    if coverage.collection is not None:
-        import os
-
-        from lanewarden.adapters.coverage_store import added_or_removed_since
-        from lanewarden.adapters.interpreter import environment
-        from lanewarden.domain.collection_inputs import Now
-
-        now = Now(
-            environment(),
-            os.environ.get,
-            option,
-            changed=since,
-            added_or_removed=added_or_removed_since(repo, tree) if since else set(),
-        )
-        differs = coverage.collection.differences(now)
     refinement = refine(
         coverage,
         changes,
@@ -109,6 +92,6 @@ def refine_with_map(
         reach=static,
         changed_since_map=since,
         stale=found.behind > 0,
-        collection_differs=differs,
+        collection_known=coverage.collection is not None,
     )
-    return MapOutcome(refinement=replace(refinement, source=source))
+    return MapOutcome(replace(refinement, source=source), collection=coverage.collection)

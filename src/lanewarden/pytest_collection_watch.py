@@ -1,8 +1,8 @@
 """Watching what collection reads, while a coverage map is recorded.
 
 While a ``conftest.py`` is imported, and from the start of collection to
-its end, the environment variables looked up (``os.environ[...]``,
-``os.getenv``), the options read (``config.getoption``,
+its end, the environment variables looked up or set (``os.environ[...]``,
+``os.getenv``, ``setdefault``), the options read (``config.getoption``,
 ``config.option.name``) and ini settings (``config.getini``), the
 repository's non-Python files opened and its folders listed are noted, as
 :class:`lanewarden.domain.collection_inputs.CollectionInputs`. Reading the
@@ -17,64 +17,110 @@ audit hook cannot be removed: it then returns at once).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
+import sysconfig
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import _pytest
 
-from lanewarden.domain.collection_inputs import CollectionInputs
+from lanewarden.domain.collection_inputs import CollectionInputs, shown
 
-__all__ = ["CollectionWatch"]
+__all__ = ["CollectionWatch", "active_plugins", "content_digest", "listing_digest"]
 
-_NOT_THE_PROJECT = ("<frozen ", os.path.dirname(_pytest.__file__) + os.sep)
+_ENVIRON = type(os.environ)
+_ORIGINAL = {name: _ENVIRON.__dict__[name] for name in ("__getitem__", "__setitem__", "__iter__")}
+_PYTEST = os.path.dirname(_pytest.__file__) + os.sep
+_STDLIB = (sysconfig.get_paths()["stdlib"] + os.sep, "<frozen ")
+_IMPORT_SYSTEM = ("<frozen importlib._bootstrap>", "<frozen zipimport>")
 # Python files are opened to be imported, rewritten or shown in tracebacks: their changes are
 # the map's to judge (reading one as data during collection is not seen).
-_CODE = (".py", ".pyc", ".pyo", ".so", ".pyd")
+_CODE_SUFFIXES = (".py", ".pyc", ".pyo", ".so", ".pyd")
+_NOT_LISTED = frozenset({"__pycache__", ".pytest_cache"})  # what runs themselves write
 _watching: CollectionWatch | None = None  # the audit hook reports to it while it watches
 _hooked = False
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
     watch = _watching
-    if watch is None or watch.busy:
+    if watch is None or watch.busy or not args:
         return
-    if event not in ("open", "os.listdir", "os.scandir") or not args:
+    if event not in ("open", "os.listdir", "os.scandir"):
         return
-    # Imports (and pytest rewriting what they import) open modules and list folders, and
-    # pytest lists the folders it collects: a module or test file there is judged by the
-    # map and the static rule. Only what the project's own code reads decides its tests.
-    caller = sys._getframe(1).f_code.co_filename
-    if caller.startswith(_NOT_THE_PROJECT):
+    try:
+        if not _by_the_project(sys._getframe(1)):
+            return
+        if event == "open":
+            if isinstance(args[0], (str, bytes)):
+                watch.opened_path(args[0])
+        else:
+            watch.listed_path(args[0])
+    except Exception:  # never fail the user's open(): an event unseen is a file not noted
         return
-    if event == "open":
-        if isinstance(args[0], (str, bytes)):
-            watch.opened_path(args[0])
-    else:
-        watch.listed_path(args[0])
+
+
+def _by_the_project(frame: FrameType | None) -> bool:
+    """Whether the code that opened or listed is the project's (or a plugin's), not pytest's.
+
+    The standard library's frames are passed over (``os.walk``, ``codecs.open``,
+    ``pkgutil.get_data`` read for their callers); one of the import system
+    among them is an import, and pytest's own code lists the folders it collects:
+    a module or test file there is judged by the map and the static rule.
+    """
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if name.startswith(_IMPORT_SYSTEM):
+            return False
+        if not name.startswith(_STDLIB):
+            return not name.startswith(_PYTEST)
+        frame = frame.f_back
+    return False
+
+
+def listing_digest(folder: Path) -> str | None:
+    """A digest of the names in ``folder`` (None: not a folder), as collection saw them."""
+    try:
+        names = sorted(set(os.listdir(folder)) - _NOT_LISTED)
+    except OSError:
+        return None
+    return hashlib.sha256("\0".join(names).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def content_digest(path: Path) -> str | None:
+    """A digest of the file's bytes (None: it cannot be read)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def active_plugins(manager: Any) -> str:
+    """The installed pytest plugins this run loaded (``-p no:x`` leaves one out), as one line."""
+    names = {
+        f"{getattr(dist, 'project_name', dist)}:{getattr(plugin, '__name__', '?')}"
+        for plugin, dist in manager.list_plugin_distinfo()
+    }
+    return ", ".join(sorted(names))
 
 
 class CollectionWatch:
     """Notes what collection reads; :meth:`stop` ends it and returns what was read."""
 
-    def __init__(self, root: Path, options: argparse.Namespace, *, paused: bool = False) -> None:
+    def __init__(self, root: Path, options: argparse.Namespace) -> None:
         self.root = root
         self.busy = False
+        self.stopped = False
         self.variables: dict[str, str | None] = {}
         self.options: dict[str, str] = {}
         self.opened: set[str] = set()
         self.listed: set[str] = set()
         self.whole_environment = False
-        self.stopped = False
         self._namespace = options
-        self._environ_class = type(os.environ)
-        self._saved = {
-            name: self._environ_class.__dict__[name] for name in ("__getitem__", "__iter__")
-        }
-        if not paused:
-            self._start()
+        self._namespace_class = _watched_namespace(self)
 
     def watching(self, call: Callable[..., Any]) -> Callable[..., Any]:
         """``call``, watched while it runs (importing a conftest.py before collection)."""
@@ -96,15 +142,20 @@ class CollectionWatch:
         def read(name: str) -> Any:
             value = getini(name)
             if _watching is self:
-                self.options.setdefault(f"ini:{name}", _shown(value))
+                self.options.setdefault(f"ini:{name}", shown(value))
             return value
 
         return read
 
-    def _start(self) -> None:
+    def resume(self) -> None:
+        """Watch (a conftest is imported, or collection starts)."""
         global _watching, _hooked
+        if _watching is not None or self.stopped:
+            return
         watch = self
-        getitem, iterate = self._saved["__getitem__"], self._saved["__iter__"]
+        getitem, setitem, iterate = (
+            _ORIGINAL[n] for n in ("__getitem__", "__setitem__", "__iter__")
+        )
 
         def looked_up(environ: Any, key: Any) -> Any:
             try:
@@ -117,14 +168,21 @@ class CollectionWatch:
                 watch.variables.setdefault(key, value)
             return value
 
+        def set_to(environ: Any, key: Any, value: Any) -> None:
+            setitem(environ, key, value)
+            if environ is os.environ and isinstance(key, str) and isinstance(value, str):
+                # What the run sets itself (a conftest's setdefault) it finds set again later.
+                watch.variables[key] = value
+
         def listed(environ: Any) -> Any:
             if environ is os.environ:
                 watch.whole_environment = True
             return iterate(environ)
 
-        self._environ_class.__getitem__ = looked_up  # type: ignore[method-assign]
-        self._environ_class.__iter__ = listed  # type: ignore[method-assign]
-        self._namespace.__class__ = _watched_namespace(self)
+        _ENVIRON.__getitem__ = looked_up  # type: ignore[method-assign]
+        _ENVIRON.__setitem__ = set_to  # type: ignore[method-assign]
+        _ENVIRON.__iter__ = listed  # type: ignore[method-assign]
+        self._namespace.__class__ = self._namespace_class
         _watching = self
         if not _hooked:
             sys.addaudithook(_audit)
@@ -135,17 +193,13 @@ class CollectionWatch:
         global _watching
         if _watching is self:
             _watching = None
-            for name, method in self._saved.items():
-                setattr(self._environ_class, name, method)
+        for name, method in _ORIGINAL.items():
+            setattr(_ENVIRON, name, method)
+        if type(self._namespace) is self._namespace_class:
             self._namespace.__class__ = argparse.Namespace
 
-    def resume(self) -> None:
-        """Watch again (collection starts)."""
-        if _watching is None and not self.stopped:
-            self._start()
-
     def stop(self) -> CollectionInputs:
-        """Stop watching for good; what collection read."""
+        """Stop watching for good; what collection read, with the files' contents as now."""
         self.pause()
         self.stopped = True
         from lanewarden.adapters.interpreter import environment
@@ -154,14 +208,14 @@ class CollectionWatch:
             environment(),
             dict(self.variables),
             dict(self.options),
-            frozenset(self.opened),
-            frozenset(self.listed),
+            {path: content_digest(self.root / path) for path in sorted(self.opened)},
+            {folder: listing_digest(self.root / folder) for folder in sorted(self.listed)},
             self.whole_environment,
         )
 
     def opened_path(self, path: str | bytes) -> None:
         name = os.fsdecode(path)
-        if name.endswith(_CODE):
+        if name.endswith(_CODE_SUFFIXES):
             return
         relative = self._relative(name)
         if relative:
@@ -173,7 +227,7 @@ class CollectionWatch:
         if isinstance(path, (str, bytes)):
             relative = self._relative(os.fsdecode(path))
             if relative is not None:
-                self.listed.add("" if relative == "." else relative)
+                self.listed.add(relative)
 
     def _relative(self, name: str) -> str | None:
         """``name`` from the repository top, or None outside it (or inside ``.git``)."""
@@ -196,15 +250,7 @@ def _watched_namespace(watch: CollectionWatch) -> type[argparse.Namespace]:
         def __getattribute__(self, name: str) -> Any:
             value = super().__getattribute__(name)
             if not name.startswith("_") and name not in watch.options:
-                watch.options[name] = _shown(value)
+                watch.options[name] = shown(value)
             return value
 
     return WatchedNamespace
-
-
-def _shown(value: object) -> str:
-    """``repr(value)``, as options are compared; a value without one never compares equal."""
-    try:
-        return repr(value)
-    except Exception:
-        return "\0unrepresentable"

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from lanewarden.domain.collection_inputs import CollectionInputs
-from lanewarden.pytest_collection_watch import CollectionWatch
+from lanewarden.pytest_collection_watch import CollectionWatch, active_plugins
 
 __all__ = ["COVERAGE_KEY", "CoverageRecorder", "start_recording"]
 
@@ -64,9 +64,11 @@ def start_recording(config: pytest.Config, selecting: tuple[str, ...]) -> None:
         clash=clash,
         options=config.option,
         importer=functools.partial(_wrap_conftest_imports, config.pluginmanager),
+        plugins=functools.partial(active_plugins, config.pluginmanager),
     )
     if recorder.watch is not None:
         config.getini = recorder.watch.reading_ini(config.getini)  # type: ignore[method-assign,assignment]
+        config.add_cleanup(recorder.watch.pause)  # whatever ends the run, os.environ is restored
     config.pluginmanager.register(recorder, "lanewarden-coverage")
 
 
@@ -97,6 +99,7 @@ class CoverageRecorder:
         options: argparse.Namespace | None = None,
         importer: Callable[[Callable[[Callable[..., Any]], Callable[..., Any]]], bool]
         | None = None,
+        plugins: Callable[[], str] | None = None,
     ) -> None:
         import coverage
 
@@ -114,6 +117,7 @@ class CoverageRecorder:
         self.problem: str | None = None
         self.watch: CollectionWatch | None = None  # what collection reads, until it ends
         self.inputs: CollectionInputs | None = None
+        self.plugins = plugins
         if clash is not None or coverage.Coverage.current() is not None:
             self.problem = clash or "another coverage measurement is running (coverage run?)"
             return
@@ -160,15 +164,21 @@ class CoverageRecorder:
             )
             return
         if options is not None and importer is not None:
-            watch = CollectionWatch(root, options, paused=True)
+            watch = CollectionWatch(root, options)
             if importer(watch.watching):
                 self.watch = watch
 
     def _end_watch(self) -> None:
-        """Collection is over: keep what it read."""
+        """Collection is over: keep what it read, and which plugins were active."""
         if self.watch is not None:
-            self.inputs = self.watch.stop()
+            from dataclasses import replace
+
+            inputs = self.watch.stop()
             self.watch = None
+            if self.plugins is not None:
+                plugins = {"set of active pytest plugins": self.plugins()}
+                inputs = replace(inputs, environment={**inputs.environment, **plugins})
+            self.inputs = inputs
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection(self) -> None:

@@ -199,17 +199,42 @@ class LanewardenPlugin:
 
     def shared(self) -> str:
         """What xdist workers need to deselect exactly like the controller."""
+        self._settle()
         return json.dumps(self.selector.to_json())
 
-    def _option(self, name: str) -> str:
-        """The ``repr`` of this run's option ``name`` (``ini:<name>``: an ini setting)."""
-        missing = "\0missing"
-        if name.startswith("ini:"):
-            try:
-                return repr(self.config.getini(name[4:]))
-            except ValueError:  # a setting this run does not know
-                return missing
-        return repr(getattr(self.config.option, name, missing))
+    def _settle(self) -> None:
+        """Compare what the map's collection read with this run, once plugins are configured."""
+        if self.selector.collection is None:
+            return
+        from lanewarden.adapters.interpreter import environment
+        from lanewarden.domain.collection_inputs import MISSING, Now, shown
+        from lanewarden.pytest_collection_watch import (
+            active_plugins,
+            content_digest,
+            listing_digest,
+        )
+
+        config, root = self.config, self.selector.root
+
+        def option(name: str) -> str:
+            if name.startswith("ini:"):
+                try:
+                    return shown(config.getini(name[4:]))
+                except ValueError:  # a setting this run does not know
+                    return MISSING
+            return shown(getattr(config.option, name, MISSING))
+
+        def now() -> Now:
+            plugins = {"set of active pytest plugins": active_plugins(config.pluginmanager)}
+            return Now(
+                {**environment(), **plugins},
+                os.environ.get,
+                option,
+                lambda path: content_digest(root / path),
+                lambda folder: listing_digest(root / folder),
+            )
+
+        self.selector.settle_collection(now)
 
     def _compute(self) -> None:
         from lanewarden.domain.evidence import check_gate_name
@@ -218,7 +243,7 @@ class LanewardenPlugin:
 
         root = self.config.rootpath
         try:
-            computed = compute_selector(root, self.options, option=self._option)
+            computed = compute_selector(root, self.options)
         except InputError as error:
             if "not a git repository" not in error.message:
                 raise
@@ -261,6 +286,7 @@ class LanewardenPlugin:
 
     def _map_lines(self) -> list[str]:
         """Which coverage map refined the selection, and what it left to the static rule."""
+        self._settle()
         refinement, note = self.selector.refinement, self.selector.coverage_note
         if refinement is None:
             return [note] if note else []
@@ -279,6 +305,7 @@ class LanewardenPlugin:
         relative = selector.relative(collection_path)
         if relative is None:
             return None
+        self._settle()
         refinement = selector.refinement
         if refinement is not None and relative in refinement.uncollected:
             # Every test the map knows of it goes, and it defines no other: nothing its

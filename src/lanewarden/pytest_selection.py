@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from lanewarden.adapters.git import Repo
+    from lanewarden.domain.collection_inputs import CollectionInputs, Now
     from lanewarden.domain.coverage_refine import Refinement
     from lanewarden.domain.imports import ImportGraph
     from lanewarden.domain.packages import PackageMap
@@ -65,6 +66,7 @@ class Selector:
     selection: Selection
     refinement: Refinement | None = None  # what the coverage map deselected among those
     coverage_note: str | None = None  # why no map refined the selection, when one was there
+    collection: CollectionInputs | None = None  # what the map's collection read (controller)
     _selected_files: dict[str, bool] = field(default_factory=dict)
     _relative_dirs: dict[str, str] = field(default_factory=dict)
     _test_dirs: set[str] | None = None
@@ -94,6 +96,16 @@ class Selector:
             None if refinement is None else Refinement.from_json(refinement),
             data.get("coverage_note"),
         )
+
+    def settle_collection(self, now: Callable[[], Now]) -> None:
+        """Keep every test file collected if anything collection read differs ``now``.
+
+        Asked once every plugin is configured (an ini setting a plugin adds
+        counts), before the first file is collected or the header is shown.
+        """
+        inputs, self.collection = self.collection, None
+        if inputs is not None and self.refinement is not None and self.refinement.uncollected:
+            self.refinement = self.refinement.collected_because(inputs.differences(now()))
 
     def is_selected(self, path: Path) -> bool:
         """Whether the test file ``path`` is selected, itself or with its package."""
@@ -180,15 +192,11 @@ def compute_selector(
     options: Options,
     *,
     changed_files: Sequence[str] | None = None,
-    option: Callable[[str], str] | None = None,
 ) -> Computed:
     """Read git and the configuration, and select; bad input is an InputError.
 
     ``changed_files`` selects for those files as they are in the work tree (what
     ``integrate --dry-run`` asks for each lane's change), beside any mode.
-    ``option(name)`` is the ``repr`` of the running pytest's option ``name``
-    (None outside pytest), which the coverage map compares with what its
-    recording run's collection read.
     """
     from lanewarden.adapters import changes
     from lanewarden.adapters.config import load_config
@@ -288,9 +296,9 @@ def compute_selector(
             is_test_path=packages.is_test_path,
             reach=reach,
             test_files=test_files,
-            option=option,
         )
         selector.refinement, selector.coverage_note = outcome.refinement, outcome.note
+        selector.collection = outcome.collection
     return Computed(selector, repo, gate_names(settings.gates), settings.mode)
 
 

@@ -25,7 +25,6 @@ from lanewarden.domain.coverage_refine import FileChange, analyse_change, parse_
 __all__ = [
     "COVERAGE_NOTES_REF",
     "Found",
-    "added_or_removed_since",
     "changed_since",
     "file_change",
     "find_map",
@@ -136,22 +135,6 @@ def changed_since(repo: Repo, tree: str) -> set[str]:
     """Every file that differs between ``tree`` and the work tree (untracked ones too)."""
     diff = repo.git(
         "diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-relative", tree
-    )
-    untracked = repo.git("ls-files", "-z", "--others", "--exclude-standard", "--full-name")
-    return set(split_z(diff)) | set(split_z(untracked))
-
-
-def added_or_removed_since(repo: Repo, tree: str) -> set[str]:
-    """The files that exist in only one of ``tree`` and the work tree (untracked ones too)."""
-    diff = repo.git(
-        "diff",
-        "--name-only",
-        "-z",
-        "--no-renames",
-        "--no-ext-diff",
-        "--no-relative",
-        "--diff-filter=AD",
-        tree,
     )
     untracked = repo.git("ls-files", "-z", "--others", "--exclude-standard", "--full-name")
     return set(split_z(diff)) | set(split_z(untracked))

@@ -29,6 +29,10 @@ def run(args: argparse.Namespace) -> int:
         coverage_map=not args.no_coverage_map,
     )
     computed = compute_selector(Path.cwd(), options)
+    if computed.selector.refinement is not None:
+        # Whether a test file would define the same tests depends on the pytest run's options.
+        unknown = ["only a pytest run knows the options its collection reads"]
+        computed.selector.refinement = computed.selector.refinement.collected_because(unknown)
     selection = computed.selector.selection
     why_not = _why_not(computed, args.why_not) if args.why_not else {}
     if args.json:
@@ -70,12 +74,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for name in selection.whole:
         print(f"lanewarden: every test of package {name}: {selection.selected[name]}")
-    gone = refinement.uncollected if refinement is not None else frozenset()
     for path, why in sorted(selection.tests.items()):
-        # A file the map drops every test of is listed still, unless it may be left
-        # uncollected (it defines no test the map lacks): see `uncollected` in --json.
-        if path not in gone:
-            print(why if args.explain else path)
+        # Listed even when the map drops every test of it it knows: only a pytest run can
+        # tell whether its collection would define the same tests (the options it reads).
+        print(why if args.explain else path)
     if selection.empty:
         print("lanewarden: no test selected: the change maps to no tests")
     return 0
@@ -88,7 +90,7 @@ def _coverage_map(computed: Computed, *, explain: bool) -> dict[str, object]:
         return {"coverage_map": None, "coverage_map_note": computed.selector.coverage_note}
     data = refinement.to_json()
     if not explain:
-        keys = ("tree", "stale", "source", "notes", "module_level", "uncollected")
+        keys = ("tree", "stale", "source", "notes", "module_level")
         data = {key: data[key] for key in keys}
         data["deselected"] = len(refinement.dropped)
     return {"coverage_map": data}

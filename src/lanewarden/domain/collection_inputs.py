@@ -19,13 +19,15 @@ environment read at once), keeps every file collected.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["VARIES", "CollectionInputs", "Now"]
+__all__ = ["MISSING", "VARIES", "CollectionInputs", "Now", "shown"]
 
 VARIES = "\0varies"  # a value two processes of the recording run read differently
+MISSING = "\0missing"  # an option or setting the run comparing does not have
+_UNREPRESENTABLE = "\0unrepresentable"  # a value without a repr: never equal to anything
 # Options that change how a run reports, orders or filters what was collected, never which
 # tests a file defines: their values may differ between the recording run and a selection.
 IGNORED_OPTIONS = frozenset(
@@ -90,15 +92,23 @@ IGNORED_OPTIONS = frozenset(
 )
 
 
+def shown(value: object) -> str:
+    """``repr(value)``, as options are compared; a value without one never compares equal."""
+    try:
+        return repr(value)
+    except Exception:
+        return _UNREPRESENTABLE
+
+
 @dataclass(frozen=True)
 class Now:
     """What the inputs are now, for one selection (read by the caller)."""
 
-    environment: Mapping[str, str]  # interpreter, platform, installed distributions
+    environment: Mapping[str, str]  # interpreter, platform, distributions, active plugins
     variable: Callable[[str], str | None]  # an environment variable's value
-    option: Callable[[str], str] | None  # an option's value (repr); None outside pytest
-    changed: Collection[str]  # files whose content differs from the map's tree
-    added_or_removed: Collection[str]  # files that exist on one side only
+    option: Callable[[str], str]  # an option's (or ``ini:<name>`` setting's) value, shown
+    content: Callable[[str], str | None]  # a file's digest (None: not readable)
+    listing: Callable[[str], str | None]  # a folder's listing digest (None: not a folder)
 
 
 @dataclass(frozen=True)
@@ -108,8 +118,8 @@ class CollectionInputs:
     environment: Mapping[str, str] = field(default_factory=dict)
     variables: Mapping[str, str | None] = field(default_factory=dict)  # None: unset
     options: Mapping[str, str] = field(default_factory=dict)  # option dest -> repr(value)
-    opened: frozenset[str] = frozenset()  # non-Python files of the repository opened
-    listed: frozenset[str] = frozenset()  # folders of the repository listed ("" the top)
+    opened: Mapping[str, str | None] = field(default_factory=dict)  # file -> content digest
+    listed: Mapping[str, str | None] = field(default_factory=dict)  # folder -> listing digest
     whole_environment: bool = False  # the environment was read at once (copied, iterated)
 
     def merged(self, other: CollectionInputs) -> CollectionInputs:
@@ -125,8 +135,8 @@ class CollectionInputs:
             union(self.environment, other.environment),
             union(self.variables, other.variables),
             union(self.options, other.options),
-            self.opened | other.opened,
-            self.listed | other.listed,
+            union(self.opened, other.opened),
+            union(self.listed, other.listed),
             self.whole_environment or other.whole_environment,
         )
 
@@ -142,19 +152,14 @@ class CollectionInputs:
             if variable == VARIES or now.variable(name) != variable:
                 found.append(f"the environment variable {name} differs")
         for name, value in sorted(self.options.items()):
-            if name in IGNORED_OPTIONS:
-                continue
-            if now.option is None:
-                found.append("the options of the pytest run are not known here")
-                break
-            if value == VARIES or now.option(name) != value:
+            if name not in IGNORED_OPTIONS and (value == VARIES or now.option(name) != value):
                 found.append(f"the option {name} differs")
-        for path in sorted(set(now.changed) & self.opened):
-            found.append(f"{path}, which collection read, changed")
-        for path in sorted(now.added_or_removed):
-            folder = path.rpartition("/")[0]
-            if folder in self.listed:
-                found.append(f"{path} was added or removed in a folder collection listed")
+        for path, digest in sorted(self.opened.items()):
+            if digest == VARIES or now.content(path) != digest:
+                found.append(f"{path}, which collection read, changed")
+        for folder, digest in sorted(self.listed.items()):
+            if digest == VARIES or now.listing(folder) != digest:
+                found.append(f"the folder {folder}, which collection listed, changed")
         return found
 
     def to_json(self) -> dict[str, Any]:
@@ -163,8 +168,8 @@ class CollectionInputs:
             "environment": dict(sorted(self.environment.items())),
             "variables": dict(sorted(self.variables.items())),
             "options": dict(sorted(self.options.items())),
-            "opened": sorted(self.opened),
-            "listed": sorted(self.listed),
+            "opened": dict(sorted(self.opened.items())),
+            "listed": dict(sorted(self.listed.items())),
             "whole_environment": self.whole_environment,
         }
 
@@ -172,26 +177,21 @@ class CollectionInputs:
     def from_json(cls, data: Mapping[str, Any]) -> CollectionInputs:
         """The inverse of :meth:`to_json`; a malformed form raises TypeError or ValueError."""
 
-        def strings(value: object) -> dict[str, str]:
-            if not isinstance(value, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-            ):
-                raise TypeError("expected an object of strings")
-            return dict(value)
-
-        variables = data["variables"]
-        if not isinstance(variables, dict) or not all(
-            isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in variables.items()
-        ):
-            raise TypeError("expected an object of strings or nulls")
-        opened, listed = data["opened"], data["listed"]
-        if not all(isinstance(p, str) for p in [*opened, *listed]):
-            raise TypeError("expected lists of strings")
         return cls(
-            strings(data["environment"]),
-            dict(variables),
-            strings(data["options"]),
-            frozenset(opened),
-            frozenset(listed),
+            _strings(data["environment"]),
+            _strings(data["variables"], nulls=True),
+            _strings(data["options"]),
+            _strings(data["opened"], nulls=True),
+            _strings(data["listed"], nulls=True),
             bool(data["whole_environment"]),
         )
+
+
+def _strings(value: object, *, nulls: bool = False) -> dict[str, Any]:
+    """``value`` when it is an object of strings (or nulls, with ``nulls``), else TypeError."""
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and (isinstance(v, str) or (nulls and v is None))
+        for k, v in value.items()
+    ):
+        raise TypeError("expected an object of strings")
+    return dict(value)

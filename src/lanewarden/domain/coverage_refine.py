@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lanewarden.domain.coverage_map import CoverageMap, parse_ranges
@@ -179,6 +179,12 @@ class Refinement:
     uncollected: frozenset[str] = frozenset()  # test files left uncollected on the map's word
     collected_why: str | None = None  # why files whose tests all went are collected still
 
+    def collected_because(self, differences: list[str]) -> Refinement:
+        """This refinement with every file collected, for what collection read that differs."""
+        if not differences or not self.uncollected:
+            return self
+        return replace(self, uncollected=frozenset(), collected_why="; ".join(differences[:3]))
+
     def describe(self) -> str:
         """One line: which map, how old, what it did."""
         age = "stale: the base moved since" if self.stale else "current"
@@ -258,7 +264,7 @@ def refine(
     reach: Callable[[list[str]], set[str] | None],
     changed_since_map: set[str],
     stale: bool,
-    collection_differs: list[str] | None = None,
+    collection_known: bool = False,
 ) -> Refinement:
     """Which of the map's tests the change cannot affect, among those statically selected.
 
@@ -269,9 +275,9 @@ def refine(
     statically selected tests are candidates: among them, a test that
     executed a changed function stays (code it ran is code it depends on);
     the map never adds a test the static rule did not select.
-    ``collection_differs`` says what collection read that differs now (None:
-    the map does not say what it read); only when it is empty are files left
-    uncollected.
+    Files every test of which goes are left uncollected only when the map
+    says what collection read (``collection_known``); the caller still checks
+    that none of it differs (:meth:`Refinement.collected_because`).
     """
     judged: list[FileChange] = []
     notes: list[str] = []
@@ -323,10 +329,8 @@ def refine(
         if path in coverage.complete and all(test in dropped for test in tests)
     }
     collected_why = None
-    if gone and collection_differs is None:
+    if gone and not collection_known:
         collected_why = "the map does not say what collection read"
-    elif gone and collection_differs:
-        collected_why = "; ".join(collection_differs[:3])
     elif gone:
         above = _folders_above_changes(changed_since_map)
         gone = {path for path in gone if not (_folders_of(path) & above)}

@@ -26,6 +26,29 @@ floor:
     .venv-floor/bin/python -m pip install --quiet -c .venv-floor/constraints.txt -e '.[test]'
     .venv-floor/bin/python -m pytest -n auto -m 'not slow' -p no:cacheprovider {{ pytest_args }}
 
+# The coverage map's tests on the newest Python 3.12+ here, where recording uses sys.monitoring.
+[group('test')]
+monitoring:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    newest=""
+    pyenvs="$(pyenv root 2>/dev/null || echo /nonexistent)/versions"
+    for candidate in python3.14 python3.13 python3.12 $(ls -d "$pyenvs"/3.1[2-9]*/bin/python3 2>/dev/null | sort -V -r); do
+        if "$candidate" -c 'import sys; raise SystemExit(sys.version_info < (3, 12))' 2>/dev/null; then
+            newest="$candidate"; break
+        fi
+    done
+    if [ -z "$newest" ]; then
+        echo "NOT TESTED: no Python 3.12 or later here, so the sys.monitoring engine is not run"
+        exit 0
+    fi
+    rm -rf .venv-monitoring
+    "$newest" -m venv .venv-monitoring
+    .venv-monitoring/bin/python -m pip install --quiet -e '.[test]'
+    .venv-monitoring/bin/python -m pytest -n auto -p no:cacheprovider {{ pytest_args }} \
+        tests/test_line_engines.py tests/test_coverage_map.py tests/test_coverage_map_collection.py \
+        tests/test_coverage_map_format.py tests/test_selection_oracle.py
+
 # Lint, check formatting and type-check (ruff and mypy --strict).
 [group('check')]
 lint:
@@ -44,6 +67,7 @@ self-check:
 bench:
     {{ python }} benchmarks/bench.py
 
-# What CI runs: lint, the self-check, the whole suite, then the fast tests on the floors.
+# What CI runs: lint, the self-check, the whole suite, the fast tests on the floors, and the
+# coverage map's tests where recording uses sys.monitoring (Python 3.12+).
 [group('test')]
-ci: lint self-check test floor
+ci: lint self-check test floor monitoring

@@ -79,7 +79,9 @@ def recorded(project: Project) -> Project:
     """The project with a map recorded by a full run on its committed tree."""
     result = project.run("--lw-record-coverage")
     result.assert_outcomes(passed=5)
-    result.stdout.fnmatch_lines(["lanewarden: coverage map recorded for tree *: 5 tests (*)"])
+    result.stdout.fnmatch_lines(
+        ["lanewarden: coverage map recorded for tree *: 5 tests, measured with * (*)"]
+    )
     return project
 
 
@@ -483,7 +485,9 @@ def test_a_configured_gate_3_run_records_the_map(project: Project) -> None:
     project.commit("record coverage on gate runs")
     result = project.run("--lw-gate", "3")
     result.assert_outcomes(passed=5)
-    result.stdout.fnmatch_lines(["lanewarden: coverage map recorded for tree *: 5 tests (*)"])
+    result.stdout.fnmatch_lines(
+        ["lanewarden: coverage map recorded for tree *: 5 tests, measured with * (*)"]
+    )
     (coverage,) = stored_maps(project.root)
     assert coverage.tree == git(project.root, "rev-parse", "HEAD^{tree}").strip()
     edit(project, "pkg/mod.py", "return x * 2", "return x + x")
@@ -671,6 +675,7 @@ def test_a_core_without_per_test_contexts_is_declined_not_recorded(
         self.supports_dynamic_contexts = False
 
     monkeypatch.setattr(core.Core, "__init__", without_contexts)
+    monkeypatch.setenv("LANEWARDEN_COVERAGE_ENGINE", "coverage")  # (3.12+ would monitor)
     result = project.run("--lw-record-coverage")
     result.assert_outcomes(passed=5)
     result.stdout.fnmatch_lines(

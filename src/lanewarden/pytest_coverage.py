@@ -3,37 +3,36 @@
 Started by :mod:`lanewarden.pytest_plugin` before the first ``conftest.py``
 is imported (``--lw-record-coverage``, or ``record_coverage = true`` on a
 gate run of the whole suite), so imports during collection are seen, as
-lines run outside every test. coverage.py measures; the context switches to
+lines run outside every test. An engine of
+:mod:`lanewarden.adapters.line_engines` measures (``sys.monitoring`` on
+Python 3.12 and later, else coverage.py); the context switches to
 the test's id around each test's whole protocol (setup, call, teardown), so
 a function-scoped fixture's code counts for the test that asked for it; the
 setup of a fixture shared beyond one test (class, module, session scope)
 counts outside every test, as its value serves later tests too. Under xdist each worker
 records its own tests and sends them to the controller, which writes one
-map for the tree tested. coverage is imported only here, only when asked.
+map for the tree tested. None of it is imported unless a map is recorded.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import json
-import os
 import sys
-import warnings
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from lanewarden.adapters.line_engines import LineEngine
 from lanewarden.domain.collection_inputs import CollectionInputs
 from lanewarden.pytest_collection_watch import CollectionWatch, active_plugins
 
 __all__ = ["COVERAGE_KEY", "CoverageRecorder", "start_recording"]
 
 COVERAGE_KEY = "lanewarden-coverage"  # the key of a worker's map in xdist's workeroutput
-_QUIET_WARNINGS = ["no-data-collected", "module-not-measured", "module-not-imported"]
 
 
 def start_recording(config: pytest.Config, selecting: tuple[str, ...]) -> None:
@@ -101,67 +100,27 @@ class CoverageRecorder:
         | None = None,
         plugins: Callable[[], str] | None = None,
     ) -> None:
-        import coverage
+        from lanewarden.adapters.line_engines import start_engine
 
         self.root = root
         self.importers: set[str] = set()
         self.context = ""  # the running test's context; "" between tests, in shared fixtures
-        self.paused = False
         self.folders: dict[str, str] = {}  # folder -> relative to the top ("" outside it)
         self.keys: dict[str, str] = {}  # node id -> the map's key for it
         self.collected: set[str] = set()
         self.unsure: set[str] = set()  # tests that failed, skipped or xfailed
         self.parts: list[dict[str, Any]] = []  # what xdist workers sent
         self.tree: str | None = None
-        self.coverage: Any = None
-        self.problem: str | None = None
+        self.engine: LineEngine | None = None
+        self.engine_name = ""
+        self.problem: str | None = clash
         self.watch: CollectionWatch | None = None  # what collection reads, until it ends
         self.inputs: CollectionInputs | None = None
         self.plugins = plugins
-        if clash is not None or coverage.Coverage.current() is not None:
-            self.problem = clash or "another coverage measurement is running (coverage run?)"
+        if clash is not None:
             return
-        self.coverage = coverage.Coverage(
-            data_file=None, config_file=False, branch=False, source=[str(root)]
-        )
-        # coverage's own warnings (a worker that measured nothing) are no failure of the run,
-        # even where the project turns warnings into errors.
-        self.coverage.set_option("run:disable_warnings", _QUIET_WARNINGS)
-        # Per-test lines need a core that keeps dynamic contexts: sys.monitoring's (the
-        # default on Python 3.14, or COVERAGE_CORE=sysmon) loses them. Older coverage
-        # versions have no such option, and read the COVERAGE_CORE variable only, at start.
-        with contextlib.suppress(Exception):
-            self.coverage.set_option("run:core", "ctrace")
-        asked = os.environ.get("COVERAGE_CORE")
-        os.environ["COVERAGE_CORE"] = "ctrace"
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self.coverage.start()
-                self.coverage.switch_context("")
-        except Exception as error:  # coverage could not measure here: no map, and say why
-            self.coverage = None
-            self.problem = f"coverage could not start measuring ({type(error).__name__}: {error})"
-            return
-        finally:
-            if asked is None:
-                del os.environ["COVERAGE_CORE"]
-            else:
-                os.environ["COVERAGE_CORE"] = asked
-        core = getattr(getattr(self.coverage, "_collector", None), "core", None)
-        tracer = getattr(getattr(core, "tracer_class", None), "__name__", "")
-        if core is not None and (
-            not getattr(core, "supports_dynamic_contexts", True) or tracer == "SysMonitor"
-        ):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self.coverage.stop()
-                self.coverage.erase()
-            self.coverage = None
-            self.problem = (
-                f"coverage's {tracer or 'chosen'} core keeps no per-test contexts"
-                " (COVERAGE_CORE=sysmon?); set COVERAGE_CORE=ctrace to record"
-            )
+        self.engine, self.problem = start_engine(root)
+        if self.engine is None:
             return
         if options is not None and importer is not None:
             watch = CollectionWatch(root, options)
@@ -210,7 +169,7 @@ class CoverageRecorder:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, None, None]:
         """One context per test; note when the test imported a module first."""
-        key = self.key(item) if self.coverage is not None else None
+        key = self.key(item) if self.engine is not None else None
         if key is None:
             yield
             return
@@ -250,38 +209,17 @@ class CoverageRecorder:
         return True
 
     def _switch(self, context: str) -> None:
-        """Switch coverage's context, first dropping the files nothing ran since the last one.
-
-        coverage keeps an entry for every file it ever measured and copies
-        each one at every switch: thousands of test files made that the
-        main cost of recording. Removing the empty ones (only while nothing
-        is traced) keeps a switch as cheap as the test's own files.
-        """
-        collector = getattr(self.coverage, "_collector", None)
-        data = getattr(collector, "data", None)
-        if self.paused and isinstance(data, dict):
-            for name in [name for name, lines in data.items() if not lines]:
-                del data[name]
-        self.coverage.switch_context(context)
+        if self.engine is not None:
+            self.engine.switch(context)
 
     def _pause(self) -> None:
-        """Stop tracing between tests: pytest's reporting is not the project's code.
-
-        A trace function slows every Python line down (on 3.11 the whole
-        interpreter leaves its fast path), so the tracer runs only during
-        collection and each test's setup, call and teardown. coverage has no
-        public pause; without its collector's ``pause``, tracing just goes on.
-        """
-        collector = getattr(self.coverage, "_collector", None)
-        if collector is not None and hasattr(collector, "pause") and not self.paused:
-            collector.pause()
-            self.paused = True
+        """Stop recording between tests: pytest's reporting is not the project's code."""
+        if self.engine is not None:
+            self.engine.pause()
 
     def _resume(self) -> None:
-        collector = getattr(self.coverage, "_collector", None)
-        if collector is not None and self.paused:
-            collector.resume()
-            self.paused = False
+        if self.engine is not None:
+            self.engine.resume()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_setup(self) -> Generator[None, None, None]:
@@ -299,7 +237,7 @@ class CoverageRecorder:
         yield from self._traced()
 
     def _traced(self) -> Generator[None, None, None]:
-        if self.coverage is None:
+        if self.engine is None:
             yield
             return
         self._resume()
@@ -317,7 +255,7 @@ class CoverageRecorder:
         keeps every test that reaches the module (like code run at import).
         """
         shared = getattr(fixturedef, "scope", "function") != "function"
-        if not shared or self.coverage is None or not self.context:
+        if not shared or self.engine is None or not self.context:
             yield  # (inside a shared fixture's setup, one it asks for stays outside too)
             return
         previous, self.context = self.context, ""
@@ -333,7 +271,7 @@ class CoverageRecorder:
     def stop(self) -> dict[str, Any]:
         """Stop measuring; what was measured, by file relative to the repository top."""
         self._end_watch()
-        if self.coverage is None:
+        if self.engine is None:
             return {
                 "tests": {},
                 "outside": {},
@@ -344,29 +282,25 @@ class CoverageRecorder:
             }
         from lanewarden.domain.coverage_map import ranges
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self._resume()  # coverage's stop expects a running collector
-            self.coverage.stop()
-            data = self.coverage.get_data()
+        self.engine_name = self.engine.name
+        measured, self.engine = self.engine.stop(), None
         tests: dict[str, dict[str, str]] = {}
         outside: dict[str, str] = {}
-        for measured in data.measured_files():
-            try:
-                relative = Path(measured).resolve().relative_to(self.root).as_posix()
-            except ValueError:
-                continue
-            by_context: dict[str, set[int]] = {}
-            for line, contexts in (data.contexts_by_lineno(measured) or {}).items():
-                for context in contexts:
-                    by_context.setdefault(context, set()).add(line)
-            for context, lines in by_context.items():
+        relatives: dict[str, str | None] = {}
+        for context, files in measured.items():
+            for file, lines in files.items():
+                if file not in relatives:
+                    try:
+                        relatives[file] = Path(file).resolve().relative_to(self.root).as_posix()
+                    except (OSError, ValueError):
+                        relatives[file] = None
+                relative = relatives[file]
+                if relative is None or not lines:
+                    continue
                 if context:
                     tests.setdefault(context, {})[relative] = ranges(lines)
                 else:
                     outside[relative] = ranges(lines)
-        self.coverage.erase()
-        self.coverage = None
         return {
             "tests": tests,
             "outside": outside,
@@ -399,7 +333,7 @@ class CoverageRecorder:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         """An xdist controller runs no test: it need not be traced at all (its workers are)."""
-        if self.coverage is not None and session.config.pluginmanager.has_plugin("dsession"):
+        if self.engine is not None and session.config.pluginmanager.has_plugin("dsession"):
             self._pause()
             if self.watch is not None:  # nor watched: what its workers' collection read counts
                 self.watch.stop()
@@ -472,7 +406,7 @@ class CoverageRecorder:
         if reporter is not None:
             reporter.write_line(
                 f"lanewarden: coverage map recorded for tree {self.tree[:12]}:"
-                f" {len(tests):,} tests ({path})"
+                f" {len(tests):,} tests, measured with {self.engine_name} ({path})"
             )
             head = repo.git("rev-parse", "--verify", "--quiet", "HEAD^{tree}", ok_codes=(0, 1))
             if head.decode().strip() != self.tree:

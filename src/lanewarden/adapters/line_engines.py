@@ -1,0 +1,247 @@
+"""The engines that record which lines run, per context (a test's id, or "" outside tests).
+
+Two engines, one interface (:class:`LineEngine`):
+
+- :class:`MonitoringEngine`, on Python 3.12 and later: ``sys.monitoring``
+  reports the first run of each line of the repository's code once per
+  context and is then told to stay quiet (``DISABLE``) until the context
+  changes (``restart_events``). A test that loops pays for each line once,
+  not on every pass, so recording costs little more than the run itself.
+  Code outside the repository is never watched line by line.
+- :class:`CoverageEngine`, before 3.12 (or when no monitoring tool id is
+  free): coverage.py's C tracer, with one dynamic context per test.
+
+:func:`start_engine` picks one; ``LANEWARDEN_COVERAGE_ENGINE=coverage``
+asks for coverage.py on any version (to compare the two).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import warnings
+from pathlib import Path
+from types import CodeType
+from typing import Any, Protocol
+
+__all__ = ["CoverageEngine", "LineEngine", "Lines", "MonitoringEngine", "start_engine"]
+
+Lines = dict[str, dict[str, set[int]]]  # context -> absolute file -> lines run
+_MONITORING: Any = getattr(sys, "monitoring", None)  # Python 3.12 and later
+_QUIET_WARNINGS = ["no-data-collected", "module-not-measured", "module-not-imported"]
+
+
+class LineEngine(Protocol):
+    """Records the lines run under the current context."""
+
+    name: str
+
+    def switch(self, context: str) -> None:
+        """From now on, lines count for ``context``."""
+
+    def pause(self) -> None:
+        """Record nothing until :meth:`resume` (pytest's own work between tests)."""
+
+    def resume(self) -> None:
+        """Record again."""
+
+    def stop(self) -> Lines:
+        """Stop for good; what ran, by context and file."""
+
+
+def start_engine(root: Path) -> tuple[LineEngine | None, str | None]:
+    """A started engine measuring the files under ``root``, or None and why not."""
+    import coverage
+
+    if coverage.Coverage.current() is not None:
+        return None, "another coverage measurement is running (coverage run?)"
+    wanted = os.environ.get("LANEWARDEN_COVERAGE_ENGINE", "")
+    if wanted != "coverage" and sys.version_info >= (3, 12):
+        engine = MonitoringEngine.start(root)
+        if engine is not None:
+            return engine, None
+    return CoverageEngine.start(root)
+
+
+class MonitoringEngine:
+    """``sys.monitoring``: each line of the repository's code reported once per context."""
+
+    name = "sys.monitoring"
+
+    def __init__(self, root: Path, tool: int) -> None:
+        self.root = str(root) + os.sep
+        self.tool = tool
+        self.lines: Lines = {}
+        self.current: dict[str, set[int]] = self.lines.setdefault("", {})
+        self.paused = False
+        # id(code) -> (code, whether it is the repository's): by identity, since equal code
+        # objects of two files (same source) are one key by equality; the code is held so
+        # that its id is not reused.
+        self.ours: dict[int, tuple[CodeType, bool]] = {}
+
+    @classmethod
+    def start(cls, root: Path) -> MonitoringEngine | None:
+        """Started on a free tool id; None when every id an engine may use is taken."""
+        monitoring = _MONITORING
+        if monitoring is None:
+            return None
+        for tool in (monitoring.COVERAGE_ID, 3, 4):
+            if monitoring.get_tool(tool) is None:
+                break
+        else:
+            return None
+        engine = cls(root.resolve(), tool)
+        monitoring.use_tool_id(tool, "lanewarden")
+        events = monitoring.events
+        monitoring.register_callback(tool, events.PY_START, engine._started)
+        monitoring.register_callback(tool, events.LINE, engine._line)
+        monitoring.set_events(tool, events.PY_START)
+        return engine
+
+    def _started(self, code: CodeType, offset: int) -> Any:
+        """A function (or module) starts: watch its lines if it is the repository's."""
+        if id(code) not in self.ours:
+            ours = _realpath(code.co_filename).startswith(self.root)
+            self.ours[id(code)] = (code, ours)
+            if ours:
+                _MONITORING.set_local_events(self.tool, code, _MONITORING.events.LINE)
+        return _MONITORING.DISABLE  # (until the next context: then this code starts anew)
+
+    def _line(self, code: CodeType, line: int) -> Any:
+        if self.paused:
+            return None  # not DISABLE: the line must still be seen if it runs in the test
+        self.current.setdefault(code.co_filename, set()).add(line)
+        return _MONITORING.DISABLE  # once per context is enough
+
+    def switch(self, context: str) -> None:
+        self.current = self.lines.setdefault(context, {})
+        _MONITORING.restart_events()
+
+    def pause(self) -> None:
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
+
+    def stop(self) -> Lines:
+        monitoring = _MONITORING
+        monitoring.set_events(self.tool, 0)
+        for code, ours in self.ours.values():
+            if ours:
+                monitoring.set_local_events(self.tool, code, 0)
+        monitoring.register_callback(self.tool, monitoring.events.PY_START, None)
+        monitoring.register_callback(self.tool, monitoring.events.LINE, None)
+        monitoring.free_tool_id(self.tool)
+        lines: Lines = {}
+        for context, files in self.lines.items():
+            merged = lines.setdefault(context, {})
+            for file, numbers in files.items():
+                merged.setdefault(_realpath(file), set()).update(numbers)
+        return lines
+
+
+def _realpath(file: str) -> str:
+    try:
+        return os.path.realpath(file)
+    except (OSError, ValueError):
+        return file
+
+
+class CoverageEngine:
+    """coverage.py's C tracer, one dynamic context per test."""
+
+    name = "coverage.py"
+
+    def __init__(self, measurement: Any) -> None:
+        self.coverage = measurement
+        self.paused = False
+
+    @classmethod
+    def start(cls, root: Path) -> tuple[CoverageEngine | None, str | None]:
+        """Started, or None and why coverage cannot measure per test here."""
+        import coverage
+
+        measurement = coverage.Coverage(
+            data_file=None, config_file=False, branch=False, source=[str(root)]
+        )
+        # coverage's own warnings (a worker that measured nothing) are no failure of the run,
+        # even where the project turns warnings into errors.
+        measurement.set_option("run:disable_warnings", _QUIET_WARNINGS)
+        # Per-test lines need a core that keeps dynamic contexts: sys.monitoring's (the
+        # default on Python 3.14, or COVERAGE_CORE=sysmon) loses them. Older coverage
+        # versions have no such option, and read the COVERAGE_CORE variable only, at start.
+        with contextlib.suppress(Exception):
+            measurement.set_option("run:core", "ctrace")
+        asked = os.environ.get("COVERAGE_CORE")
+        os.environ["COVERAGE_CORE"] = "ctrace"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                measurement.start()
+                measurement.switch_context("")
+        except Exception as error:  # coverage could not measure here: no map, and say why
+            return None, f"coverage could not start measuring ({type(error).__name__}: {error})"
+        finally:
+            if asked is None:
+                del os.environ["COVERAGE_CORE"]
+            else:
+                os.environ["COVERAGE_CORE"] = asked
+        core = getattr(getattr(measurement, "_collector", None), "core", None)
+        tracer = getattr(getattr(core, "tracer_class", None), "__name__", "")
+        if core is not None and (
+            not getattr(core, "supports_dynamic_contexts", True) or tracer == "SysMonitor"
+        ):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                measurement.stop()
+                measurement.erase()
+            return None, (
+                f"coverage's {tracer or 'chosen'} core keeps no per-test contexts"
+                " (COVERAGE_CORE=sysmon?); set COVERAGE_CORE=ctrace to record"
+            )
+        return cls(measurement), None
+
+    def switch(self, context: str) -> None:
+        """Switch coverage's context, first dropping the files nothing ran since the last one.
+
+        coverage keeps an entry for every file it ever measured and copies
+        each one at every switch: thousands of test files made that the
+        main cost of recording. Removing the empty ones (only while nothing
+        is traced) keeps a switch as cheap as the test's own files.
+        """
+        collector = getattr(self.coverage, "_collector", None)
+        data = getattr(collector, "data", None)
+        if self.paused and isinstance(data, dict):
+            for name in [name for name, lines in data.items() if not lines]:
+                del data[name]
+        self.coverage.switch_context(context)
+
+    def pause(self) -> None:
+        """Stop tracing: a trace function slows every Python line down (on 3.11 the whole
+        interpreter leaves its fast path). coverage has no public pause; without its
+        collector's ``pause``, tracing just goes on."""
+        collector = getattr(self.coverage, "_collector", None)
+        if collector is not None and hasattr(collector, "pause") and not self.paused:
+            collector.pause()
+            self.paused = True
+
+    def resume(self) -> None:
+        collector = getattr(self.coverage, "_collector", None)
+        if collector is not None and self.paused:
+            collector.resume()
+            self.paused = False
+
+    def stop(self) -> Lines:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.resume()  # coverage's stop expects a running collector
+            self.coverage.stop()
+            data = self.coverage.get_data()
+        lines: Lines = {}
+        for measured in data.measured_files():
+            for line, contexts in (data.contexts_by_lineno(measured) or {}).items():
+                for context in contexts:
+                    lines.setdefault(context, {}).setdefault(measured, set()).add(line)
+        self.coverage.erase()
+        return lines

@@ -11,9 +11,15 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import coverage  # imported here once: in-process runs would re-import its C tracer
 import pytest
 
+from lanewarden.adapters.git import Repo
 from lanewarden.adapters.line_engines import CoverageEngine, LineEngine, MonitoringEngine
+from lanewarden.domain.coverage_map import CoverageMap
+from scenario import QUIET, PytestRepo
+
+assert coverage.Coverage  # (the import above is needed, not unused)
 
 SOURCE = """\
 def twice(x):
@@ -97,3 +103,81 @@ def test_the_engines_agree(root: Path, tmp_path_factory: pytest.TempPathFactory)
     covered = measure(engine, other.resolve())
     for context in ("test_a", "test_b", "test_both"):
         assert monitored[context] == covered[context]
+
+
+def monitoring_engine(root: Path) -> MonitoringEngine:
+    if sys.version_info < (3, 12):
+        pytest.skip("sys.monitoring needs Python 3.12")
+    engine = MonitoringEngine.start(root)
+    assert engine is not None
+    return engine
+
+
+def test_a_generator_started_before_recording_is_seen_when_a_test_resumes_it(root: Path) -> None:
+    (root / "gen.py").write_text("def numbers():\n    yield 1\n    yield 2\n    yield 3\n")
+    module = load(root / "gen.py", "lw_engine_gen")
+    started = module.numbers()
+    assert next(started) == 1
+    engine = monitoring_engine(root)
+    engine.switch("test_resumes")
+    assert list(started) == [2, 3]
+    lines = engine.stop()
+    assert lines["test_resumes"][str(root / "gen.py")] >= {3, 4}
+
+
+def test_a_line_run_while_paused_counts_when_the_test_runs_it(root: Path) -> None:
+    module = load(root / "a" / "same.py", "lw_engine_paused")
+    engine = monitoring_engine(root)
+    engine.switch("test_after_a_pause")
+    engine.pause()
+    module.twice(1)  # pytest's reporting between phases calling the project's code
+    engine.resume()
+    module.twice(2)
+    lines = engine.stop()
+    assert lines["test_after_a_pause"][str(root / "a" / "same.py")] == {2, 3, 4, 5}
+
+
+def test_code_that_only_claims_a_name_under_the_root_is_not_recorded(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(root)  # "<string>" would resolve under the root from here
+    engine = monitoring_engine(root)
+    engine.switch("test_exec")
+    exec(compile("def f():\n    return 1\nf()\n", "<string>", "exec"), {})
+    lines = engine.stop()
+    assert all(Path(file).is_relative_to(root / "a") for file in lines.get("test_exec", {}))
+    assert not any("<string>" in file for files in lines.values() for file in files)
+
+
+def test_a_run_that_ends_early_frees_the_engine(pytester: pytest.Pytester) -> None:
+    if sys.version_info < (3, 12):
+        pytest.skip("sys.monitoring needs Python 3.12")
+    project = PytestRepo(pytester)
+    project.write({"conftest.py": "raise ImportError('broken on purpose')\n", "test_a.py": ""})
+    project.commit("a conftest that cannot be imported")
+    for _ in range(2):
+        result = pytester.runpytest(*QUIET, "--lw-record-coverage")
+        assert result.ret != 0
+    monitoring = sys.monitoring  # type: ignore[attr-defined]
+    assert monitoring.get_tool(monitoring.COVERAGE_ID) is None
+
+
+def test_a_test_cut_short_is_not_trusted_by_the_map(pytester: pytest.Pytester) -> None:
+    project = PytestRepo(pytester)
+    project.write(
+        {
+            "lib.py": "def foo():\n    return 1\n\n\ndef bar():\n    return 2\n",
+            "test_x.py": (
+                "import pytest\n\nimport lib\n\n\ndef test_a():\n    assert lib.foo() == 1\n"
+                "    pytest.exit('cut short, as by Ctrl-C')\n    assert lib.bar() == 2\n"
+            ),
+            "test_y.py": "import lib\n\n\ndef test_b():\n    assert lib.bar() == 2\n",
+        }
+    )
+    project.commit("a run cut short")
+    pytester.runpytest(*QUIET, "--lw-record-coverage", "test_y.py", "test_x.py")
+    folder = Repo.discover(project.root).state_dir / "coverage"
+    maps = [CoverageMap.decode(p.read_bytes()) for p in folder.glob("*.lwcov")]
+    for recorded in maps:  # (no map at all is fine too)
+        assert "test_x.py::test_a" not in recorded.tests
+        assert "test_x.py" not in recorded.complete

@@ -68,6 +68,7 @@ def start_recording(config: pytest.Config, selecting: tuple[str, ...]) -> None:
     if recorder.watch is not None:
         config.getini = recorder.watch.reading_ini(config.getini)  # type: ignore[method-assign,assignment]
         config.add_cleanup(recorder.watch.pause)  # whatever ends the run, os.environ is restored
+    config.add_cleanup(recorder.stop_engine)  # and the engine stops (a run that ended early)
     config.pluginmanager.register(recorder, "lanewarden-coverage")
 
 
@@ -108,7 +109,8 @@ class CoverageRecorder:
         self.folders: dict[str, str] = {}  # folder -> relative to the top ("" outside it)
         self.keys: dict[str, str] = {}  # node id -> the map's key for it
         self.collected: set[str] = set()
-        self.unsure: set[str] = set()  # tests that failed, skipped or xfailed
+        self.unsure: set[str] = set()  # tests that failed, skipped, xfailed or were cut short
+        self.finished: set[str] = set()  # node ids whose teardown was reported
         self.parts: list[dict[str, Any]] = []  # what xdist workers sent
         self.tree: str | None = None
         self.engine: LineEngine | None = None
@@ -183,6 +185,8 @@ class CoverageRecorder:
         finally:
             # No switch back to "": nothing is traced between tests (see _pause).
             self.context = ""
+            if item.nodeid not in self.finished:  # cut short (Ctrl-C, pytest.exit): ran in part
+                self.unsure.add(key)
             if len(sys.modules) > len(modules) and self._imported_own_module(modules):
                 self.importers.add(key)
 
@@ -324,8 +328,16 @@ class CoverageRecorder:
             if key is not None:
                 self.collected.add(key)
 
+    def stop_engine(self) -> None:
+        """Stop measuring, if a run that ended early left the engine running."""
+        if self.engine is not None:
+            engine, self.engine = self.engine, None
+            engine.stop()
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """A test that did not pass may not have reached the code it is meant to run."""
+        if report.when == "teardown":
+            self.finished.add(report.nodeid)
         if report.outcome != "passed" or hasattr(report, "wasxfail"):
             key = self.keys.get(report.nodeid)
             self.unsure.add(key if key is not None else report.nodeid)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import sysconfig
 import warnings
 from pathlib import Path
 from types import CodeType
@@ -75,10 +76,15 @@ class MonitoringEngine:
         self.lines: Lines = {}
         self.current: dict[str, set[int]] = self.lines.setdefault("", {})
         self.paused = False
-        # id(code) -> (code, whether it is the repository's): by identity, since equal code
-        # objects of two files (same source) are one key by equality; the code is held so
-        # that its id is not reused.
-        self.ours: dict[int, tuple[CodeType, bool]] = {}
+        self.stopped = False
+        self.files: dict[str, bool] = {}  # co_filename -> whether it is the repository's code
+        # The repository's code objects whose lines are watched, by identity: two files with
+        # the same source compile to equal code objects (held, so an id is never reused).
+        self.watched: dict[int, CodeType] = {}
+        paths = sysconfig.get_paths()
+        self.installed = tuple(  # installed code inside the repository (a .venv) is not its own
+            {str(Path(paths[key]).resolve()) + os.sep for key in ("stdlib", "purelib", "platlib")}
+        )
 
     @classmethod
     def start(cls, root: Path) -> MonitoringEngine | None:
@@ -93,26 +99,39 @@ class MonitoringEngine:
             return None
         engine = cls(root.resolve(), tool)
         monitoring.use_tool_id(tool, "lanewarden")
-        events = monitoring.events
-        monitoring.register_callback(tool, events.PY_START, engine._started)
-        monitoring.register_callback(tool, events.LINE, engine._line)
-        monitoring.set_events(tool, events.PY_START)
+        try:
+            events = monitoring.events
+            for event in (events.PY_START, events.PY_RESUME):
+                # A generator started before recording, resumed in a test, starts no more.
+                monitoring.register_callback(tool, event, engine._started)
+            monitoring.register_callback(tool, events.LINE, engine._line)
+            monitoring.set_events(tool, events.PY_START | events.PY_RESUME)
+        except BaseException:
+            engine.stop()
+            raise
         return engine
 
+    def _ours(self, filename: str) -> bool:
+        """Whether code of ``filename`` is the repository's (not ``<string>``, not installed)."""
+        ours = self.files.get(filename)
+        if ours is None:
+            path = _realpath(filename) if os.path.isabs(filename) else ""
+            ours = path.startswith(self.root) and not path.startswith(self.installed)
+            self.files[filename] = ours
+        return ours
+
     def _started(self, code: CodeType, offset: int) -> Any:
-        """A function (or module) starts: watch its lines if it is the repository's."""
-        if id(code) not in self.ours:
-            ours = _realpath(code.co_filename).startswith(self.root)
-            self.ours[id(code)] = (code, ours)
-            if ours:
-                _MONITORING.set_local_events(self.tool, code, _MONITORING.events.LINE)
+        """A function (or module) starts or resumes: watch its lines if it is the repository's."""
+        if id(code) not in self.watched and self._ours(code.co_filename):
+            self.watched[id(code)] = code
+            _MONITORING.set_local_events(self.tool, code, _MONITORING.events.LINE)
         return _MONITORING.DISABLE  # (until the next context: then this code starts anew)
 
     def _line(self, code: CodeType, line: int) -> Any:
-        if self.paused:
-            return None  # not DISABLE: the line must still be seen if it runs in the test
-        self.current.setdefault(code.co_filename, set()).add(line)
-        return _MONITORING.DISABLE  # once per context is enough
+        if not self.paused:
+            self.current.setdefault(code.co_filename, set()).add(line)
+        # Once per context is enough. A line quieted while paused speaks again on resume.
+        return _MONITORING.DISABLE
 
     def switch(self, context: str) -> None:
         self.current = self.lines.setdefault(context, {})
@@ -122,17 +141,23 @@ class MonitoringEngine:
         self.paused = True
 
     def resume(self) -> None:
-        self.paused = False
+        if self.paused:
+            self.paused = False
+            _MONITORING.restart_events()  # lines run while paused must count if they run again
 
     def stop(self) -> Lines:
-        monitoring = _MONITORING
-        monitoring.set_events(self.tool, 0)
-        for code, ours in self.ours.values():
-            if ours:
+        """Stop for good (again: nothing more); free the tool id."""
+        if not self.stopped:
+            self.stopped = True
+            monitoring = _MONITORING
+            monitoring.set_events(self.tool, 0)
+            for code in self.watched.values():
                 monitoring.set_local_events(self.tool, code, 0)
-        monitoring.register_callback(self.tool, monitoring.events.PY_START, None)
-        monitoring.register_callback(self.tool, monitoring.events.LINE, None)
-        monitoring.free_tool_id(self.tool)
+            events = monitoring.events
+            for event in (events.PY_START, events.PY_RESUME, events.LINE):
+                monitoring.register_callback(self.tool, event, None)
+            monitoring.free_tool_id(self.tool)
+            self.watched.clear()
         lines: Lines = {}
         for context, files in self.lines.items():
             merged = lines.setdefault(context, {})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -35,12 +36,22 @@ def unused():
 
 
 def load(path: Path, name: str) -> ModuleType:
+    """Import ``path`` as module ``name`` (registered, as an import would)."""
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(autouse=True)
+def forget_modules() -> Iterator[None]:
+    before = set(sys.modules)
+    yield
+    for name in set(sys.modules) - before:
+        del sys.modules[name]
 
 
 def measure(engine: LineEngine, root: Path) -> dict[str, dict[str, set[int]]]:
@@ -49,9 +60,6 @@ def measure(engine: LineEngine, root: Path) -> dict[str, dict[str, set[int]]]:
     second = load(root / "b" / "same.py", "lw_engine_b")
     engine.switch("test_a")
     first.twice(1)
-    engine.pause()
-    second.twice(5)  # between tests: not counted
-    engine.resume()
     engine.switch("test_b")
     second.twice(2)
     engine.switch("test_both")
@@ -115,7 +123,7 @@ def monitoring_engine(root: Path) -> MonitoringEngine:
 
 def test_a_generator_started_before_recording_is_seen_when_a_test_resumes_it(root: Path) -> None:
     (root / "gen.py").write_text("def numbers():\n    yield 1\n    yield 2\n    yield 3\n")
-    module = load(root / "gen.py", "lw_engine_gen")
+    module = load(root / "gen.py", "lw_engine_gen")  # before recording (a plugin of the project)
     started = module.numbers()
     assert next(started) == 1
     engine = monitoring_engine(root)
@@ -126,8 +134,8 @@ def test_a_generator_started_before_recording_is_seen_when_a_test_resumes_it(roo
 
 
 def test_a_line_run_while_paused_counts_when_the_test_runs_it(root: Path) -> None:
-    module = load(root / "a" / "same.py", "lw_engine_paused")
     engine = monitoring_engine(root)
+    module = load(root / "a" / "same.py", "lw_engine_paused")
     engine.switch("test_after_a_pause")
     engine.pause()
     module.twice(1)  # pytest's reporting between phases calling the project's code
@@ -181,3 +189,20 @@ def test_a_test_cut_short_is_not_trusted_by_the_map(pytester: pytest.Pytester) -
     for recorded in maps:  # (no map at all is fine too)
         assert "test_x.py::test_a" not in recorded.tests
         assert "test_x.py" not in recorded.complete
+
+
+def test_a_function_first_run_in_a_test_of_a_module_imported_at_collection_is_seen(
+    root: Path,
+) -> None:
+    """Once tests run, functions are no longer found as they start: their module's code
+    (executed at import, during collection) had them all watched already."""
+    engine = monitoring_engine(root)
+    module = load(root / "a" / "same.py", "lw_engine_collected")
+    engine.switch("test_one")
+    engine.switch("test_two")
+    module.unused()  # never run before
+    late = load(root / "b" / "same.py", "lw_engine_late")  # imported inside a test
+    late.twice(1)
+    lines = engine.stop()
+    assert lines["test_two"][str(root / "a" / "same.py")] == {9}
+    assert lines["test_two"][str(root / "b" / "same.py")] >= {1, 2, 3, 4, 5, 8}

@@ -75,12 +75,13 @@ class MonitoringEngine:
         self.tool = tool
         self.lines: Lines = {}
         self.current: dict[str, set[int]] = self.lines.setdefault("", {})
-        self.paused = False
         self.stopped = False
+        self.discovering = True  # functions are found as they start, until the first test
         self.files: dict[str, bool] = {}  # co_filename -> whether it is the repository's code
         # The repository's code objects whose lines are watched, by identity: two files with
         # the same source compile to equal code objects (held, so an id is never reused).
         self.watched: dict[int, CodeType] = {}
+        self.early = False  # some of the repository's modules were imported before the start
         paths = sysconfig.get_paths()
         self.installed = tuple(  # installed code inside the repository (a .venv) is not its own
             {str(Path(paths[key]).resolve()) + os.sep for key in ("stdlib", "purelib", "platlib")}
@@ -106,6 +107,13 @@ class MonitoringEngine:
                 monitoring.register_callback(tool, event, engine._started)
             monitoring.register_callback(tool, events.LINE, engine._line)
             monitoring.set_events(tool, events.PY_START | events.PY_RESUME)
+            # The repository's modules imported already (a plugin of the project itself):
+            # their functions may first run in a test, so they are found as they start.
+            engine.early = any(
+                engine._ours(getattr(module, "__file__", None) or "<none>")
+                for module in list(sys.modules.values())
+            )
+            _watch_executions(engine)
         except BaseException:
             engine.stop()
             raise
@@ -123,30 +131,59 @@ class MonitoringEngine:
     def _started(self, code: CodeType, offset: int) -> Any:
         """A function (or module) starts or resumes: watch its lines if it is the repository's."""
         if id(code) not in self.watched and self._ours(code.co_filename):
-            self.watched[id(code)] = code
-            _MONITORING.set_local_events(self.tool, code, _MONITORING.events.LINE)
+            self.watch(code)
         return _MONITORING.DISABLE  # (until the next context: then this code starts anew)
 
+    def watch(self, code: CodeType) -> None:
+        """Watch the lines of ``code`` and of every function, class body and lambda in it."""
+        line = _MONITORING.events.LINE
+        pending = [code]
+        while pending:
+            inner = pending.pop()
+            if id(inner) in self.watched:
+                continue
+            self.watched[id(inner)] = inner
+            _MONITORING.set_local_events(self.tool, inner, line)
+            pending += [c for c in inner.co_consts if isinstance(c, CodeType)]
+
+    def executed(self, code: CodeType) -> None:
+        """``exec`` of ``code`` (a module's import, generated code): watch it if it is ours."""
+        if not self.stopped and id(code) not in self.watched and self._ours(code.co_filename):
+            self.watch(code)
+
     def _line(self, code: CodeType, line: int) -> Any:
-        if not self.paused:
-            self.current.setdefault(code.co_filename, set()).add(line)
-        # Once per context is enough. A line quieted while paused speaks again on resume.
-        return _MONITORING.DISABLE
+        self.current.setdefault(code.co_filename, set()).add(line)
+        return _MONITORING.DISABLE  # once per context is enough
 
     def switch(self, context: str) -> None:
+        """Lines count for ``context`` now; each is reported once more.
+
+        Once collection is over, every module imported so far has its
+        functions watched (a module's code holds them all); one imported
+        later is watched as it is executed. Functions need no longer be found
+        as they start: otherwise every function pytest starts would call
+        back once per test.
+        """
         self.current = self.lines.setdefault(context, {})
+        if context and self.discovering and not self.early:
+            self.discovering = False
+            _MONITORING.set_events(self.tool, 0)
         _MONITORING.restart_events()
 
     def pause(self) -> None:
-        self.paused = True
+        """Nothing: the repository's code pytest runs between a test's phases (a conftest's
+        report hook) counts for the test, which only keeps more tests. Quieting it would
+        cost a restart of every event at each phase, and so a callback for each function
+        pytest starts."""
 
     def resume(self) -> None:
-        if self.paused:
-            self.paused = False
-            _MONITORING.restart_events()  # lines run while paused must count if they run again
+        """Nothing (see :meth:`pause`)."""
 
     def stop(self) -> Lines:
         """Stop for good (again: nothing more); free the tool id."""
+        global _executions
+        if _executions is self:
+            _executions = None
         if not self.stopped:
             self.stopped = True
             monitoring = _MONITORING
@@ -164,6 +201,29 @@ class MonitoringEngine:
             for file, numbers in files.items():
                 merged.setdefault(_realpath(file), set()).update(numbers)
         return lines
+
+
+_executions: MonitoringEngine | None = None  # the engine told of each exec, while it runs
+_exec_hooked = False
+
+
+def _watch_executions(engine: MonitoringEngine) -> None:
+    """Tell ``engine`` of every code object executed (audit event ``exec``: imports too)."""
+    global _executions, _exec_hooked
+    _executions = engine
+    if not _exec_hooked:
+        sys.addaudithook(_executed)
+        _exec_hooked = True
+
+
+def _executed(event: str, args: tuple[Any, ...]) -> None:
+    engine = _executions
+    if engine is None or event != "exec" or not args or not isinstance(args[0], CodeType):
+        return
+    try:
+        engine.executed(args[0])
+    except Exception:  # never fail the user's exec(): a module unseen keeps its tests anyway
+        return
 
 
 def _realpath(file: str) -> str:

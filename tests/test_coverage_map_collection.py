@@ -328,3 +328,22 @@ def test_a_plugin_switched_off_keeps_files_collected(project: Project) -> None:
     result = project.pytester.runpytest_subprocess(*QUIET, "--lw-changed", "-v", "-p", "no:xdist")
     assert ran(result) == {"test_g"}  # test_f's file is collected, its test deselected
     result.stdout.fnmatch_lines(["*collected: the set of active pytest plugins differs*"])
+
+
+def test_a_map_recorded_under_another_interpreter_is_not_used(project: Project) -> None:
+    """A test may take another branch under another Python or platform: the map stays out."""
+    record(project, {})
+    recorded = stored(project)
+    folder = Repo.discover(project.root).state_dir / "coverage"
+    body = json.loads(zlib.decompress(recorded.encode()))
+    body["collection"]["environment"]["interpreter"] = "cpython 3.99.0 (elsewhere)"
+    (folder / f"{recorded.tree}.lwcov").write_bytes(zlib.compress(json.dumps(body).encode()))
+    change_g(project)
+    result = project.run("--lw-changed", "-v")
+    assert ran(result) == {"test_f", "test_g"}  # the static selection, whole
+    result.stdout.fnmatch_lines(
+        [
+            "lanewarden: coverage map of tree * not used: the interpreter differs from the"
+            " recording run's (a map describes the runs of one environment)"
+        ]
+    )

@@ -203,7 +203,7 @@ class LanewardenPlugin:
         return json.dumps(self.selector.to_json())
 
     def _settle(self) -> None:
-        """Compare what the map's collection read with this run, once plugins are configured."""
+        """Compare the map's recording run with this one, once plugins are configured."""
         if self.selector.collection is None:
             return
         from lanewarden.adapters.interpreter import environment
@@ -337,6 +337,7 @@ class LanewardenPlugin:
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
         """Deselect the tests of packages that were not selected."""
+        self._settle()
         if self.selection.runs_everything:
             self.selected_tests = len(items)
             return

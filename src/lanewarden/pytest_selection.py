@@ -98,14 +98,28 @@ class Selector:
         )
 
     def settle_collection(self, now: Callable[[], Now]) -> None:
-        """Keep every test file collected if anything collection read differs ``now``.
+        """Compare the map's recording run with this one (``now``), once.
 
-        Asked once every plugin is configured (an ini setting a plugin adds
-        counts), before the first file is collected or the header is shown.
+        Another interpreter, platform or set of installed distributions: the
+        map is not used. Anything else collection read that differs: every
+        test file is collected. Asked once every plugin is configured (an ini
+        setting a plugin adds counts), before the first file is collected or
+        the header is shown.
         """
         inputs, self.collection = self.collection, None
-        if inputs is not None and self.refinement is not None and self.refinement.uncollected:
-            self.refinement = self.refinement.collected_because(inputs.differences(now()))
+        refinement = self.refinement
+        if inputs is None or refinement is None:
+            return
+        current = now()
+        other = inputs.environment_differences(current)
+        if other:
+            self.refinement = None
+            self.coverage_note = (
+                f"coverage map of tree {refinement.tree[:12]} not used: {other[0]}"
+                " (a map describes the runs of one environment)"
+            )
+        elif refinement.uncollected:
+            self.refinement = refinement.collected_because(inputs.differences(current))
 
     def is_selected(self, path: Path) -> bool:
         """Whether the test file ``path`` is selected, itself or with its package."""

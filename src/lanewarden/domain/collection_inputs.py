@@ -23,11 +23,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["MISSING", "VARIES", "CollectionInputs", "Now", "shown"]
+__all__ = ["MISSING", "RUN_ENVIRONMENT", "VARIES", "CollectionInputs", "Now", "shown"]
 
 VARIES = "\0varies"  # a value two processes of the recording run read differently
 MISSING = "\0missing"  # an option or setting the run comparing does not have
-_UNREPRESENTABLE = "\0unrepresentable"  # a value without a repr: never equal to anything
+_UNREPRESENTABLE = "\0unrepresentable"
+# What decides how every test runs, not only what collection defines (the active pytest
+# plugins, also kept, count for collection only).
+RUN_ENVIRONMENT = (
+    "interpreter",
+    "platform",
+    "set of installed distributions",
+)  # a value without a repr: never equal to anything
 # Options that change how a run reports, orders or filters what was collected, never which
 # tests a file defines: their values may differ between the recording run and a selection.
 IGNORED_OPTIONS = frozenset(
@@ -142,12 +149,9 @@ class CollectionInputs:
 
     def differences(self, now: Now) -> list[str]:
         """Why collection may define other tests now; empty when nothing it read differs."""
-        found: list[str] = []
+        found = self.environment_differences(now, keys=sorted(self.environment))
         if self.whole_environment:
             found.append("collection read the whole environment at once")
-        for key, value in sorted(self.environment.items()):
-            if now.environment.get(key) != value:
-                found.append(f"the {key} differs from the recording run's")
         for name, variable in sorted(self.variables.items()):
             if variable == VARIES or now.variable(name) != variable:
                 found.append(f"the environment variable {name} differs")
@@ -160,6 +164,19 @@ class CollectionInputs:
         for folder, digest in sorted(self.listed.items()):
             if digest == VARIES or now.listing(folder) != digest:
                 found.append(f"the folder {folder}, which collection listed, changed")
+        return found
+
+    def environment_differences(self, now: Now, *, keys: list[str] | None = None) -> list[str]:
+        """How the interpreter, platform and installed distributions differ (``keys``: those).
+
+        A map describes runs in one environment: a test may take another branch
+        under another Python version or platform, or with other packages, so
+        the map is not used at all where these differ.
+        """
+        found: list[str] = []
+        for key in RUN_ENVIRONMENT if keys is None else keys:
+            if key in self.environment and now.environment.get(key) != self.environment[key]:
+                found.append(f"the {key} differs from the recording run's")
         return found
 
     def to_json(self) -> dict[str, Any]:

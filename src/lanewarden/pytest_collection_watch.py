@@ -24,11 +24,14 @@ import sysconfig
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import _pytest
 
 from lanewarden.domain.collection_inputs import CollectionInputs, shown
+
+if TYPE_CHECKING:
+    import pytest
 
 __all__ = ["CollectionWatch", "active_plugins", "content_digest", "listing_digest"]
 
@@ -110,8 +113,9 @@ def active_plugins(manager: Any) -> str:
 class CollectionWatch:
     """Notes what collection reads; :meth:`stop` ends it and returns what was read."""
 
-    def __init__(self, root: Path, options: argparse.Namespace) -> None:
+    def __init__(self, root: Path, options: argparse.Namespace, plugins: Any) -> None:
         self.root = root
+        self._plugins = plugins  # the plugin manager: which plugins are active
         self.busy = False
         self.stopped = False
         self.variables: dict[str, str | None] = {}
@@ -121,6 +125,25 @@ class CollectionWatch:
         self.whole_environment = False
         self._namespace = options
         self._namespace_class = _watched_namespace(self)
+
+    @classmethod
+    def attach(cls, config: pytest.Config, root: Path) -> CollectionWatch | None:
+        """A watch over ``config``'s conftest imports, options and ini settings.
+
+        pytest imports conftests through one method of its plugin manager.
+        Where a version has none, there is no watch (None): the map then says
+        nothing of what collection read, and every test file is collected.
+        Whatever ends the run, ``os.environ`` is restored.
+        """
+        manager = config.pluginmanager
+        original = getattr(manager, "_importconftest", None)
+        if not callable(original):
+            return None
+        watch = cls(root, config.option, manager)
+        manager._importconftest = watch.watching(original)  # type: ignore[method-assign]
+        config.getini = watch.reading_ini(config.getini)  # type: ignore[method-assign,assignment]
+        config.add_cleanup(watch.pause)
+        return watch
 
     def watching(self, call: Callable[..., Any]) -> Callable[..., Any]:
         """``call``, watched while it runs (importing a conftest.py before collection)."""
@@ -204,8 +227,9 @@ class CollectionWatch:
         self.stopped = True
         from lanewarden.adapters.interpreter import environment
 
+        plugins = {"set of active pytest plugins": active_plugins(self._plugins)}
         return CollectionInputs(
-            environment(),
+            {**environment(), **plugins},
             dict(self.variables),
             dict(self.options),
             {path: content_digest(self.root / path) for path in sorted(self.opened)},

@@ -16,11 +16,9 @@ map for the tree tested. None of it is imported unless a map is recorded.
 
 from __future__ import annotations
 
-import argparse
-import functools
 import json
 import sys
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +26,7 @@ import pytest
 
 from lanewarden.adapters.line_engines import LineEngine
 from lanewarden.domain.collection_inputs import CollectionInputs
-from lanewarden.pytest_collection_watch import CollectionWatch, active_plugins
+from lanewarden.pytest_collection_watch import CollectionWatch
 
 __all__ = ["COVERAGE_KEY", "CoverageRecorder", "start_recording"]
 
@@ -58,49 +56,17 @@ def start_recording(config: pytest.Config, selecting: tuple[str, ...]) -> None:
             return
     # pytest-cov's --cov starts its own measurement after this one, which would stop ours.
     clash = "pytest-cov measures this run (--cov)" if getattr(known, "cov_source", None) else None
-    recorder = CoverageRecorder(
-        repo.root.resolve(),
-        clash=clash,
-        options=config.option,
-        importer=functools.partial(_wrap_conftest_imports, config.pluginmanager),
-        plugins=functools.partial(active_plugins, config.pluginmanager),
-    )
-    if recorder.watch is not None:
-        config.getini = recorder.watch.reading_ini(config.getini)  # type: ignore[method-assign,assignment]
-        config.add_cleanup(recorder.watch.pause)  # whatever ends the run, os.environ is restored
-    config.add_cleanup(recorder.stop_engine)  # and the engine stops (a run that ended early)
+    recorder = CoverageRecorder(repo.root.resolve(), clash=clash)
+    if recorder.engine is not None:
+        recorder.watch = CollectionWatch.attach(config, recorder.root)
+    config.add_cleanup(recorder.stop_engine)  # whatever ends the run, the engine stops
     config.pluginmanager.register(recorder, "lanewarden-coverage")
-
-
-def _wrap_conftest_imports(
-    manager: pytest.PytestPluginManager, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]
-) -> bool:
-    """Have each conftest.py import go through ``wrap`` (what it reads is watched).
-
-    pytest imports conftests through one method of its plugin manager. Where a
-    version has none, nothing is wrapped (False): the map then says nothing of
-    what collection read, and every test file is collected.
-    """
-    original = getattr(manager, "_importconftest", None)
-    if not callable(original):
-        return False
-    manager._importconftest = wrap(original)  # type: ignore[method-assign]
-    return True
 
 
 class CoverageRecorder:
     """Measures the session, one coverage context per test."""
 
-    def __init__(
-        self,
-        root: Path,
-        *,
-        clash: str | None = None,
-        options: argparse.Namespace | None = None,
-        importer: Callable[[Callable[[Callable[..., Any]], Callable[..., Any]]], bool]
-        | None = None,
-        plugins: Callable[[], str] | None = None,
-    ) -> None:
+    def __init__(self, root: Path, *, clash: str | None = None) -> None:
         from lanewarden.adapters.line_engines import start_engine
 
         self.root = root
@@ -118,28 +84,13 @@ class CoverageRecorder:
         self.problem: str | None = clash
         self.watch: CollectionWatch | None = None  # what collection reads, until it ends
         self.inputs: CollectionInputs | None = None
-        self.plugins = plugins
-        if clash is not None:
-            return
-        self.engine, self.problem = start_engine(root)
-        if self.engine is None:
-            return
-        if options is not None and importer is not None:
-            watch = CollectionWatch(root, options)
-            if importer(watch.watching):
-                self.watch = watch
+        if clash is None:
+            self.engine, self.problem = start_engine(root)
 
     def _end_watch(self) -> None:
-        """Collection is over: keep what it read, and which plugins were active."""
+        """Collection is over: keep what it read."""
         if self.watch is not None:
-            from dataclasses import replace
-
-            inputs = self.watch.stop()
-            self.watch = None
-            if self.plugins is not None:
-                plugins = {"set of active pytest plugins": self.plugins()}
-                inputs = replace(inputs, environment={**inputs.environment, **plugins})
-            self.inputs = inputs
+            self.inputs, self.watch = self.watch.stop(), None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection(self) -> None:
@@ -288,8 +239,9 @@ class CoverageRecorder:
 
         self.engine_name = self.engine.name
         measured, self.engine = self.engine.stop(), None
-        tests: dict[str, dict[str, str]] = {}
-        outside: dict[str, str] = {}
+        # By file relative to the top, each resolved once: two names of one file (a symlink,
+        # a relative co_filename) add up.
+        by_context: dict[str, dict[str, set[int]]] = {}
         relatives: dict[str, str | None] = {}
         for context, files in measured.items():
             for file, lines in files.items():
@@ -299,12 +251,14 @@ class CoverageRecorder:
                     except (OSError, ValueError):
                         relatives[file] = None
                 relative = relatives[file]
-                if relative is None or not lines:
-                    continue
-                if context:
-                    tests.setdefault(context, {})[relative] = ranges(lines)
-                else:
-                    outside[relative] = ranges(lines)
+                if relative is not None and lines:
+                    by_context.setdefault(context, {}).setdefault(relative, set()).update(lines)
+        tests = {
+            context: {path: ranges(lines) for path, lines in files.items()}
+            for context, files in by_context.items()
+            if context
+        }
+        outside = {path: ranges(lines) for path, lines in by_context.get("", {}).items()}
         return {
             "tests": tests,
             "outside": outside,

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 __all__ = ["CoverageEngine", "LineEngine", "Lines", "MonitoringEngine", "start_engine"]
 
-Lines = dict[str, dict[str, set[int]]]  # context -> absolute file -> lines run
+Lines = dict[str, dict[str, set[int]]]  # context -> file (as the code names it) -> lines run
 _MONITORING: Any = getattr(sys, "monitoring", None)  # Python 3.12 and later
 _QUIET_WARNINGS = ["no-data-collected", "module-not-measured", "module-not-imported"]
 
@@ -195,12 +195,7 @@ class MonitoringEngine:
                 monitoring.register_callback(self.tool, event, None)
             monitoring.free_tool_id(self.tool)
             self.watched.clear()
-        lines: Lines = {}
-        for context, files in self.lines.items():
-            merged = lines.setdefault(context, {})
-            for file, numbers in files.items():
-                merged.setdefault(_realpath(file), set()).update(numbers)
-        return lines
+        return self.lines
 
 
 _executions: MonitoringEngine | None = None  # the engine told of each exec, while it runs

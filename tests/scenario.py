@@ -7,10 +7,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from conftest import git, write
+
+if TYPE_CHECKING:
+    from lanewarden.domain.coverage_map import CoverageMap
 
 LEDGER_HEADER = (
     "| lock_id | owner | scope | objective | start | heartbeat | expires |\n"
@@ -103,6 +107,24 @@ def add_bare_remote(repo: Path, name: str = "origin") -> Path:
 
 # Hypothesis's plugin re-imports hypothesis in every in-process run: a second each.
 QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+
+
+def ran(result: pytest.RunResult) -> set[str]:
+    """Names of the tests that ran (passed or failed), from ``-v`` output."""
+    return {
+        line.split("::")[-1].split()[0]
+        for line in result.outlines
+        if "::" in line and (" PASSED" in line or " FAILED" in line)
+    }
+
+
+def stored_maps(root: Path) -> list[CoverageMap]:
+    """The coverage maps stored in the git dir of the repository at ``root``."""
+    from lanewarden.adapters.git import Repo
+    from lanewarden.domain.coverage_map import CoverageMap
+
+    folder = Repo.discover(root).state_dir / "coverage"
+    return [CoverageMap.decode(p.read_bytes()) for p in sorted(folder.glob("*.lwcov"))]
 
 
 class PytestRepo:

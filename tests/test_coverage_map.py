@@ -12,8 +12,7 @@ import pytest
 
 from conftest import git
 from lanewarden.adapters.git import Repo
-from lanewarden.domain.coverage_map import CoverageMap
-from scenario import QUIET, lanewarden
+from scenario import QUIET, lanewarden, ran, stored_maps
 from scenario import PytestRepo as Project
 
 MOD = """\
@@ -50,20 +49,6 @@ PROJECT = {
 
 
 assert coverage.Coverage  # (the import above is needed, not unused)
-
-
-def ran(result: pytest.RunResult) -> set[str]:
-    """Names of the tests that ran (passed or failed), from ``-v`` output."""
-    return {
-        line.split("::")[-1].split()[0]
-        for line in result.outlines
-        if "::" in line and (" PASSED" in line or " FAILED" in line)
-    }
-
-
-def stored_maps(root: Path) -> list[CoverageMap]:
-    folder = Repo.discover(root).state_dir / "coverage"
-    return [CoverageMap.decode(p.read_bytes()) for p in sorted(folder.glob("*.lwcov"))]
 
 
 @pytest.fixture

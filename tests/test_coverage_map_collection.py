@@ -19,7 +19,7 @@ import pytest
 from lanewarden.adapters.git import Repo
 from lanewarden.domain.collection_inputs import CollectionInputs, Now
 from lanewarden.domain.coverage_map import CoverageMap
-from scenario import QUIET
+from scenario import QUIET, ran, stored_maps
 from scenario import PytestRepo as Project
 
 assert coverage.Coverage  # (the import above is needed, not unused)
@@ -33,15 +33,6 @@ PROJECT = {
     "tests/test_f.py": "from pkg.mod import f\n\n\ndef test_f():\n    assert f(1) == 2\n",
     "tests/test_g.py": "from pkg.mod import g\n\n\ndef test_g():\n    assert g(2) == 4\n",
 }
-
-
-def ran(result: pytest.RunResult) -> set[str]:
-    """Names of the tests that ran (passed or failed), from ``-v`` output."""
-    return {
-        line.split("::")[-1].split()[0]
-        for line in result.outlines
-        if "::" in line and (" PASSED" in line or " FAILED" in line)
-    }
 
 
 def change_g(project: Project) -> None:
@@ -58,9 +49,8 @@ def record(project: Project, files: dict[str, str], *args: str) -> None:
 
 
 def stored(project: Project) -> CoverageMap:
-    folder = Repo.discover(project.root).state_dir / "coverage"
-    (path,) = folder.glob("*.lwcov")
-    return CoverageMap.decode(path.read_bytes())
+    (recorded,) = stored_maps(project.root)
+    return recorded
 
 
 @pytest.fixture

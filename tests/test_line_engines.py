@@ -15,10 +15,8 @@ from types import ModuleType
 import coverage  # imported here once: in-process runs would re-import its C tracer
 import pytest
 
-from lanewarden.adapters.git import Repo
 from lanewarden.adapters.line_engines import CoverageEngine, LineEngine, MonitoringEngine
-from lanewarden.domain.coverage_map import CoverageMap
-from scenario import QUIET, PytestRepo
+from scenario import QUIET, PytestRepo, stored_maps
 
 assert coverage.Coverage  # (the import above is needed, not unused)
 
@@ -184,9 +182,7 @@ def test_a_test_cut_short_is_not_trusted_by_the_map(pytester: pytest.Pytester) -
     )
     project.commit("a run cut short")
     pytester.runpytest(*QUIET, "--lw-record-coverage", "test_y.py", "test_x.py")
-    folder = Repo.discover(project.root).state_dir / "coverage"
-    maps = [CoverageMap.decode(p.read_bytes()) for p in folder.glob("*.lwcov")]
-    for recorded in maps:  # (no map at all is fine too)
+    for recorded in stored_maps(project.root):  # (no map at all is fine too)
         assert "test_x.py::test_a" not in recorded.tests
         assert "test_x.py" not in recorded.complete
 

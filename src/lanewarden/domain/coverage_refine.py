@@ -330,7 +330,7 @@ def refine(
     }
     collected_why = None
     if gone and not collection_known:
-        collected_why = "the map does not say what collection read"
+        collected_why, gone = "the map does not say what collection read", set()
     elif gone:
         above = _folders_above_changes(changed_since_map)
         gone = {path for path in gone if not (_folders_of(path) & above)}
@@ -341,7 +341,7 @@ def refine(
         notes=tuple(notes),
         module_level=tuple(module_level),
         kept=kept,
-        uncollected=frozenset(gone) if collected_why is None else frozenset(),
+        uncollected=frozenset(gone),
         collected_why=collected_why,
     )
 

@@ -371,6 +371,45 @@ def test_a_test_that_did_not_pass_when_recorded_is_not_covered_by_the_map(
     assert ran(result) == {"test_g", "test_g_again", "test_fails_first"}
 
 
+def test_an_xfailed_test_is_judged_by_what_it_ran_and_a_skipped_one_stays(
+    project: Project,
+) -> None:
+    """Taking the same path, an xfailed test fails at the same point again: the map covers it.
+
+    A skipped test (or an xfail not run) may not have reached the code it is meant to run.
+    """
+    project.write(
+        {
+            "tests/test_marked.py": (
+                "import pytest\n\nfrom pkg.mod import f, g\n\n\n"
+                "@pytest.mark.xfail(strict=True)\ndef test_xfails_in_f():\n"
+                "    assert f(1) == 99\n\n\n"
+                "@pytest.mark.xfail(run=False)\ndef test_xfail_not_run():\n"
+                "    assert g(1) == 2\n\n\n"
+                "def test_skips_after_f():\n    f(1)\n    pytest.skip('not here')\n"
+            )
+        }
+    )
+    project.commit("marked tests")
+    project.run("--lw-record-coverage").assert_outcomes(passed=5, skipped=1, xfailed=2)
+
+    def outcomes(result: pytest.RunResult) -> dict[str, str]:
+        return {
+            line.split("::")[-1].split()[0]: line.split()[1]
+            for line in result.outlines
+            if line.startswith("tests/test_marked.py::")
+        }
+
+    edit(project, "pkg/mod.py", "return x * 2", "return x + x")
+    result = project.run("--lw-changed", "-v")
+    assert outcomes(result) == {"test_xfail_not_run": "XFAIL", "test_skips_after_f": "SKIPPED"}
+
+    edit(project, "pkg/mod.py", "return x + 1", "return 99")
+    result = project.run("--lw-changed", "-v")
+    assert outcomes(result)["test_xfails_in_f"] == "FAILED"  # it passes now: XPASS(strict)
+    assert result.ret == 1
+
+
 def test_xdist_workers_record_the_same_map(project: Project) -> None:
     pytest.importorskip("xdist")
     project.run("--lw-record-coverage").assert_outcomes(passed=5)

@@ -75,7 +75,7 @@ class CoverageRecorder:
         self.folders: dict[str, str] = {}  # folder -> relative to the top ("" outside it)
         self.keys: dict[str, str] = {}  # node id -> the map's key for it
         self.collected: set[str] = set()
-        self.unsure: set[str] = set()  # tests that failed, skipped, xfailed or were cut short
+        self.unsure: set[str] = set()  # tests that failed, were skipped or were cut short
         self.finished: set[str] = set()  # node ids whose teardown was reported
         self.parts: list[dict[str, Any]] = []  # what xdist workers sent
         self.tree: str | None = None
@@ -289,10 +289,17 @@ class CoverageRecorder:
             engine.stop()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """A test that did not pass may not have reached the code it is meant to run."""
+        """A test that failed or was skipped may not have reached the code it is meant to run.
+
+        An xfailed test whose body ran is judged like a passed one: taking the same
+        path, it fails at the same point again.  One not run (``run=False``) stays.
+        """
         if report.when == "teardown":
             self.finished.add(report.nodeid)
-        if report.outcome != "passed" or hasattr(report, "wasxfail"):
+        path_known = report.outcome == "passed" or (
+            report.when == "call" and hasattr(report, "wasxfail")
+        )
+        if not path_known:
             key = self.keys.get(report.nodeid)
             self.unsure.add(key if key is not None else report.nodeid)
 

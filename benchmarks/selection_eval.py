@@ -34,7 +34,9 @@ per change.
 
 The project's tests run with ``--python`` (an interpreter with pytest,
 lanewarden and the project's test dependencies), the project importable
-through ``--pythonpath`` (for a ``src/`` layout: ``src``). Every run is under
+through ``--pythonpath`` (for a ``src/`` layout: ``src``). Runs write bytecode
+(``PYTHONDONTWRITEBYTECODE`` is dropped) and one untimed collection fills the
+caches first, as on a developer's machine. Every run is under
 ``nice`` and a ``--timeout``: the machine may be shared. ``--config`` writes a
 ``lanewarden.toml`` into the clone (hidden from git, so it is not a change) to
 measure a configuration a maintainer would write; ``--source`` limits what
@@ -256,6 +258,9 @@ def pytest_run(
     if args.pythonpath:
         env["PYTHONPATH"] = os.pathsep.join(str(clone / p) for p in args.pythonpath)
     env.pop("PYTEST_ADDOPTS", None)
+    # Bytecode is cached as on a developer's machine: without it, every run would compile
+    # the whole project (and rewrite every test module) again, a fixed cost of its own.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     command = ["nice", "-n", "10", args.python, "-m", "pytest", "-q", "-rfE"]
     command += [] if cache else ["-p", "no:cacheprovider"]
     command += [*args.pytest_arg, *extra]
@@ -658,6 +663,9 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         parser.error(missing)
     clone = prepare_clone(args.repo.resolve(), args.work.resolve(), args.config)
+    # Untimed: fills the bytecode caches, so the first measured run pays no more than the rest
+    # (later checkouts recompile only the files they change).
+    pytest_run(clone, args, ["--collect-only", "-p", "no:lanewarden"])
     commits: list[CommitResult] = []
     mutations: list[Mutation] = []
     baseline: Run | None = None

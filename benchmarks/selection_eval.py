@@ -288,6 +288,13 @@ def pytest_run(
     return Run(done.returncode, seconds, ran, failed, counts.get("deselected", 0), False, failures)
 
 
+def measure_floor(clone: Path, args: argparse.Namespace) -> float:
+    """What any scoped run pays at least: pytest starting with the project's configuration
+    and root conftest, collecting no test file (the best of three)."""
+    nothing = ["-p", "no:lanewarden", "-p", "no:doctest", "-o", "python_files=lanewarden-floor"]
+    return min(pytest_run(clone, args, nothing).seconds for _ in range(3))
+
+
 def source_commits(clone: Path, limit: int, scan: int) -> list[tuple[str, str, list[str]]]:
     """Recent commits with one parent (newest first) that change at least one source file."""
     log = git(
@@ -502,7 +509,12 @@ def _median(values: list[float]) -> str:
     return f"{statistics.median(values):.1f}x" if values else "n/a"
 
 
-def report(commits: list[CommitResult], baseline: Run | None, mutations: list[Mutation]) -> str:
+def report(
+    commits: list[CommitResult],
+    baseline: Run | None,
+    mutations: list[Mutation],
+    floor: float | None = None,
+) -> str:
     """The Markdown tables: one column per selector, then a summary line per selector."""
     out = []
     names = list(commits[0].runs) if commits else list(mutations[0].runs) if mutations else []
@@ -531,6 +543,13 @@ def report(commits: list[CommitResult], baseline: Run | None, mutations: list[Mu
                 f"{_median([c.speedup_of(n) for c in single])} over the {len(single)} "
                 f"single-module ones (median share of the suite run on those: {share}); "
                 f"{none_ran} ran 0 tests."
+            )
+        if floor is not None:
+            full = statistics.median(c.full.seconds for c in commits)
+            out.append(
+                f"- the floor, pytest starting and collecting no test file: {floor:.2f} s, so no"
+                f" scoped run can be more than {full / floor:.1f}x faster than the median full"
+                f" suite ({full:.1f} s) here."
             )
         for n in names:
             own = [c.prepared[n].seconds for c in commits if n in c.prepared]
@@ -576,10 +595,13 @@ def report(commits: list[CommitResult], baseline: Run | None, mutations: list[Mu
     return "\n".join(out)
 
 
-def load(paths: list[Path]) -> tuple[list[CommitResult], Run | None, list[Mutation]]:
+def load(
+    paths: list[Path],
+) -> tuple[list[CommitResult], Run | None, list[Mutation], float | None]:
     """The measurements written by earlier runs' ``--json``, put together in order."""
     commits: list[CommitResult] = []
     baseline: Run | None = None
+    floor: float | None = None
     mutations: list[Mutation] = []
     for path in paths:
         document = json.loads(path.read_text())
@@ -591,11 +613,12 @@ def load(paths: list[Path]) -> tuple[list[CommitResult], Run | None, list[Mutati
             commits.append(CommitResult(**c))
         if document["baseline"] is not None:
             baseline = Run(**document["baseline"])
+        floor = document.get("floor") or floor
         for m in document["mutations"]:
             m["full"] = Run(**m["full"])
             m["runs"] = {name: Run(**run) for name, run in m["runs"].items()}
             mutations.append(Mutation(**m))
-    return commits, baseline, mutations
+    return commits, baseline, mutations, floor
 
 
 def missing_tools(args: argparse.Namespace) -> str:
@@ -666,6 +689,7 @@ def main(argv: list[str] | None = None) -> int:
     # Untimed: fills the bytecode caches, so the first measured run pays no more than the rest
     # (later checkouts recompile only the files they change).
     pytest_run(clone, args, ["--collect-only", "-p", "no:lanewarden"])
+    floor = measure_floor(clone, args)
     commits: list[CommitResult] = []
     mutations: list[Mutation] = []
     baseline: Run | None = None
@@ -680,6 +704,7 @@ def main(argv: list[str] | None = None) -> int:
                     {**asdict(c), "speedup": {n: c.speedup_of(n) for n in c.runs}} for c in commits
                 ],
                 "baseline": asdict(baseline) if baseline else None,
+                "floor": floor,
                 "mutations": [asdict(m) for m in mutations],
             }
             args.json.write_text(json.dumps(document, indent=1))
@@ -689,7 +714,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_mutations:
         mutate(clone, args, mutations, save)
     save(None)
-    print(report(commits, baseline, mutations))
+    print(report(commits, baseline, mutations, floor))
     return 0
 
 

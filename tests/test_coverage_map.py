@@ -403,6 +403,9 @@ def test_an_xfailed_test_is_judged_by_what_it_ran_and_a_skipped_one_stays(
     edit(project, "pkg/mod.py", "return x * 2", "return x + x")
     result = project.run("--lw-changed", "-v")
     assert outcomes(result) == {"test_xfail_not_run": "XFAIL", "test_skips_after_f": "SKIPPED"}
+    # Under --runxfail an xfailed test is a failing one, and a failing test always stays.
+    result = project.run("--lw-changed", "--runxfail", "-v")
+    assert outcomes(result)["test_xfails_in_f"] == "FAILED"
 
     edit(project, "pkg/mod.py", "return x + 1", "return 99")
     result = project.run("--lw-changed", "-v")

@@ -25,10 +25,30 @@ def test_a_map_round_trips_and_is_small() -> None:
         for i in range(100)
         for j in range(10)
     }
-    coverage = CoverageMap(TREE, tests, {"pkg/core.py": "1-3"}, frozenset({"tests/test_1.py::t"}))
+    coverage = CoverageMap(
+        TREE,
+        tests,
+        {"pkg/core.py": "1-3"},
+        frozenset({"tests/test_1.py::t"}),
+        complete=frozenset({"tests/test_1.py"}),
+        xfailed=frozenset({"tests/test_1.py::test_2"}),
+    )
     data = coverage.encode()
     assert CoverageMap.decode(data) == coverage
     assert len(data) < 20_000  # 1,000 tests: the file names are written once, then compressed
+
+
+def test_under_runxfail_an_xfailed_test_is_not_covered_and_its_file_not_complete() -> None:
+    tests = {"tests/test_a.py::test_x": {"pkg/m.py": "1"}, "tests/test_b.py::test_y": {}}
+    coverage = CoverageMap(
+        TREE,
+        tests,
+        complete=frozenset({"tests/test_a.py", "tests/test_b.py"}),
+        xfailed=frozenset({"tests/test_a.py::test_x"}),
+    )
+    seen = coverage.without_xfailed()
+    assert set(seen.tests) == {"tests/test_b.py::test_y"}
+    assert seen.complete == {"tests/test_b.py"}
 
 
 @pytest.mark.parametrize(

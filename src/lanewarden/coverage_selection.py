@@ -41,11 +41,13 @@ def refine_with_map(
     is_test_path: Callable[[str], bool],
     reach: Callable[[list[str]], Selection],
     test_files: Callable[[Selection], set[str]],
+    runxfail: bool = False,
 ) -> MapOutcome:
     """Refine ``selection`` with the nearest coverage map, if there is one.
 
     ``reach(paths)`` is the static selection for those changed files alone, and
-    ``test_files`` the test files a selection runs.
+    ``test_files`` the test files a selection runs. Under ``runxfail`` the tests
+    that xfailed when the map was recorded are failing tests: not covered.
     """
     from dataclasses import replace
 
@@ -64,6 +66,8 @@ def refine_with_map(
     if read is None:
         return MapOutcome()
     coverage, source = read
+    if runxfail:
+        coverage = coverage.without_xfailed()
     since = changed_since(repo, tree)
     if len(since) > MAX_CHANGED:
         return MapOutcome(

@@ -76,6 +76,7 @@ class CoverageRecorder:
         self.keys: dict[str, str] = {}  # node id -> the map's key for it
         self.collected: set[str] = set()
         self.unsure: set[str] = set()  # tests that failed, were skipped or were cut short
+        self.xfailed: set[str] = set()  # tests whose body ran and xfailed
         self.finished: set[str] = set()  # node ids whose teardown was reported
         self.parts: list[dict[str, Any]] = []  # what xdist workers sent
         self.tree: str | None = None
@@ -233,6 +234,7 @@ class CoverageRecorder:
                 "importers": [],
                 "collected": [],
                 "unsure": [],
+                "xfailed": [],
                 "collection": None,
             }
         from lanewarden.domain.coverage_map import ranges
@@ -265,6 +267,7 @@ class CoverageRecorder:
             "importers": sorted(self.importers),
             "collected": sorted(self.collected),
             "unsure": sorted(self.unsure),
+            "xfailed": sorted(self.xfailed),
             "collection": None if self.inputs is None else self.inputs.to_json(),
         }
 
@@ -296,12 +299,10 @@ class CoverageRecorder:
         """
         if report.when == "teardown":
             self.finished.add(report.nodeid)
-        path_known = report.outcome == "passed" or (
-            report.when == "call" and hasattr(report, "wasxfail")
-        )
-        if not path_known:
-            key = self.keys.get(report.nodeid)
-            self.unsure.add(key if key is not None else report.nodeid)
+        xfailed = report.when == "call" and report.skipped and hasattr(report, "wasxfail")
+        if report.outcome != "passed" or xfailed:
+            key = self.keys.get(report.nodeid, report.nodeid)
+            (self.xfailed if xfailed else self.unsure).add(key)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -343,6 +344,7 @@ class CoverageRecorder:
         importers: set[str] = set()
         collected: set[str] = set()
         unsure: set[str] = set()
+        xfailed: set[str] = set()
         from lanewarden.domain.coverage_map import parse_ranges, ranges
 
         inputs = _inputs([measured, *self.parts] if self.parts else [measured])
@@ -355,6 +357,7 @@ class CoverageRecorder:
             importers.update(part["importers"])
             collected.update(part["collected"])
             unsure.update(part["unsure"])
+            xfailed.update(part["xfailed"])
         for test in unsure:
             ran = tests.pop(test, None)  # not covered by the map: such a test always stays
             # But what it ran at a first import served every later test that uses the
@@ -374,6 +377,7 @@ class CoverageRecorder:
             frozenset(importers),
             complete=frozenset(files - missing),
             collection=inputs,
+            xfailed=frozenset(xfailed & tests.keys()),
         )
         path = write_map(repo, coverage)
         if reporter is not None:

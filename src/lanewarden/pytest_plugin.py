@@ -152,6 +152,7 @@ def _options(config: pytest.Config) -> Options:
         gate=option("lw_gate"),
         explain=bool(option("lw_explain")),
         coverage_map=not option("lw_no_coverage_map"),
+        runxfail=bool(option("runxfail", False)),
     )
 
 

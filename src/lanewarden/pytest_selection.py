@@ -41,6 +41,7 @@ class Options:
     gate: str | None = None
     explain: bool = False
     coverage_map: bool = True  # refine with the nearest coverage map (--lw-no-coverage-map: off)
+    runxfail: bool = False  # pytest's --runxfail: xfailed tests are failing ones
 
     @property
     def modes(self) -> list[str]:
@@ -310,6 +311,7 @@ def compute_selector(
             is_test_path=packages.is_test_path,
             reach=reach,
             test_files=test_files,
+            runxfail=options.runxfail,
         )
         selector.refinement, selector.coverage_note = outcome.refinement, outcome.note
         selector.collection = outcome.collection

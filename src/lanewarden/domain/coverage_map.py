@@ -6,7 +6,9 @@ list of files once, and per test (``path::name`` from the repository top)
 per file index the executed lines as ranges (``"3-7,12"``). Lines run
 outside every test (imports during collection) are kept apart, and so are
 the tests during which a module was imported for the first time: code they
-ran may have run at import time, on behalf of every later test. The test
+ran may have run at import time, on behalf of every later test, and the tests
+that xfailed (under ``--runxfail`` they are failing tests, which no map
+covers). The test
 files every collected test of which is in the map are listed (a file run
 in part holds tests the map lacks), with what collection read
 (:mod:`lanewarden.domain.collection_inputs`): only such a file, where none
@@ -90,6 +92,7 @@ class CoverageMap:
     importers: frozenset[str] = frozenset()  # tests during which a module was first imported
     complete: frozenset[str] = frozenset()  # test files every collected test of which is here
     collection: CollectionInputs | None = None  # what collection read (None: not known)
+    xfailed: frozenset[str] = frozenset()  # tests that xfailed (their body ran)
 
     def files(self) -> set[str]:
         """Every file some line of which the map saw executed."""
@@ -105,6 +108,20 @@ class CoverageMap:
     def lines_outside(self, path: str) -> set[int]:
         """The lines of ``path`` run outside every test (imports during collection)."""
         return parse_ranges(self.outside.get(path, ""))
+
+    def without_xfailed(self) -> CoverageMap:
+        """This map as ``--runxfail`` sees it: an xfailed test is a failing one, not covered."""
+        if not self.xfailed:
+            return self
+        files = {test.partition("::")[0] for test in self.xfailed}
+        return CoverageMap(
+            self.tree,
+            {test: lines for test, lines in self.tests.items() if test not in self.xfailed},
+            self.outside,
+            self.importers,
+            complete=self.complete - files,
+            collection=self.collection,
+        )
 
     def merged(self, newer: CoverageMap) -> CoverageMap:
         """This map with ``newer``'s tests (same tree) replacing or adding to ours."""
@@ -125,6 +142,7 @@ class CoverageMap:
             importers,
             complete=self.complete | newer.complete,
             collection=collection,
+            xfailed=(self.xfailed - set(newer.tests)) | newer.xfailed,
         )
 
     def encode(self) -> bytes:
@@ -146,6 +164,8 @@ class CoverageMap:
         }
         if self.collection is not None:
             body["collection"] = self.collection.to_json()
+        if self.xfailed:
+            body["xfailed"] = sorted(self.xfailed)
         # ASCII: a file name that is not UTF-8 (surrogate escapes) is written as \u escapes.
         text = json.dumps(body, separators=(",", ":"), ensure_ascii=True)
         return zlib.compress(text.encode("utf-8"), 9)
@@ -177,6 +197,7 @@ class CoverageMap:
                 importers=frozenset(str(t) for t in body["importers"]),
                 complete=frozenset(str(p) for p in body["complete"]),
                 collection=None if collection is None else CollectionInputs.from_json(collection),
+                xfailed=frozenset(str(t) for t in body.get("xfailed", ())),
             )
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
             raise CoverageMapError(f"malformed coverage map ({error!r})") from None

@@ -67,6 +67,11 @@ self-check:
 bench:
     {{ python }} benchmarks/bench.py
 
+# The coverage map's recording cost on a real project's checkout (a git work tree).
+[group('bench')]
+bench-recording checkout *args:
+    {{ python }} benchmarks/recording_bench.py {{ checkout }} {{ args }}
+
 # What CI runs: lint, the self-check, the whole suite, the fast tests on the floors, and the
 # coverage map's tests where recording uses sys.monitoring (Python 3.12+).
 [group('test')]

@@ -627,26 +627,34 @@ def test_a_module_level_change_keeps_the_doctests_of_a_whole_package(project: Pr
     assert result.ret == 1  # the doctest sees the change
 
 
-def test_code_a_skipped_test_ran_at_a_first_import_keeps_the_later_users(
-    project: Project,
+@pytest.mark.parametrize(
+    ("ending", "outcome", "args"),
+    [
+        ("pytest.skip('not on this platform')", {"skipped": 1}, ()),
+        ("pytest.xfail('known bug')", {"xfailed": 1}, ()),
+        ("pytest.xfail('known bug')", {"xfailed": 1}, ("--runxfail",)),
+    ],
+    ids=["skipped", "xfailed", "xfailed-runxfail"],
+)
+def test_code_a_test_not_passing_ran_at_a_first_import_keeps_the_later_users(
+    project: Project, ending: str, outcome: dict[str, int], args: tuple[str, ...]
 ) -> None:
     """The test that imported a module first did not pass: what its import ran still counts."""
     project.write(
         {
             "pkg/consts.py": "from pkg.mod import g\n\nVALUE = g(1)\n",
             "tests/test_consts_a.py": (
-                "import pytest\n\n\ndef test_first():\n    import pkg.consts\n\n"
-                "    pytest.skip('not on this platform')\n"
+                f"import pytest\n\n\ndef test_first():\n    import pkg.consts\n\n    {ending}\n"
             ),
             "tests/test_consts_b.py": (
                 "def test_second():\n    import pkg.consts\n\n    assert pkg.consts.VALUE == 2\n"
             ),
         }
     )
-    project.commit("a module imported first by a skipped test")
-    project.run("--lw-record-coverage").assert_outcomes(passed=6, skipped=1)
+    project.commit("a module imported first by a test that does not pass")
+    project.run("--lw-record-coverage").assert_outcomes(passed=6, **outcome)
     edit(project, "pkg/mod.py", "return x * 2", "return x * 3")
-    result = project.run("--lw-changed", "-v")
+    result = project.run("--lw-changed", "-v", *args)
     assert "test_second" in ran(result)
     assert result.ret == 1  # test_second sees the change, and fails
 

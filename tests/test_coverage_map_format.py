@@ -49,6 +49,21 @@ def test_under_runxfail_an_xfailed_test_is_not_covered_and_its_file_not_complete
     seen = coverage.without_xfailed()
     assert set(seen.tests) == {"tests/test_b.py::test_y"}
     assert seen.complete == {"tests/test_b.py"}
+    assert seen.outside == {}
+
+
+def test_under_runxfail_what_an_xfailed_importer_ran_counts_as_run_at_import() -> None:
+    """Its first import served every later test: a change there keeps them all."""
+    coverage = CoverageMap(
+        TREE,
+        {"tests/test_a.py::test_x": {"pkg/m.py": "3-4"}, "tests/test_b.py::test_y": {}},
+        {"pkg/m.py": "1"},
+        importers=frozenset({"tests/test_a.py::test_x"}),
+        xfailed=frozenset({"tests/test_a.py::test_x"}),
+    )
+    seen = coverage.without_xfailed()
+    assert seen.outside == {"pkg/m.py": "1,3-4"}
+    assert seen.importers == frozenset()
 
 
 @pytest.mark.parametrize(

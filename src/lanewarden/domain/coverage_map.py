@@ -113,12 +113,18 @@ class CoverageMap:
         """This map as ``--runxfail`` sees it: an xfailed test is a failing one, not covered."""
         if not self.xfailed:
             return self
+        # As when recording a test that did not pass: what an importer ran at a first import
+        # served every later test, so it counts as run outside every test.
+        outside = dict(self.outside)
+        for test in self.xfailed & self.importers:
+            for path, text in self.tests.get(test, {}).items():
+                outside[path] = ranges(parse_ranges(outside.get(path, "")) | parse_ranges(text))
         files = {test.partition("::")[0] for test in self.xfailed}
         return CoverageMap(
             self.tree,
             {test: lines for test, lines in self.tests.items() if test not in self.xfailed},
-            self.outside,
-            self.importers,
+            outside,
+            self.importers - self.xfailed,
             complete=self.complete - files,
             collection=self.collection,
         )

@@ -168,6 +168,43 @@ def test_an_inner_def_line_belongs_to_the_function_that_runs_it() -> None:
     assert OLD.splitlines().index(b"        return inner()") + 1 in regions
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # a new inner function, and the call to it
+        (
+            b"        return inner()",
+            b"        def other():\n            return 2\n\n        return other()",
+        ),
+        # one more level down
+        (
+            b"            return 1",
+            b"            def deeper():\n                return 1\n\n            return deeper()",
+        ),
+    ],
+)
+def test_a_new_inner_function_is_a_change_of_the_function_that_runs_it(
+    old: bytes, new: bytes
+) -> None:
+    """Its def runs only when the enclosing function does, never at import."""
+    module_level, regions, _ = change(OLD, OLD.replace(old, new))
+    assert not module_level
+    assert OLD.splitlines().index(old) + 1 in regions
+
+
+@pytest.mark.parametrize(
+    "new",
+    [
+        OLD + b"\n\ndef added():\n    return 0\n",  # a new function: its def runs at import
+        OLD.replace(b"    size = 3\n", b"    size = 3\n\n    def added(self):\n        return 0\n"),
+    ],
+    ids=["function", "method"],
+)
+def test_a_new_function_or_method_is_module_level(new: bytes) -> None:
+    module_level, _, _ = change(OLD, new)
+    assert module_level
+
+
 def test_a_file_that_no_longer_parses_falls_back() -> None:
     _, _, fallback = change(OLD, OLD.replace(b"return x + y", b"return x +"))
     assert fallback is not None

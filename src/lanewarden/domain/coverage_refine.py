@@ -45,6 +45,7 @@ __all__ = [
 
 Hunk = tuple[int, int, int, int]  # old start, old count, new start, new count
 _MODULE = ""  # the "function" of module-level lines
+_LOCALS = ".<locals>."  # between a function's qualified name and its inner functions' names
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class _Functions:
                 last = node.end_lineno or first
                 if first <= last:
                     self.spans.append((first, last, name))
-                inner = name + ".<locals>."
+                inner = name + _LOCALS
                 stack += [(child, inner) for child in node.body]
                 stack += [(child, where) for child in node.decorator_list]
                 stack += [(child, where) for child in ast.iter_child_nodes(node.args)]
@@ -159,7 +160,10 @@ def analyse_change(path: str, old: bytes, new: bytes, hunks: Iterable[Hunk]) -> 
     regions: set[int] = set()
     for name in names:
         lines = before.body_lines(name)
-        if not lines:  # a function the map's tree does not have
+        while not lines and _LOCALS in name:  # a new inner function runs only in its encloser
+            name = name.rpartition(_LOCALS)[0]
+            lines = before.body_lines(name)
+        if not lines:  # a function (or method) the map's tree does not have
             return FileChange(path, module_level=True)
         regions |= lines
     return FileChange(path, regions=frozenset(regions))

@@ -415,19 +415,24 @@ def test_an_xfailed_test_is_judged_by_what_it_ran_and_a_skipped_one_stays(
 
 def test_xdist_workers_record_the_same_map(project: Project) -> None:
     pytest.importorskip("xdist")
-    project.run("--lw-record-coverage").assert_outcomes(passed=5)
+    project.write(
+        {"tests/test_known_bug.py": "import pytest\n\n\ndef test_bug():\n    pytest.xfail('bug')\n"}
+    )
+    project.commit("a known bug")
+    project.run("--lw-record-coverage").assert_outcomes(passed=5, xfailed=1)
     (alone,) = stored_maps(project.root)
     folder = Repo.discover(project.root).state_dir / "coverage"
     for path in folder.glob("*.lwcov"):
         path.unlink()
     git(project.root, "update-ref", "-d", "refs/notes/lanewarden-coverage")
     result = project.run("--lw-record-coverage", "-n", "2")
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=5, xfailed=1)
     (parallel,) = stored_maps(project.root)
     assert parallel.tree == alone.tree
     assert {t: dict(f) for t, f in parallel.tests.items()} == {
         t: dict(f) for t, f in alone.tests.items()
     }
+    assert parallel.xfailed == alone.xfailed == {"tests/test_known_bug.py::test_bug"}
     edit(project, "pkg/mod.py", "return x * 2", "return x + x")
     selected = project.run("--lw-changed", "-n", "2", "-q")
     selected.assert_outcomes(passed=2)

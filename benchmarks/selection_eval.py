@@ -466,11 +466,15 @@ def mutate(
     sites = [site for path in files for site in mutation_sites(clone, path)]
     rng = random.Random(args.seed)
     rng.shuffle(sites)
+    skipped = 0
     for site in sites:
         if len(done) == args.max_mutations:
             break
         reset(clone, "origin/HEAD")
         if not apply_mutation(clone, site):
+            continue
+        if skipped < args.skip_mutations:  # measured by an earlier run with the same seed
+            skipped += 1
             continue
         site.full = pytest_run(clone, args, ["-x", *deselect])
         for selector in chosen:
@@ -651,6 +655,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scan", type=int, default=300, help="commits of history to look through")
     parser.add_argument("--max-mutations", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--skip-mutations",
+        type=int,
+        default=0,
+        help="first ones (with this seed) not applied: an earlier run measured them",
+    )
     parser.add_argument("--timeout", type=float, default=900, help="seconds per pytest run")
     parser.add_argument("--skip", action="append", default=[], help="folder not to mutate")
     parser.add_argument("--pytest-arg", action="append", default=[], help="passed to every run")

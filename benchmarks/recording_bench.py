@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -56,6 +57,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--pytest-arg", action="append", default=[])
     args = parser.parse_args(argv)
     root = args.checkout.resolve()
+    if not (root / ".git").exists():
+        parser.error(f"{root} is not a git work tree")
+    if shutil.which(args.python) is None:
+        parser.error(f"--python {args.python}: no such interpreter")
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     os.environ.pop("PYTEST_ADDOPTS", None)
     if args.pythonpath:

@@ -624,7 +624,8 @@ def load(
             commits.append(CommitResult(**c))
         if document["baseline"] is not None:
             baseline = Run(**document["baseline"])
-        floor = document.get("floor") or floor
+        if document.get("floor") is not None:  # the best of the runs', like each run's own
+            floor = document["floor"] if floor is None else min(floor, document["floor"])
         for m in document["mutations"]:
             m["full"] = Run(**m["full"])
             m["runs"] = {name: Run(**run) for name, run in m["runs"].items()}

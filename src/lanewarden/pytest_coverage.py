@@ -358,15 +358,6 @@ class CoverageRecorder:
             collected.update(part["collected"])
             unsure.update(part["unsure"])
             xfailed.update(part["xfailed"])
-        for test in unsure:
-            ran = tests.pop(test, None)  # not covered by the map: such a test always stays
-            # But what it ran at a first import served every later test that uses the
-            # module: those lines count as run outside every test. Only an importer's lines
-            # can have served others this way (shared fixtures already count outside), so a
-            # test that imported nothing first adds nothing, and keeps the map as narrow.
-            if ran and test in importers:
-                for path, text in ran.items():
-                    outside.setdefault(path, set()).update(parse_ranges(text))
         files = {key.partition("::")[0] for key in collected}
         missing = {key.partition("::")[0] for key in collected if key not in tests}
         assert self.tree is not None
@@ -378,12 +369,12 @@ class CoverageRecorder:
             complete=frozenset(files - missing),
             collection=inputs,
             xfailed=frozenset(xfailed & tests.keys()),
-        )
+        ).without(unsure)  # a test that failed or was skipped always stays
         path = write_map(repo, coverage)
         if reporter is not None:
             reporter.write_line(
                 f"lanewarden: coverage map recorded for tree {self.tree[:12]}:"
-                f" {len(tests):,} tests, measured with {self.engine_name} ({path})"
+                f" {len(coverage.tests):,} tests, measured with {self.engine_name} ({path})"
             )
             head = repo.git("rev-parse", "--verify", "--quiet", "HEAD^{tree}", ok_codes=(0, 1))
             if head.decode().strip() != self.tree:

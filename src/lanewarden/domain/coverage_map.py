@@ -109,25 +109,34 @@ class CoverageMap:
         """The lines of ``path`` run outside every test (imports during collection)."""
         return parse_ranges(self.outside.get(path, ""))
 
-    def without_xfailed(self) -> CoverageMap:
-        """This map as ``--runxfail`` sees it: an xfailed test is a failing one, not covered."""
-        if not self.xfailed:
+    def without(self, uncovered: Iterable[str]) -> CoverageMap:
+        """This map no longer covering ``uncovered`` (such tests always stay), nor their files.
+
+        What an importer among them ran at a first import served every later
+        test that uses the module: those lines count as run outside every test.
+        Only an importer's lines can have served others this way (shared fixtures
+        already count outside), so a test that imported nothing first adds nothing.
+        """
+        dropped = set(uncovered)
+        if not dropped:
             return self
-        # As when recording a test that did not pass: what an importer ran at a first import
-        # served every later test, so it counts as run outside every test.
         outside = dict(self.outside)
-        for test in self.xfailed & self.importers:
+        for test in dropped & self.importers:
             for path, text in self.tests.get(test, {}).items():
                 outside[path] = ranges(parse_ranges(outside.get(path, "")) | parse_ranges(text))
-        files = {test.partition("::")[0] for test in self.xfailed}
         return CoverageMap(
             self.tree,
-            {test: lines for test, lines in self.tests.items() if test not in self.xfailed},
+            {test: lines for test, lines in self.tests.items() if test not in dropped},
             outside,
-            self.importers - self.xfailed,
-            complete=self.complete - files,
+            self.importers - dropped,
+            complete=self.complete - {test.partition("::")[0] for test in dropped},
             collection=self.collection,
+            xfailed=self.xfailed - dropped,
         )
+
+    def without_xfailed(self) -> CoverageMap:
+        """This map as ``--runxfail`` sees it: an xfailed test is a failing one, not covered."""
+        return self.without(self.xfailed)
 
     def merged(self, newer: CoverageMap) -> CoverageMap:
         """This map with ``newer``'s tests (same tree) replacing or adding to ours."""

@@ -56,28 +56,34 @@ def count(root: Path, *args: str) -> str:
     return lines[0] if lines else done.stdout.strip().splitlines()[-1]
 
 
-def timed(argv: list[str], root: Path) -> tuple[float, float]:
-    """Wall and CPU seconds (user + system, of the process and its children) of one run."""
+def timed(argv: list[str], root: Path, ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system, of the process and its children) of one run.
+
+    An exit status outside ``ok`` ends the benchmark with pytest's last line.
+    """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     begin = time.perf_counter()
-    subprocess.run(argv, cwd=root, capture_output=True, check=True)
+    done = subprocess.run(argv, cwd=root, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - begin
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in ok:
+        last = (done.stdout.strip().splitlines() or [done.stderr.strip()])[-1]
+        sys.exit(f"{' '.join(argv[3:])} ended with {done.returncode}: {last}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
 
 
 def paired_times(
-    baseline: list[str], measured: list[str], root: Path, runs: int
+    baseline: list[str], measured: list[str], root: Path, runs: int, ok: tuple[int, ...] = (0,)
 ) -> tuple[tuple[float, float], tuple[float, float]]:
     """Median (wall, CPU) of two commands run alternately, after a warm-up of each.
 
     CPU time is the steadier figure on a shared machine: other processes
     lengthen the wall time of a run, hardly its own CPU time.
     """
-    timed(baseline, root)
-    timed(measured, root)
-    pairs = [(timed(baseline, root), timed(measured, root)) for _ in range(runs)]
+    timed(baseline, root, ok)
+    timed(measured, root, ok)
+    pairs = [(timed(baseline, root, ok), timed(measured, root, ok)) for _ in range(runs)]
 
     def median(side: int, part: int) -> float:
         return statistics.median(pair[side][part] for pair in pairs)

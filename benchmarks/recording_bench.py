@@ -4,9 +4,10 @@ Runs the project's whole suite alternately as it is and with
 ``--lw-record-coverage`` (same interpreter and arguments, bytecode cached),
 and prints the median CPU and wall time of each. The plain run is the floor
 the recording run is measured against; the target is at most 1.30x its CPU
-time. Maps recorded in the checkout before are dropped first, so each
-recording run writes a map of its own. Tests that fail count like the rest
-(both runs run the same ones); any other exit status stops the benchmark.
+time. Maps recorded in the checkout before are dropped first; the recording
+runs (after one warm-up of each command) then add to one map of the tree, as
+repeated gate runs do. Tests that fail count like the rest (both runs run the
+same ones); any other exit status stops the benchmark.
 
 Usage::
 
@@ -21,31 +22,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from coverage_bench import forget_maps
+from coverage_bench import forget_maps, paired_times
 from plugin_bench import row
 
 TARGET = 1.30
-
-
-def timed(argv: list[str], root: Path) -> tuple[float, float]:
-    """Wall and CPU seconds of one pytest run; tests may fail, pytest itself may not."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    begin = time.perf_counter()
-    done = subprocess.run(argv, cwd=root, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - begin
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode not in (0, 1):
-        last = (done.stdout.strip().splitlines() or [done.stderr.strip()])[-1]
-        sys.exit(f"recording_bench: {' '.join(argv[3:])} ended with {done.returncode}: {last}")
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main(argv: list[str]) -> int:
@@ -67,15 +52,9 @@ def main(argv: list[str]) -> int:
         os.environ["PYTHONPATH"] = os.pathsep.join(str(root / p) for p in args.pythonpath)
     forget_maps(root)
     plain = [args.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args.pytest_arg]
-    recording = [*plain, "--lw-record-coverage"]
-    timed(plain, root)  # fills the bytecode caches
-    pairs = [(timed(plain, root), timed(recording, root)) for _ in range(args.runs)]
-    (wall, cpu), (recording_wall, recording_cpu) = (
-        (
-            statistics.median(pair[side][0] for pair in pairs),
-            statistics.median(pair[side][1] for pair in pairs),
-        )
-        for side in (0, 1)
+    # Tests that fail count like the rest: both runs run them (exit status 1).
+    (wall, cpu), (recording_wall, recording_cpu) = paired_times(
+        plain, [*plain, "--lw-record-coverage"], root, args.runs, ok=(0, 1)
     )
     version = subprocess.run(
         [args.python, "-c", "import sys; print(sys.version.split()[0])"],

@@ -156,6 +156,12 @@ def failed(result: pytest.RunResult) -> set[str]:
         ("pkg/mod.py", "LIMIT = 10", "LIMIT = 9"),
         ("pkg/other.py", "return 3", "return 4"),
         ("pkg/mod.py", "return x * 2", "return x * 2 if x < 3 else 0"),
+        ("tests/test_g.py", "g(3) == 6", "g(3) == 7"),
+        (
+            "tests/test_g.py",
+            "def test_g_again",
+            "def test_g_new():\n    assert 0\n\n\ndef test_g_again",
+        ),
     ],
 )
 def test_every_failure_the_full_suite_finds_the_refined_run_finds(
@@ -182,10 +188,129 @@ def test_a_new_test_file_is_selected(recorded: Project) -> None:
     assert ran(result) == {"test_g", "test_g_again", "test_new"}
 
 
-def test_a_changed_test_file_keeps_its_tests(recorded: Project) -> None:
+def test_a_changed_test_runs_beside_the_tests_of_the_change(recorded: Project) -> None:
     edit(recorded, "pkg/mod.py", "return x * 2", "return x + x")
     edit(recorded, "tests/test_f.py", "f(1) == 2", "f(2) == 3")
     assert ran(recorded.run("--lw-changed", "-v")) == {"test_f", "test_g", "test_g_again"}
+
+
+def test_a_changed_test_runs_without_the_unchanged_tests_of_its_file(
+    recorded: Project,
+) -> None:
+    edit(recorded, "tests/test_g.py", "g(3) == 6", "g(3) == 3 * 2")
+    static = recorded.run("--lw-changed", "--lw-no-coverage-map", "-v")
+    assert ran(static) == {"test_g", "test_g_again"}
+    assert ran(recorded.run("--lw-changed", "-v")) == {"test_g_again"}
+
+
+def test_a_new_test_runs_without_the_unchanged_tests_of_its_file(recorded: Project) -> None:
+    edit(
+        recorded,
+        "tests/test_g.py",
+        "def test_g_again",
+        "def test_g_new():\n    assert g(0) == 0\n\n\ndef test_g_again",
+    )
+    assert ran(recorded.run("--lw-changed", "-v")) == {"test_g_new"}
+
+
+def test_a_helper_of_a_test_file_keeps_the_tests_that_ran_it(recorded: Project) -> None:
+    recorded.write(
+        {
+            "tests/test_g.py": (
+                "from pkg.mod import g\n\n\ndef double(x):\n    return 2 * x\n\n\n"
+                "def test_g():\n    assert g(2) == double(2)\n\n\n"
+                "def test_g_again():\n    assert g(3) == 6\n"
+            )
+        }
+    )
+    recorded.commit("a helper")
+    recorded.run("--lw-record-coverage").assert_outcomes(passed=5)
+    edit(recorded, "tests/test_g.py", "return 2 * x", "return x + x")
+    assert ran(recorded.run("--lw-changed", "-v")) == {"test_g"}
+
+
+@pytest.mark.parametrize(
+    "addition",
+    [
+        "import pytest\n\n\n@pytest.fixture(autouse=True)\ndef slow():\n    yield\n",
+        "def setup_function():\n    pass\n",
+        "CASES = 3\n",
+    ],
+    ids=["autouse fixture", "setup function", "constant"],
+)
+def test_a_module_level_change_of_a_test_file_keeps_its_tests(
+    recorded: Project, addition: str
+) -> None:
+    edit(
+        recorded, "tests/test_g.py", "from pkg.mod import g\n", f"from pkg.mod import g\n{addition}"
+    )
+    assert ran(recorded.run("--lw-changed", "-v")) == {"test_g", "test_g_again"}
+
+
+def test_comments_and_layout_change_no_test(recorded: Project) -> None:
+    edit(recorded, "pkg/mod.py", "LIMIT = 10\n", "# The limit.\nLIMIT = (\n    10\n)\n")
+    edit(recorded, "pkg/mod.py", "return x * 2", "return x * 2  # twice")
+    result = recorded.run("--lw-changed", "-v")
+    assert ran(result) == set()
+    result.stdout.fnmatch_lines(
+        ["*coverage map: pkg/mod.py: no code changed (comments, blank lines, layout)*"]
+    )
+
+
+DOCUMENTED = """\
+def build(n):
+    \"\"\"The table.
+
+    >>> build(2)
+    [0, 1]
+    \"\"\"
+    return list(range(n))
+
+
+TABLE = build(3)
+"""
+
+
+def test_a_changed_docstring_keeps_its_doctest_though_it_calls_nothing(project: Project) -> None:
+    project.write(
+        {"pkg/unit.py": 'def unit():\n    """\n    >>> 1 + 1\n    2\n    """\n    return 1\n'}
+    )
+    project.commit("a doctest that calls nothing")
+    project.run("--lw-record-coverage", "--doctest-modules").assert_outcomes(passed=6)
+    edit(project, "pkg/unit.py", "    2\n", "    3\n")
+    result = project.run("--lw-changed", "-v", "--doctest-modules", "--lw-no-dependents")
+    assert ran(result) == {"pkg.unit.unit"}
+    assert result.ret == 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("The table.", "The first numbers.", {"test_build", "pkg.table.build"}),
+        ("return list(range(n))", "return list(range(n + 1))", None),  # code run at import
+    ],
+    ids=["docstring", "code"],
+)
+def test_a_docstring_change_of_a_function_run_at_import_keeps_its_runners_only(
+    project: Project, old: str, new: str, expected: set[str] | None
+) -> None:
+    project.write(
+        {
+            "pkg/table.py": DOCUMENTED,
+            "tests/test_table.py": (
+                "from pkg.table import TABLE, build\n\n\n"
+                "def test_build():\n    assert build(1) == [0]\n\n\n"
+                "def test_table():\n    assert TABLE == [0, 1, 2]\n"
+            ),
+        }
+    )
+    project.commit("a table built at import")
+    args = ("--doctest-modules", "--lw-no-dependents")
+    project.run("--lw-record-coverage", "--doctest-modules").assert_outcomes(passed=8)
+    edit(project, "pkg/table.py", old, new)
+    static = ran(project.run("--lw-changed", "--lw-no-coverage-map", "-v", *args))
+    assert {"test_build", "test_table", "pkg.table.build"} <= static
+    assert ran(project.run("--lw-changed", "-v", *args)) == (expected or static)
 
 
 def test_a_stale_map_counts_everything_changed_since_its_tree(recorded: Project) -> None:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lanewarden.domain.code_changes import analyse_change
 from lanewarden.domain.coverage_map import CoverageMap, CoverageMapError, parse_ranges, ranges
-from lanewarden.domain.coverage_refine import analyse_change, parse_hunks
 
 TREE = "a" * 40
 
@@ -90,13 +90,6 @@ def test_an_unreadable_map_is_a_map_error(data: bytes, message: str) -> None:
         CoverageMap.decode(data)
 
 
-def test_hunks_are_read_from_a_zero_context_diff() -> None:
-    diff = (
-        b"diff --git a/x b/x\n@@ -3 +3 @@\n-a\n+b\n@@ -10,0 +11,2 @@\n+c\n+d\n@@ -20,2 +22,0 @@\n"
-    )
-    assert parse_hunks(diff) == [(3, 1, 3, 1), (10, 0, 11, 2), (20, 2, 22, 0)]
-
-
 OLD = b"""\
 import os
 
@@ -120,14 +113,7 @@ def one(x=2): return x
 
 
 def change(old: bytes, new: bytes) -> tuple[bool, frozenset[int], str | None]:
-    import difflib
-
-    hunks = []
-    matcher = difflib.SequenceMatcher(a=old.splitlines(), b=new.splitlines())
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag != "equal":
-            hunks.append((i1 + 1, i2 - i1, j1 + 1, j2 - j1))
-    result = analyse_change("m.py", old, new, hunks)
+    result = analyse_change("m.py", old, new)
     return result.module_level, result.regions, result.fallback
 
 
@@ -209,6 +195,65 @@ def test_a_file_that_no_longer_parses_falls_back() -> None:
     _, _, fallback = change(OLD, OLD.replace(b"return x + y", b"return x +"))
     assert fallback is not None
     assert "not parseable" in fallback
+
+
+@pytest.mark.parametrize(
+    "new",
+    [
+        OLD.replace(b"import os\n", b"import os  # the system\n\n# a note\n"),
+        OLD.replace(b"def f(x, y=1):", b"def f(\n    x,\n    y=1,\n):"),
+        OLD.replace(b"return x + y", b"return (x +\n            y)  # the sum"),
+    ],
+    ids=["comments", "layout of a signature", "layout of a body"],
+)
+def test_comments_and_layout_change_no_code(new: bytes) -> None:
+    result = analyse_change("m.py", OLD, new)
+    assert (result.module_level, result.regions, result.doc_regions) == (False, set(), set())
+
+
+def test_a_body_change_below_moved_lines_names_the_lines_of_the_maps_tree() -> None:
+    new = OLD.replace(b"import os\n", b"import os\n\n\n\n").replace(b"return 1", b"return 2")
+    module_level, regions, _ = change(OLD, new)
+    assert not module_level
+    assert OLD.splitlines().index(b"            return 1") + 1 in regions
+    assert OLD.splitlines().index(b"    return x + y") + 1 not in regions
+
+
+def test_a_docstring_alone_is_a_change_of_documentation() -> None:
+    old = b'def f():\n    """Sum."""\n    return 1\n\n\ndef g():\n    return 2\n'
+    result = analyse_change("m.py", old, old.replace(b"Sum.", b"The sum."))
+    assert (result.module_level, result.regions) == (False, set())
+    assert result.doc_regions == {2, 3}
+    assert result.functions == {"f"}
+    both = analyse_change("m.py", old, old.replace(b"Sum.", b"S.").replace(b"n 1", b"n 0"))
+    assert both.regions == {2, 3}
+    assert both.doc_regions == set()
+
+
+@pytest.mark.parametrize(
+    ("new", "module_level"),
+    [
+        (b"\n\ndef test_new():\n    assert f(1)\n", False),
+        (b"\n\n@pytest.mark.parametrize('x', [1, 2])\ndef test_new(x):\n    assert x\n", False),
+        (b"\n\n@pytest.fixture\ndef test_new():\n    return 1\n", True),  # not a test
+        (b"\n\ndef helper():\n    return 1\n", True),  # any reader may see it
+        (b"\n\ndef test_old_again():\n    return 1\n", True),  # the file names it already
+        (b"\n\ndef setup_function():\n    pass\n", True),  # runs before every test
+    ],
+)
+def test_a_new_test_in_a_test_file_is_no_module_level_change(
+    new: bytes, module_level: bool
+) -> None:
+    old = b"import pytest\n\n\ndef test_old():\n    assert 'test_old_again'\n"
+    result = analyse_change("tests/test_m.py", old, old + new, test_file=True)
+    assert result.module_level is module_level
+    assert analyse_change("m.py", old, old + new).module_level  # outside a test file
+
+
+def test_a_new_test_method_of_an_existing_class_is_no_module_level_change() -> None:
+    old = b"class TestC:\n    def test_a(self):\n        assert 1\n"
+    new = old + b"\n    def test_b(self):\n        assert 2\n"
+    assert not analyse_change("tests/test_m.py", old, new, test_file=True).module_level
 
 
 def body(tests: object, outside: object = None) -> bytes:

@@ -52,8 +52,9 @@ def refine_with_map(
     from dataclasses import replace
 
     from lanewarden.adapters.coverage_store import changed_since, file_change, find_map, read_map
+    from lanewarden.domain.code_changes import FileChange, unjudged
     from lanewarden.domain.coverage_map import CoverageMapError
-    from lanewarden.domain.coverage_refine import FileChange, refine, unjudged
+    from lanewarden.domain.coverage_refine import refine
 
     found = find_map(repo)
     if found is None:
@@ -80,10 +81,10 @@ def refine_with_map(
             changes.append(unjudged(path, "unchanged since the map's tree"))
         elif not path.endswith(".py"):
             changes.append(unjudged(path, "not Python"))
-        elif is_test_path(path) or path.rpartition("/")[2] == "conftest.py":
-            changes.append(unjudged(path, "a test-side file"))
+        elif path.rpartition("/")[2] == "conftest.py":
+            changes.append(unjudged(path, "a conftest.py configures the tests below it"))
         else:
-            changes.append(file_change(repo, tree, path))
+            changes.append(file_change(repo, tree, path, test_file=is_test_path(path)))
 
     def static(paths: list[str]) -> set[str] | None:
         alone = reach(paths)

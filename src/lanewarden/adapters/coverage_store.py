@@ -19,8 +19,8 @@ from pathlib import Path
 from lanewarden.adapters.files import atomic_write
 from lanewarden.adapters.git import Repo, split_z
 from lanewarden.adapters.notes import COVERAGE_NOTES_REF, _check, _git
+from lanewarden.domain.code_changes import FileChange, analyse_change, unjudged
 from lanewarden.domain.coverage_map import CoverageMap, CoverageMapError
-from lanewarden.domain.coverage_refine import FileChange, analyse_change, parse_hunks, unjudged
 
 __all__ = [
     "COVERAGE_NOTES_REF",
@@ -140,7 +140,7 @@ def changed_since(repo: Repo, tree: str) -> set[str]:
     return set(split_z(diff)) | set(split_z(untracked))
 
 
-def file_change(repo: Repo, tree: str, path: str) -> FileChange:
+def file_change(repo: Repo, tree: str, path: str, *, test_file: bool = False) -> FileChange:
     """The changed functions of ``path`` between ``tree`` and the work tree."""
     old = _git(repo, "cat-file", "blob", f"{tree}:{path}")
     if old.returncode != 0:
@@ -149,18 +149,4 @@ def file_change(repo: Repo, tree: str, path: str) -> FileChange:
         new = (repo.root / path).read_bytes()
     except OSError:
         return unjudged(path, "deleted since the map's tree (or renamed)")
-    diff = _git(
-        repo,
-        "diff",
-        "-U0",
-        "--no-renames",
-        "--no-ext-diff",
-        "--no-textconv",
-        "--no-color",
-        tree,
-        "--",
-        f":(literal){path}",
-    )
-    if diff.returncode != 0:
-        return unjudged(path, "git diff failed")
-    return analyse_change(path, old.stdout, new, parse_hunks(diff.stdout))
+    return analyse_change(path, old.stdout, new, test_file=test_file)

@@ -229,6 +229,37 @@ def test_a_helper_of_a_test_file_keeps_the_tests_that_ran_it(recorded: Project) 
     assert ran(recorded.run("--lw-changed", "-v")) == {"test_g"}
 
 
+def test_a_new_method_overriding_an_inherited_test_keeps_the_subclasses_test(
+    project: Project,
+) -> None:
+    project.write(
+        {
+            "tests/test_base.py": "class TestBase:\n    def test_x(self):\n        assert True\n",
+            "tests/test_mid.py": (
+                "from tests import test_base as base\n\n\n"
+                "class TestMid(base.TestBase):\n    def test_y(self):\n        assert True\n"
+            ),
+            "tests/test_sub.py": (
+                "from tests import test_mid as mid\n\n\nclass TestSub(mid.TestMid):\n    pass\n"
+            ),
+        }
+    )
+    project.commit("inherited tests")
+    project.run("--lw-record-coverage").assert_outcomes(passed=10)
+    edit(
+        project,
+        "tests/test_mid.py",
+        "    def test_y(self):",
+        "    def test_x(self):\n        assert False\n\n    def test_y(self):",
+    )
+    result = project.run("--lw-changed", "-v")
+    assert ran(result) == {"test_x"}
+    assert {line.split()[0] for line in result.outlines if " FAILED" in line} >= {
+        "tests/test_mid.py::TestMid::test_x",
+        "tests/test_sub.py::TestSub::test_x",
+    }
+
+
 @pytest.mark.parametrize(
     "addition",
     [

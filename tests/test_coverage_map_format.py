@@ -239,6 +239,8 @@ def test_a_docstring_alone_is_a_change_of_documentation() -> None:
         (b"\n\ndef helper():\n    return 1\n", True),  # any reader may see it
         (b"\n\ndef test_old_again():\n    return 1\n", True),  # the file names it already
         (b"\n\ndef setup_function():\n    pass\n", True),  # runs before every test
+        (b"\n\ndef test_new(x=compute()):\n    assert x\n", True),  # runs at import
+        (b"\n\ndef test_new(x=1, *, y=None):\n    assert x\n", False),
     ],
 )
 def test_a_new_test_in_a_test_file_is_no_module_level_change(
@@ -253,7 +255,9 @@ def test_a_new_test_in_a_test_file_is_no_module_level_change(
 def test_a_new_test_method_of_an_existing_class_is_no_module_level_change() -> None:
     old = b"class TestC:\n    def test_a(self):\n        assert 1\n"
     new = old + b"\n    def test_b(self):\n        assert 2\n"
-    assert not analyse_change("tests/test_m.py", old, new, test_file=True).module_level
+    result = analyse_change("tests/test_m.py", old, new, test_file=True)
+    assert not result.module_level
+    assert result.new_tests == {"test_b"}  # a subclass elsewhere may have run another test_b
 
 
 def body(tests: object, outside: object = None) -> bytes:

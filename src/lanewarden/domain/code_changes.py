@@ -39,6 +39,7 @@ class FileChange:
     regions: frozenset[int] = frozenset()  # map-tree lines of the functions whose code changed
     doc_regions: frozenset[int] = frozenset()  # ... of those whose docstring alone changed
     functions: frozenset[str] = field(default=frozenset())  # their qualified names
+    new_tests: frozenset[str] = frozenset()  # names of new test functions and methods
     module_level: bool = False
     fallback: str | None = None  # why the static rule decides for this file
 
@@ -72,8 +73,9 @@ def _compared(
 ) -> FileChange:
     """:func:`analyse_change` of parsed versions; ``test_file``: the old bytes of a test file."""
     old_functions = _functions(before.body, "")
+    new_tests: set[str] = set()
     if test_file is not None:
-        _drop_new_tests(after, {f.name for f in old_functions}, test_file)
+        new_tests = _drop_new_tests(after, {f.name for f in old_functions}, test_file)
     new_functions = _functions(after.body, "")
     if _outline(before, old_functions) != _outline(after, new_functions):
         return FileChange(path, module_level=True)
@@ -95,8 +97,13 @@ def _compared(
             (code if was_code != now_code else docs).update(lines)
         if was_code == now_code:  # else the inner functions' lines are the function's already
             pairs += zip(was_inner, now_inner, strict=True)
-    regions, doc_regions = frozenset(code), frozenset(docs - code)
-    return FileChange(path, regions=regions, doc_regions=doc_regions, functions=frozenset(names))
+    return FileChange(
+        path,
+        regions=frozenset(code),
+        doc_regions=frozenset(docs - code),
+        functions=frozenset(names),
+        new_tests=frozenset(new_tests),
+    )
 
 
 def _functions(body: list[ast.stmt], prefix: str) -> list[_Function]:
@@ -165,8 +172,13 @@ def _first_line(stmt: ast.stmt) -> int:
     return min([stmt.lineno, *(d.lineno for d in decorators)])
 
 
-def _drop_new_tests(tree: ast.Module, old_names: set[str], old: bytes) -> None:
-    """Take the new tests out of a test file's new tree: they change nothing else."""
+def _drop_new_tests(tree: ast.Module, old_names: set[str], old: bytes) -> set[str]:
+    """Take the new tests out of a test file's new tree (they change nothing else); their names.
+
+    A new method may override a test a subclass (or one inheriting from several
+    classes) ran until now: the caller keeps every test of that name.
+    """
+    names: set[str] = set()
     stack: list[tuple[list[ast.stmt], str]] = [(tree.body, "")]
     while stack:
         body, prefix = stack.pop()
@@ -175,13 +187,17 @@ def _drop_new_tests(tree: ast.Module, old_names: set[str], old: bytes) -> None:
                 stack.append((node.body, node.name + "."))
             elif isinstance(node, _Def) and _is_new_test(node, prefix, old_names, old):
                 body.remove(node)
+                names.add(node.name)
+    return names
 
 
 def _is_new_test(node: _Def, prefix: str, old_names: set[str], old: bytes) -> bool:
+    defaults = [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
     return (
         node.name.startswith("test")
         and prefix + node.name not in old_names
         and all(_is_mark(decorator) for decorator in node.decorator_list)
+        and all(isinstance(default, ast.Constant) for default in defaults)  # nothing runs
         and re.search(rb"\b%s\b" % re.escape(node.name.encode()), old) is None
     )
 

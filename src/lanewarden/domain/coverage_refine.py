@@ -172,7 +172,7 @@ def refine(
             static_paths.append(change.path)
         else:
             judged.append(change)
-            if not (change.regions or change.doc_regions):
+            if not (change.regions or change.doc_regions or change.new_tests):
                 notes.append(f"{change.path}: no code changed (comments, blank lines, layout)")
     reached = reach(static_paths) if static_paths else set()
     if reached is None:
@@ -244,7 +244,7 @@ def _checked(change: FileChange, coverage: CoverageMap, known: set[str]) -> File
     that runs none of the project's lines is not in the map: it always stays.)
     """
     code, docs = change.regions, change.doc_regions
-    if not change.judged or not (code or docs):
+    if not change.judged or not (code or docs or change.new_tests):
         return change
     if change.path not in known:
         return unjudged(change.path, "unknown to the coverage map (no test ran it)")
@@ -263,7 +263,9 @@ def _sees(test: str, change: FileChange, coverage: CoverageMap) -> bool:
     if coverage.lines(test, change.path) & (change.regions | change.doc_regions):
         return True
     path, _, name = test.partition("::")
-    if path != change.path:
-        return False
     name = name.partition("[")[0].replace("::", ".")  # tests/t.py::C::test_a[1] -> C.test_a
-    return any(name == f or name.endswith("." + f) for f in change.functions)
+    if name.rpartition(".")[2] in change.new_tests:  # a new method may override it
+        return True
+    return path == change.path and any(
+        name == f or name.endswith("." + f) for f in change.functions
+    )

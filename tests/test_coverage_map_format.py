@@ -237,7 +237,7 @@ def test_a_docstring_alone_is_a_change_of_documentation() -> None:
         (b"\n\n@pytest.mark.parametrize('x', [1, 2])\ndef test_new(x):\n    assert x\n", False),
         (b"\n\n@pytest.fixture\ndef test_new():\n    return 1\n", True),  # not a test
         (b"\n\ndef helper():\n    return 1\n", True),  # any reader may see it
-        (b"\n\ndef test_old_again():\n    return 1\n", True),  # the file names it already
+        (b"\n\ndef test_old_again():\n    return 1\n", True),  # the file looks it up already
         (b"\n\ndef setup_function():\n    pass\n", True),  # runs before every test
         (b"\n\ndef test_new(x=compute()):\n    assert x\n", True),  # runs at import
         (b"\n\ndef test_new(x=1, *, y=None):\n    assert x\n", False),
@@ -253,7 +253,9 @@ def test_a_new_test_in_a_test_file_is_no_module_level_change(
 
 
 def test_a_new_test_method_of_an_existing_class_is_no_module_level_change() -> None:
-    old = b"class TestC:\n    def test_a(self):\n        assert 1\n"
+    """Another class's method of that name is no lookup of it (unittest suites repeat names)."""
+    old = b"class TestB:\n    def test_b(self):\n        assert 1\n\n\n"
+    old += b"class TestC:\n    def test_a(self):\n        assert 1\n"
     new = old + b"\n    def test_b(self):\n        assert 2\n"
     result = analyse_change("tests/test_m.py", old, new, test_file=True)
     assert not result.module_level

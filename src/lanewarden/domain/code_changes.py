@@ -12,7 +12,7 @@ comments, blank lines and formatting are no change at all:
   documentation only, and the functions it defines are compared in turn.
 
 In a test file, a new test function or method (named ``test*``, no decorator
-but ``pytest.mark``'s, a name the old file never mentions) is a new test, not
+but ``pytest.mark``'s, a name the old file's code never looks up) is a new test, not
 a module-level change: pytest collects it, and nothing else in the file can
 reach it.
 
@@ -22,7 +22,6 @@ Pure: the caller reads both versions.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
 
 __all__ = ["FileChange", "analyse_change", "unjudged"]
@@ -63,19 +62,17 @@ class _Function:
 def analyse_change(path: str, old: bytes, new: bytes, *, test_file: bool = False) -> FileChange:
     """The changed functions of ``path`` (lines as in ``old``), or that it is module-level."""
     try:
-        return _compared(path, ast.parse(old), ast.parse(new), old if test_file else None)
+        return _compared(path, ast.parse(old), ast.parse(new), test_file)
     except (SyntaxError, ValueError, RecursionError) as error:
         return FileChange(path, fallback=f"not parseable ({type(error).__name__})")
 
 
-def _compared(
-    path: str, before: ast.Module, after: ast.Module, test_file: bytes | None
-) -> FileChange:
-    """:func:`analyse_change` of parsed versions; ``test_file``: the old bytes of a test file."""
+def _compared(path: str, before: ast.Module, after: ast.Module, test_file: bool) -> FileChange:
+    """:func:`analyse_change` of the parsed versions."""
     old_functions = _functions(before.body, "")
     new_tests: set[str] = set()
-    if test_file is not None:
-        new_tests = _drop_new_tests(after, {f.name for f in old_functions}, test_file)
+    if test_file:
+        new_tests = _drop_new_tests(after, {f.name for f in old_functions}, _referenced(before))
     new_functions = _functions(after.body, "")
     if _outline(before, old_functions) != _outline(after, new_functions):
         return FileChange(path, module_level=True)
@@ -172,7 +169,7 @@ def _first_line(stmt: ast.stmt) -> int:
     return min([stmt.lineno, *(d.lineno for d in decorators)])
 
 
-def _drop_new_tests(tree: ast.Module, old_names: set[str], old: bytes) -> set[str]:
+def _drop_new_tests(tree: ast.Module, old_names: set[str], referenced: set[str]) -> set[str]:
     """Take the new tests out of a test file's new tree (they change nothing else); their names.
 
     A new method may override a test a subclass (or one inheriting from several
@@ -185,21 +182,38 @@ def _drop_new_tests(tree: ast.Module, old_names: set[str], old: bytes) -> set[st
         for node in list(body):
             if isinstance(node, ast.ClassDef) and not prefix:
                 stack.append((node.body, node.name + "."))
-            elif isinstance(node, _Def) and _is_new_test(node, prefix, old_names, old):
+            elif isinstance(node, _Def) and _is_new_test(node, prefix, old_names, referenced):
                 body.remove(node)
                 names.add(node.name)
     return names
 
 
-def _is_new_test(node: _Def, prefix: str, old_names: set[str], old: bytes) -> bool:
+def _is_new_test(node: _Def, prefix: str, old_names: set[str], referenced: set[str]) -> bool:
     defaults = [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
     return (
         node.name.startswith("test")
         and prefix + node.name not in old_names
         and all(_is_mark(decorator) for decorator in node.decorator_list)
         and all(isinstance(default, ast.Constant) for default in defaults)  # nothing runs
-        and re.search(rb"\b%s\b" % re.escape(node.name.encode()), old) is None
+        and node.name not in referenced
     )
+
+
+def _referenced(tree: ast.Module) -> set[str]:
+    """The names a module's code looks up: variables, attributes, strings (``getattr``).
+
+    A method of the same name in another class is no reference: the tests of
+    that name are kept by name, in case the new one overrides one inherited.
+    """
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names.add(node.value)
+    return names
 
 
 def _is_mark(decorator: ast.expr) -> bool:

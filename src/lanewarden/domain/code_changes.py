@@ -12,9 +12,9 @@ comments, blank lines and formatting are no change at all:
   documentation only, and the functions it defines are compared in turn.
 
 In a test file, a new test function or method (named ``test*``, no decorator
-but ``pytest.mark``'s, a name the old file's code never looks up) is a new test, not
-a module-level change: pytest collects it, and nothing else in the file can
-reach it.
+but ``pytest.mark``'s, constant default values, a name the old file's code
+never looks up) is a new test, not a module-level change: pytest collects it,
+and nothing else in the file can reach it.
 
 Pure: the caller reads both versions.
 """
@@ -22,7 +22,7 @@ Pure: the caller reads both versions.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = ["FileChange", "analyse_change", "unjudged"]
 
@@ -37,7 +37,7 @@ class FileChange:
     path: str
     regions: frozenset[int] = frozenset()  # map-tree lines of the functions whose code changed
     doc_regions: frozenset[int] = frozenset()  # ... of those whose docstring alone changed
-    functions: frozenset[str] = field(default=frozenset())  # their qualified names
+    functions: frozenset[str] = frozenset()  # their qualified names
     new_tests: frozenset[str] = frozenset()  # names of new test functions and methods
     module_level: bool = False
     fallback: str | None = None  # why the static rule decides for this file
@@ -56,7 +56,7 @@ def unjudged(path: str, why: str) -> FileChange:
 @dataclass
 class _Function:
     name: str  # qualified, as a doctest or a traceback names it
-    node: ast.FunctionDef | ast.AsyncFunctionDef
+    node: _Def
 
 
 def analyse_change(path: str, old: bytes, new: bytes, *, test_file: bool = False) -> FileChange:

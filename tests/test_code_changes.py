@@ -84,4 +84,4 @@ def test_comments_and_blank_lines_anywhere_change_nothing(data: st.DataObject) -
         rows.insert(row, indent + data.draw(st.sampled_from([b"", b"# a note", b"# type: ignore"])))
     result = analyse_change("m.py", old, b"\n".join(rows))
     assert (result.module_level, result.fallback) == (False, None)
-    assert result.regions == result.doc_regions == frozenset()
+    assert result.regions == result.documented == frozenset()

@@ -11,6 +11,7 @@ import coverage  # imported here once: in-process runs would re-import its C tra
 import pytest
 
 from conftest import git
+from lanewarden.adapters.coverage_store import doc_reading_lines
 from lanewarden.adapters.git import Repo
 from scenario import QUIET, lanewarden, ran, stored_maps
 from scenario import PytestRepo as Project
@@ -317,12 +318,12 @@ def test_a_changed_docstring_keeps_its_doctest_though_it_calls_nothing(project: 
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("The table.", "The first numbers.", {"test_build", "pkg.table.build"}),
+        ("The table.", "The first numbers.", {"test_doc", "pkg.table.build"}),
         ("return list(range(n))", "return list(range(n + 1))", None),  # code run at import
     ],
     ids=["docstring", "code"],
 )
-def test_a_docstring_change_of_a_function_run_at_import_keeps_its_runners_only(
+def test_a_docstring_change_keeps_its_doctest_and_the_tests_reading_docstrings(
     project: Project, old: str, new: str, expected: set[str] | None
 ) -> None:
     project.write(
@@ -331,17 +332,20 @@ def test_a_docstring_change_of_a_function_run_at_import_keeps_its_runners_only(
             "tests/test_table.py": (
                 "from pkg.table import TABLE, build\n\n\n"
                 "def test_build():\n    assert build(1) == [0]\n\n\n"
-                "def test_table():\n    assert TABLE == [0, 1, 2]\n"
+                "def test_table():\n    assert TABLE == [0, 1, 2]\n\n\n"
+                "def test_doc():\n    assert 'table' in build.__doc__\n"
             ),
         }
     )
     project.commit("a table built at import")
     args = ("--doctest-modules", "--lw-no-dependents")
-    project.run("--lw-record-coverage", "--doctest-modules").assert_outcomes(passed=8)
+    project.run("--lw-record-coverage", "--doctest-modules").assert_outcomes(passed=9)
     edit(project, "pkg/table.py", old, new)
     static = ran(project.run("--lw-changed", "--lw-no-coverage-map", "-v", *args))
-    assert {"test_build", "test_table", "pkg.table.build"} <= static
-    assert ran(project.run("--lw-changed", "-v", *args)) == (expected or static)
+    assert {"test_build", "test_table", "test_doc", "pkg.table.build"} <= static
+    result = project.run("--lw-changed", "-v", *args)
+    assert ran(result) == (expected or static)
+    assert result.ret == 1  # the new docstring fails test_doc; the new code, test_table
 
 
 def test_a_stale_map_counts_everything_changed_since_its_tree(recorded: Project) -> None:
@@ -916,3 +920,17 @@ def test_select_names_the_module_level_changes_as_the_run_does(recorded: Project
         "lanewarden:   coverage map: pkg/mod.py: module-level code changed;"
         " every test reaching it runs"
     ) in text.stdout.splitlines()
+
+
+def test_the_lines_reading_docstrings_are_found_in_the_maps_tree_whatever_the_names(
+    project: Project,
+) -> None:
+    reader = "import inspect\n\n\ndef doc(f):\n    return inspect.getdoc(f) or f.__doc__\n"
+    names = ["pkg/with space.py", "pkg/new\nline.py", "pkg/café.py", 'pkg/"quoted".py']
+    project.write({name: reader for name in names})
+    project.write({"pkg/helpme.py": "def helpme():\n    return 1\n\n\nhelp(len)\n"})
+    project.commit("docstring readers")
+    tree = git(project.root, "rev-parse", "HEAD^{tree}").strip()
+    project.write({name: "" for name in names})  # the work tree does not matter
+    found = doc_reading_lines(Repo.discover(project.root), tree)
+    assert found == {**{name: {5} for name in names}, "pkg/helpme.py": {5}}

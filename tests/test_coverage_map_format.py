@@ -208,7 +208,7 @@ def test_a_file_that_no_longer_parses_falls_back() -> None:
 )
 def test_comments_and_layout_change_no_code(new: bytes) -> None:
     result = analyse_change("m.py", OLD, new)
-    assert (result.module_level, result.regions, result.doc_regions) == (False, set(), set())
+    assert (result.module_level, result.regions, result.documented) == (False, set(), set())
 
 
 def test_a_body_change_below_moved_lines_names_the_lines_of_the_maps_tree() -> None:
@@ -223,11 +223,10 @@ def test_a_docstring_alone_is_a_change_of_documentation() -> None:
     old = b'def f():\n    """Sum."""\n    return 1\n\n\ndef g():\n    return 2\n'
     result = analyse_change("m.py", old, old.replace(b"Sum.", b"The sum."))
     assert (result.module_level, result.regions) == (False, set())
-    assert result.doc_regions == {2, 3}
-    assert result.functions == {"f"}
+    assert result.documented == result.functions == {"f"}
     both = analyse_change("m.py", old, old.replace(b"Sum.", b"S.").replace(b"n 1", b"n 0"))
     assert both.regions == {2, 3}
-    assert both.doc_regions == set()
+    assert both.documented == set()
 
 
 @pytest.mark.parametrize(

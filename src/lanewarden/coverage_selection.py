@@ -51,7 +51,13 @@ def refine_with_map(
     """
     from dataclasses import replace
 
-    from lanewarden.adapters.coverage_store import changed_since, file_change, find_map, read_map
+    from lanewarden.adapters.coverage_store import (
+        changed_since,
+        doc_reading_lines,
+        file_change,
+        find_map,
+        read_map,
+    )
     from lanewarden.domain.code_changes import FileChange, unjudged
     from lanewarden.domain.coverage_map import CoverageMapError
     from lanewarden.domain.coverage_refine import refine
@@ -98,5 +104,6 @@ def refine_with_map(
         changed_since_map=since,
         stale=found.behind > 0,
         collection_known=coverage.collection is not None,
+        doc_readers=lambda: doc_reading_lines(repo, tree),
     )
     return MapOutcome(replace(refinement, source=source), collection=coverage.collection)

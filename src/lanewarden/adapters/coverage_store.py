@@ -140,6 +140,29 @@ def changed_since(repo: Repo, tree: str) -> set[str]:
     return set(split_z(diff)) | set(split_z(untracked))
 
 
+DOC_READING = r"__doc__|getdoc|pydoc|doctest|(^|[^A-Za-z0-9_])help\("  # (git grep -E)
+
+
+def doc_reading_lines(repo: Repo, tree: str) -> dict[str, set[int]]:
+    """The lines of ``tree``'s Python files that read docstrings, by file."""
+    done = _git(
+        repo, "grep", "-z", "-n", "-I", "--no-color", "-E", "-e", DOC_READING, tree, "--", "*.py"
+    )
+    found: dict[str, set[int]] = {}
+    if done.returncode not in (0, 1):  # 1: no line matches
+        _check(done, "git grep")
+    prefix, data, at = tree.encode() + b":", done.stdout, 0
+    while (name_end := data.find(b"\0", at)) != -1:  # tree:path NUL line NUL text NEWLINE
+        number_end = data.find(b"\0", name_end + 1)
+        text_end = data.find(b"\n", number_end + 1)
+        name, number = data[at:name_end], data[name_end + 1 : number_end]
+        if number_end == -1 or text_end == -1 or not name.startswith(prefix):
+            break
+        found.setdefault(os.fsdecode(name[len(prefix) :]), set()).add(int(number))
+        at = text_end + 1
+    return found
+
+
 def file_change(repo: Repo, tree: str, path: str, *, test_file: bool = False) -> FileChange:
     """The changed functions of ``path`` between ``tree`` and the work tree."""
     old = _git(repo, "cat-file", "blob", f"{tree}:{path}")

@@ -8,8 +8,9 @@ comments, blank lines and formatting are no change at all:
   function body left out) differs: the change is module-level;
 - otherwise the functions are paired in order, and a function whose own code
   differs (its body, with the bodies of the functions it defines left out)
-  is changed as a whole; one whose docstring alone differs is changed in its
-  documentation only, and the functions it defines are compared in turn.
+  is changed as a whole; one whose docstring alone differs is changed for the
+  readers of its docstring only, and the functions it defines are compared in
+  turn.
 
 In a test file, a new test function or method (named ``test*``, no decorator
 but ``pytest.mark``'s, constant default values, a name the old file's code
@@ -36,8 +37,8 @@ class FileChange:
 
     path: str
     regions: frozenset[int] = frozenset()  # map-tree lines of the functions whose code changed
-    doc_regions: frozenset[int] = frozenset()  # ... of those whose docstring alone changed
-    functions: frozenset[str] = frozenset()  # their qualified names
+    functions: frozenset[str] = frozenset()  # their qualified names, and those of ``documented``
+    documented: frozenset[str] = frozenset()  # functions whose docstring alone changed
     new_tests: frozenset[str] = frozenset()  # names of new test functions and methods
     module_level: bool = False
     fallback: str | None = None  # why the static rule decides for this file
@@ -77,8 +78,8 @@ def _compared(path: str, before: ast.Module, after: ast.Module, test_file: bool)
     if _outline(before, old_functions) != _outline(after, new_functions):
         return FileChange(path, module_level=True)
     code: set[int] = set()
-    docs: set[int] = set()
     names: set[str] = set()
+    documented: set[str] = set()
     pairs = list(zip(old_functions, new_functions, strict=True))
     while pairs:
         was, now = pairs.pop()
@@ -91,14 +92,17 @@ def _compared(path: str, before: ast.Module, after: ast.Module, test_file: bool)
             if not lines:  # the body shares the def's line, which runs at import
                 return FileChange(path, module_level=True)
             names.add(was.name)
-            (code if was_code != now_code else docs).update(lines)
+            if was_code != now_code:
+                code |= lines
+            else:
+                documented.add(was.name)
         if was_code == now_code:  # else the inner functions' lines are the function's already
             pairs += zip(was_inner, now_inner, strict=True)
     return FileChange(
         path,
         regions=frozenset(code),
-        doc_regions=frozenset(docs - code),
         functions=frozenset(names),
+        documented=frozenset(documented),
         new_tests=frozenset(new_tests),
     )
 

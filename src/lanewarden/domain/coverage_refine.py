@@ -14,6 +14,9 @@ map's tree:
 - the test executed a line of a changed function (the whole function counts,
   not only the changed lines: code added at its end runs for every caller),
   or is that function (a changed test) or its doctest;
+- a function's docstring alone changed, and the test is its doctest or ran a
+  line that reads docstrings (``__doc__``, ``getdoc``, ``pydoc``, ``doctest``,
+  ``help(``): running the function does not read its docstring;
 - or the map does not know the test (a new one, among others).
 
 Test files are judged like the code: a test whose function did not change,
@@ -142,6 +145,7 @@ def refine(
     changed_since_map: set[str],
     stale: bool,
     collection_known: bool = False,
+    doc_readers: Callable[[], Mapping[str, set[int]]] = dict,
 ) -> Refinement:
     """Which of the map's tests the change cannot affect, among those statically selected.
 
@@ -153,6 +157,10 @@ def refine(
     test that executed a changed function stays (code it ran is code it
     depends on), and so does a changed test or the doctest of a changed
     function; the map never adds a test the static rule did not select.
+    A docstring is read by its doctest, and by code that reads docstrings:
+    ``doc_readers()`` gives the lines of the map's tree that do (``__doc__``,
+    ``inspect.getdoc``, ``pydoc``, ``doctest``, ``help()``), asked only when a
+    docstring changed.
     Files every test of which goes are left uncollected only when the map
     says what collection read (``collection_known``); the caller still checks
     that none of it differs (:meth:`Refinement.collected_because`).
@@ -172,7 +180,7 @@ def refine(
             static_paths.append(change.path)
         else:
             judged.append(change)
-            if not (change.regions or change.doc_regions or change.new_tests):
+            if not (change.regions or change.documented or change.new_tests):
                 notes.append(f"{change.path}: no code changed (comments, blank lines, layout)")
     reached = reach(static_paths) if static_paths else set()
     if reached is None:
@@ -181,6 +189,7 @@ def refine(
             coverage.tree, stale, notes=(f"{shown}: the static rule runs every test",)
         )
     keep_files = reached | (changed_since_map - {change.path for change in judged})
+    readers = doc_readers() if any(change.documented for change in judged) else {}
     dropped: set[str] = set()
     kept: dict[str, str] = {}
     by_file: dict[str, list[str]] = {}
@@ -191,7 +200,7 @@ def refine(
         if path in keep_files or not statically_selected(path):
             continue
         for test in tests:
-            why = next((c.path for c in judged if _sees(test, c, coverage)), None)
+            why = next((c.path for c in judged if _sees(test, c, coverage, readers)), None)
             if why is None:
                 dropped.add(test)
             else:
@@ -239,32 +248,41 @@ def _folders_above_changes(changed: set[str]) -> set[str]:
 def _checked(change: FileChange, coverage: CoverageMap, known: set[str]) -> FileChange:
     """A judged change the map cannot vouch for falls back, or counts as module-level.
 
-    A docstring runs nowhere: a function whose docstring alone changed is judged
-    by the tests that ran it and by its doctest, wherever else it ran. (A doctest
-    that runs none of the project's lines is not in the map: it always stays.)
+    Only code counts here: a docstring runs nowhere, and is judged by its readers.
     """
-    code, docs = change.regions, change.doc_regions
-    if not change.judged or not (code or docs or change.new_tests):
+    code = change.regions
+    if not change.judged or not code:
         return change
     if change.path not in known:
         return unjudged(change.path, "unknown to the coverage map (no test ran it)")
     if code & parse_ranges(coverage.outside.get(change.path, "")):
         return FileChange(change.path, module_level=True)  # ran at import time
-    runners = [t for t in coverage.tests if _sees(t, change, coverage)]
-    if code and not runners:  # (a docstring nothing ran is read by its doctest alone)
+    runners = [t for t in coverage.tests if coverage.lines(t, change.path) & code]
+    if not runners and not any(_named(t, change) for t in coverage.tests):
         return unjudged(change.path, "no test in the coverage map runs the changed code")
-    if any(t in coverage.importers and coverage.lines(t, change.path) & code for t in runners):
+    if any(t in coverage.importers for t in runners):
         return FileChange(change.path, module_level=True)  # may have run at an import
     return change
 
 
-def _sees(test: str, change: FileChange, coverage: CoverageMap) -> bool:
-    """Whether ``test`` ran changed code of ``change``, or is a changed test or doctest."""
-    if coverage.lines(test, change.path) & (change.regions | change.doc_regions):
+def _sees(
+    test: str, change: FileChange, coverage: CoverageMap, doc_readers: Mapping[str, set[int]]
+) -> bool:
+    """Whether ``test`` can see ``change``: it ran changed code, is a changed test or the
+    doctest of a changed function, may be a new test's namesake, or read docstrings."""
+    if coverage.lines(test, change.path) & change.regions or _named(test, change):
         return True
+    return bool(change.documented) and any(
+        coverage.lines(test, path) & lines for path, lines in doc_readers.items()
+    )
+
+
+def _named(test: str, change: FileChange) -> bool:
+    """Whether ``test`` is a changed function of ``change`` (a test, a doctest) by name, or
+    has the name of one of its new tests (a new method may override one it inherited)."""
     path, _, name = test.partition("::")
     name = name.partition("[")[0].replace("::", ".")  # tests/t.py::C::test_a[1] -> C.test_a
-    if name.rpartition(".")[2] in change.new_tests:  # a new method may override it
+    if name.rpartition(".")[2] in change.new_tests:
         return True
     return path == change.path and any(
         name == f or name.endswith("." + f) for f in change.functions

@@ -346,6 +346,10 @@ def test_a_docstring_change_keeps_its_doctest_and_the_tests_reading_docstrings(
     result = project.run("--lw-changed", "-v", *args)
     assert ran(result) == (expected or static)
     assert result.ret == 1  # the new docstring fails test_doc; the new code, test_table
+    if expected:
+        result.stdout.fnmatch_lines(
+            ["*coverage map: pkg/table.py: only docstrings changed (build): their doctests*"]
+        )
 
 
 def test_a_stale_map_counts_everything_changed_since_its_tree(recorded: Project) -> None:

@@ -182,6 +182,12 @@ def refine(
             judged.append(change)
             if not (change.regions or change.documented or change.new_tests):
                 notes.append(f"{change.path}: no code changed (comments, blank lines, layout)")
+            elif change.documented and not change.regions:
+                shown = ", ".join(sorted(change.documented)[:3])
+                notes.append(
+                    f"{change.path}: only docstrings changed ({shown}): their doctests and the"
+                    " tests that read docstrings stay"
+                )
     reached = reach(static_paths) if static_paths else set()
     if reached is None:
         shown = ", ".join(static_paths[:3])

@@ -528,7 +528,8 @@ def report(
 ) -> str:
     """The Markdown tables: one column per selector, then a summary line per selector."""
     out = []
-    names = list(commits[0].runs) if commits else list(mutations[0].runs) if mutations else []
+    # A selector may have been measured on some of the runs put together (--from-json) only.
+    names = list(dict.fromkeys(n for item in [*commits, *mutations] for n in item.runs))
     if commits:
         out += [
             "| commit | files (source) | full: tests, time | "
@@ -537,20 +538,25 @@ def report(
             "|---|---|---|" + "---|" * len(names),
         ]
         for c in commits:
-            cells = [f"{_cell(c.runs[n])}, {c.speedup_of(n):.1f}x" for n in names]
+            cells = [
+                f"{_cell(c.runs[n])}, {c.speedup_of(n):.1f}x" if n in c.runs else "not measured"
+                for n in names
+            ]
             out.append(
                 f"| `{c.commit}` {c.subject} | {len(c.files)} ({c.source_files}) | "
                 f"{_cell(c.full)} | " + " | ".join(cells) + " |"
             )
         out.append("")
-        single = [c for c in commits if c.source_files == 1]
         for n in names:
-            none_ran = sum(1 for c in commits if not c.runs[n].ran)
+            measured = [c for c in commits if n in c.runs]
+            single = [c for c in measured if c.source_files == 1]
+            none_ran = sum(1 for c in measured if not c.runs[n].ran)
             shares = [c.runs[n].ran / max(c.full.ran, 1) for c in single]
             share = f"{statistics.median(shares):.0%}" if shares else "n/a"
+            which = "" if len(measured) == len(commits) else f" measured (of {len(commits)})"
             out.append(
-                f"- {TITLES[n]}: median speedup {_median([c.speedup_of(n) for c in commits])} "
-                f"over {len(commits)} commits, "
+                f"- {TITLES[n]}: median speedup {_median([c.speedup_of(n) for c in measured])} "
+                f"over {len(measured)} commits{which}, "
                 f"{_median([c.speedup_of(n) for c in single])} over the {len(single)} "
                 f"single-module ones (median share of the suite run on those: {share}); "
                 f"{none_ran} ran 0 tests."
@@ -577,7 +583,8 @@ def report(
             f"Mutations: {len(mutations)} applied; the full suite ({baseline.ran} tests, "
             f"{baseline.failed} failing before any mutation, deselected) caught {len(caught)}; "
             + "; ".join(
-                f"{TITLES[n]} caught {sum(1 for m in caught if m.runs[n].caught)} of those"
+                f"{TITLES[n]} caught {sum(1 for m in caught if n in m.runs and m.runs[n].caught)}"
+                " of those" + ("" if all(n in m.runs for m in caught) else " (not measured on all)")
                 for n in names
             )
             + ".",
@@ -590,14 +597,17 @@ def report(
         for m in mutations:
             assert m.full is not None
             cells = [
-                f"{'caught' if m.runs[n].caught else 'missed'} ({m.runs[n].ran})" for n in names
+                f"{'caught' if m.runs[n].caught else 'missed'} ({m.runs[n].ran})"
+                if n in m.runs
+                else "not measured"
+                for n in names
             ]
             out.append(
                 f"| `{m.path}:{m.line}` {m.kind}: `{m.before}` → `{m.after}` | "
                 f"{'caught' if m.full.caught else 'missed'} | " + " | ".join(cells) + " |"
             )
         for n in names:
-            misses = [m for m in caught if not m.runs[n].caught]
+            misses = [m for m in caught if n in m.runs and not m.runs[n].caught]
             if misses:
                 out += ["", f"Missed by {TITLES[n]}, caught by the full suite:"]
                 out += [

@@ -238,3 +238,46 @@ def test_a_run_killed_by_a_signal_or_the_timeout_caught_the_mutation(
     assert run(1, 1.0, 3, 1, 0).caught
     assert not run(0, 1.0, 3, 0, 0).caught
     assert not run(5, 1.0, 0, 0, 0).caught  # no tests ran: nothing caught
+
+
+def test_runs_put_together_show_a_selector_measured_on_some_of_them_as_not_measured(
+    evaluation: ModuleType, tmp_path: Path
+) -> None:
+    def run(ran: int, seconds: float) -> dict[str, Any]:
+        return {"code": 0, "seconds": seconds, "ran": ran, "failed": 0, "deselected": 0}
+
+    def commit(name: str, runs: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "commit": name,
+            "subject": "s",
+            "files": ["m.py"],
+            "source_files": 1,
+            "full": run(10, 10.0),
+            "runs": runs,
+            "prepared": {},
+        }
+
+    mutation = {
+        "path": "m.py", "line": 1, "col": 0, "end_col": 1, "kind": "change constant",
+        "before": "1", "after": "2", "full": {**run(1, 1.0), "code": 1},
+        "runs": {"static": {**run(1, 1.0), "code": 1}},
+    }  # fmt: skip
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    first.write_text(
+        json.dumps(
+            {
+                "commits": [commit("aaaa", {"static": run(10, 10.0)})],
+                "baseline": run(10, 10.0),
+                "mutations": [mutation],
+            }
+        )
+    )
+    both = {"static": run(10, 10.0), "testmon": run(1, 1.0)}
+    second.write_text(
+        json.dumps({"commits": [commit("bbbb", both)], "baseline": None, "mutations": []})
+    )
+    table = evaluation.report(*evaluation.load([first, second]))
+    assert "| `aaaa` s | 1 (1) | 10, 10.0 s | 10, 10.0 s, 1.0x | not measured |" in table
+    assert "pytest-testmon: median speedup 10.0x over 1 commits measured (of 2)" in table
+    assert "pytest-testmon caught 0 of those (not measured on all)" in table
+    assert "| caught (1) | not measured |" in table

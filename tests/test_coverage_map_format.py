@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lanewarden.domain.code_changes import analyse_change
+from lanewarden.domain.code_changes import analyse_change, reads_docstrings
 from lanewarden.domain.coverage_map import CoverageMap, CoverageMapError, parse_ranges, ranges
 
 TREE = "a" * 40
@@ -306,3 +306,21 @@ def test_a_file_name_that_is_not_utf8_round_trips() -> None:
     name = b"pkg/caf\xe9.py".decode("utf-8", "surrogateescape")
     coverage = CoverageMap(TREE, {"tests/test_x.py::t": {name: "1-2"}}, {name: "1"})
     assert CoverageMap.decode(coverage.encode()) == coverage
+
+
+@pytest.mark.parametrize(
+    ("line", "reads"),
+    [
+        (b"    assert f.__doc__ == 'x'", True),
+        (b"    text = inspect.getdoc(f)", True),
+        (b"    help(f)", True),
+        (b"    doctest.testmod(m)", True),
+        (b"    method.__doc__ = f'Generated for {name}.'", False),  # sets one: reads none
+        (b"    wrapper.__doc__ = f.__doc__", True),
+        (b"    wrapper.__doc__ += 'more'", True),
+        (b"    if f.__doc__ == other:", True),
+        (b"    helpme(f)", False),
+    ],
+)
+def test_a_line_reads_docstrings_unless_it_only_sets_one(line: bytes, reads: bool) -> None:
+    assert reads_docstrings(line) is reads

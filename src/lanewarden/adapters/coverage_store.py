@@ -19,7 +19,13 @@ from pathlib import Path
 from lanewarden.adapters.files import atomic_write
 from lanewarden.adapters.git import Repo, split_z
 from lanewarden.adapters.notes import COVERAGE_NOTES_REF, _check, _git
-from lanewarden.domain.code_changes import FileChange, analyse_change, unjudged
+from lanewarden.domain.code_changes import (
+    DOC_READERS,
+    FileChange,
+    analyse_change,
+    reads_docstrings,
+    unjudged,
+)
 from lanewarden.domain.coverage_map import CoverageMap, CoverageMapError
 
 __all__ = [
@@ -140,13 +146,10 @@ def changed_since(repo: Repo, tree: str) -> set[str]:
     return set(split_z(diff)) | set(split_z(untracked))
 
 
-DOC_READING = r"__doc__|getdoc|pydoc|doctest|(^|[^A-Za-z0-9_])help\("  # (git grep -E)
-
-
 def doc_reading_lines(repo: Repo, tree: str) -> dict[str, set[int]]:
     """The lines of ``tree``'s Python files that read docstrings, by file."""
     done = _git(
-        repo, "grep", "-z", "-n", "-I", "--no-color", "-E", "-e", DOC_READING, tree, "--", "*.py"
+        repo, "grep", "-z", "-n", "-I", "--no-color", "-E", "-e", DOC_READERS, tree, "--", "*.py"
     )
     found: dict[str, set[int]] = {}
     if done.returncode not in (0, 1):  # 1: no line matches
@@ -158,7 +161,8 @@ def doc_reading_lines(repo: Repo, tree: str) -> dict[str, set[int]]:
         name, number = data[at:name_end], data[name_end + 1 : number_end]
         if number_end == -1 or text_end == -1 or not name.startswith(prefix):
             break
-        found.setdefault(os.fsdecode(name[len(prefix) :]), set()).add(int(number))
+        if reads_docstrings(data[number_end + 1 : text_end]):
+            found.setdefault(os.fsdecode(name[len(prefix) :]), set()).add(int(number))
         at = text_end + 1
     return found
 

@@ -23,12 +23,19 @@ Pure: the caller reads both versions.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
-__all__ = ["FileChange", "analyse_change", "unjudged"]
+__all__ = ["DOC_READERS", "FileChange", "analyse_change", "reads_docstrings", "unjudged"]
 
 _LOCALS = ".<locals>."  # between a function's qualified name and its inner functions' names
 _Def = ast.FunctionDef | ast.AsyncFunctionDef
+
+# A line that may read a docstring names one of these (a POSIX extended regex, for git grep);
+# one that only assigns ``x.__doc__ = ...`` writes one, which a changed docstring cannot reach.
+DOC_READERS = r"__doc__|getdoc|pydoc|doctest|(^|[^A-Za-z0-9_])help\("
+_READER = re.compile(DOC_READERS.encode())
+_DOC_ASSIGNED = re.compile(rb"__doc__\s*=(?!=)")
 
 
 @dataclass(frozen=True)
@@ -232,3 +239,8 @@ def _is_mark(decorator: ast.expr) -> bool:
         names.append(decorator.id)
     names.reverse()
     return names[:2] == ["pytest", "mark"] or (names[:1] == ["mark"] and len(names) > 1)
+
+
+def reads_docstrings(line: bytes) -> bool:
+    """Whether a line of source may read a docstring (not only set one)."""
+    return _READER.search(_DOC_ASSIGNED.sub(b"", line)) is not None

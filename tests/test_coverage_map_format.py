@@ -320,6 +320,9 @@ def test_a_file_name_that_is_not_utf8_round_trips() -> None:
         (b"    wrapper.__doc__ += 'more'", True),
         (b"    if f.__doc__ == other:", True),
         (b"    helpme(f)", False),
+        (b"    doctest_namespace['np'] = numpy", False),  # pytest's fixture for doctests
+        (b"import doctest", True),
+        (b"    return pydoc.render_doc(f)", True),
     ],
 )
 def test_a_line_reads_docstrings_unless_it_only_sets_one(line: bytes, reads: bool) -> None:

@@ -33,7 +33,7 @@ _Def = ast.FunctionDef | ast.AsyncFunctionDef
 
 # A line that may read a docstring names one of these (a POSIX extended regex, for git grep);
 # one that only assigns ``x.__doc__ = ...`` writes one, which a changed docstring cannot reach.
-DOC_READERS = r"__doc__|getdoc|pydoc|doctest|(^|[^A-Za-z0-9_])help\("
+DOC_READERS = r"__doc__|(^|[^A-Za-z0-9_])((getdoc|pydoc|doctest)([^A-Za-z0-9_]|$)|help\()"
 _READER = re.compile(DOC_READERS.encode())
 _DOC_ASSIGNED = re.compile(rb"__doc__\s*=(?!=)")
 

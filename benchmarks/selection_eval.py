@@ -582,11 +582,7 @@ def report(
             "",
             f"Mutations: {len(mutations)} applied; the full suite ({baseline.ran} tests, "
             f"{baseline.failed} failing before any mutation, deselected) caught {len(caught)}; "
-            + "; ".join(
-                f"{TITLES[n]} caught {sum(1 for m in caught if n in m.runs and m.runs[n].caught)}"
-                " of those" + ("" if all(n in m.runs for m in caught) else " (not measured on all)")
-                for n in names
-            )
+            + "; ".join(_caught_by(n, caught) for n in names)
             + ".",
             "",
             "| mutation | full suite | "
@@ -614,6 +610,16 @@ def report(
                     f"- `{m.path}:{m.line}` {m.kind} (`{m.before}` → `{m.after}`)" for m in misses
                 ]
     return "\n".join(out)
+
+
+def _caught_by(name: str, caught: list[Mutation]) -> str:
+    measured = [m for m in caught if name in m.runs]
+    if not measured:
+        return f"{TITLES[name]} not measured"
+    count = sum(1 for m in measured if m.runs[name].caught)
+    return f"{TITLES[name]} caught {count} of those" + (
+        "" if len(measured) == len(caught) else f" (measured on {len(measured)})"
+    )
 
 
 def load(

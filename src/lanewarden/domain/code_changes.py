@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 __all__ = ["DOC_READERS", "FileChange", "analyse_change", "reads_docstrings", "unjudged"]
@@ -131,14 +133,8 @@ def _functions(body: list[ast.stmt], prefix: str) -> list[_Function]:
 
 def _outline(tree: ast.Module, functions: list[_Function]) -> str:
     """The module's code with every function body left out (what runs at import)."""
-    bodies = [f.node.body for f in functions]
-    for function in functions:
-        function.node.body = []
-    try:
+    with _bodies_left_out(functions):
         return ast.dump(tree)
-    finally:
-        for function, body in zip(functions, bodies, strict=True):
-            function.node.body = body
 
 
 def _own_code(node: _Def, inner: list[_Function]) -> tuple[str, str]:
@@ -147,14 +143,21 @@ def _own_code(node: _Def, inner: list[_Function]) -> tuple[str, str]:
     doc = ast.get_docstring(node, clean=False) or ""
     if doc:
         body = body[1:]
-    bodies = [f.node.body for f in inner]
-    for function in inner:
+    with _bodies_left_out(inner):
+        return doc, "\n".join(ast.dump(stmt) for stmt in body)
+
+
+@contextmanager
+def _bodies_left_out(functions: list[_Function]) -> Iterator[None]:
+    """Empty the functions' bodies for a dump, and put them back after."""
+    bodies = [f.node.body for f in functions]
+    for function in functions:
         function.node.body = []
     try:
-        return doc, "\n".join(ast.dump(stmt) for stmt in body)
+        yield
     finally:
-        for function, saved in zip(inner, bodies, strict=True):
-            function.node.body = saved
+        for function, body in zip(functions, bodies, strict=True):
+            function.node.body = body
 
 
 def _body_lines(node: _Def) -> set[int]:
